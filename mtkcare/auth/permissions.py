@@ -1,0 +1,129 @@
+"""Named permissions and the roles that bundle them. Roles can be combined on one user.
+
+This is the catalogue the database's ``users_role`` / ``users_rolepermission`` rows are made
+from (see ``sync_roles``); code refers to permissions by these names only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    CLIENT_VIEW = "client.view"
+    CLIENT_EDIT = "client.edit"
+    CLIENT_DELETE = "client.delete"
+    CLIENT_VIEW_RISK = "client.view_risk"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_ASSIGN = "referral.assign"
+    REFERRAL_DECIDE = "referral.decide"
+    CONSENT_RECORD = "consent.record"
+    PROGRAM_VIEW = "program.view"
+    PROGRAM_MANAGE = "program.manage"
+    ENROLMENT_MANAGE = "enrolment.manage"
+    DOCUMENT_VIEW = "document.view"
+    DOCUMENT_UPLOAD = "document.upload"
+    DOCUMENT_VIEW_RESTRICTED = "document.view_restricted"
+    REPORT_VIEW = "report.view"
+    REPORT_EXPORT = "report.export"
+    AUDIT_VIEW = "audit.view"
+    ORGANISATION_MANAGE = "organisation.manage"
+    REFERENCE_MANAGE = "reference.manage"
+    ADMIN_USERS = "admin.users"
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "Intake worker": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.CLIENT_EDIT,
+            P.REFERRAL_VIEW,
+            P.REFERRAL_CREATE,
+            P.CONSENT_RECORD,
+            P.PROGRAM_VIEW,
+            P.DOCUMENT_VIEW,
+            P.DOCUMENT_UPLOAD,
+        }
+    ),
+    "Case worker": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.CLIENT_EDIT,
+            P.CLIENT_VIEW_RISK,
+            P.REFERRAL_VIEW,
+            P.REFERRAL_CREATE,
+            P.CONSENT_RECORD,
+            P.PROGRAM_VIEW,
+            P.ENROLMENT_MANAGE,
+            P.DOCUMENT_VIEW,
+            P.DOCUMENT_UPLOAD,
+        }
+    ),
+    "Team lead": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.CLIENT_EDIT,
+            P.CLIENT_VIEW_RISK,
+            P.CLIENT_DELETE,
+            P.REFERRAL_VIEW,
+            P.REFERRAL_CREATE,
+            P.REFERRAL_ASSIGN,
+            P.REFERRAL_DECIDE,
+            P.CONSENT_RECORD,
+            P.PROGRAM_VIEW,
+            P.ENROLMENT_MANAGE,
+            P.DOCUMENT_VIEW,
+            P.DOCUMENT_UPLOAD,
+            P.DOCUMENT_VIEW_RESTRICTED,
+            P.REPORT_VIEW,
+        }
+    ),
+    "Manager": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.CLIENT_VIEW_RISK,
+            P.REFERRAL_VIEW,
+            P.PROGRAM_VIEW,
+            P.PROGRAM_MANAGE,
+            P.DOCUMENT_VIEW,
+            P.REPORT_VIEW,
+            P.REPORT_EXPORT,
+            P.ORGANISATION_MANAGE,
+        }
+    ),
+    "Compliance auditor": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.REFERRAL_VIEW,
+            P.PROGRAM_VIEW,
+            P.DOCUMENT_VIEW,
+            P.DOCUMENT_VIEW_RESTRICTED,
+            P.REPORT_VIEW,
+            P.REPORT_EXPORT,
+            P.AUDIT_VIEW,
+        }
+    ),
+    "Administrator": frozenset(
+        {
+            P.CLIENT_VIEW,
+            P.PROGRAM_VIEW,
+            P.PROGRAM_MANAGE,
+            P.ORGANISATION_MANAGE,
+            P.REFERENCE_MANAGE,
+            P.ADMIN_USERS,
+            P.AUDIT_VIEW,
+        }
+    ),
+}
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    "Intake worker": "Takes referrals in and runs the intake wizard.",
+    "Case worker": "Works with enrolled clients, their risk and consent.",
+    "Team lead": "Assigns and decides referrals, sees restricted documents.",
+    "Manager": "Runs programs, organisations and reports.",
+    "Compliance auditor": "Reads records, reports and the audit trail.",
+    "Administrator": "Manages users, roles, mappings and reference data.",
+}

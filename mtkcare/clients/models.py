@@ -1,0 +1,88 @@
+"""The client (the central record), their emergency contacts and cultural identities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from mtkcare.db import USER_FK, Audited, SoftDelete
+
+
+class RiskLevel(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+class Gender(StrEnum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+    NON_BINARY = "NON_BINARY"
+    ANOTHER = "ANOTHER"
+    NOT_STATED = "NOT_STATED"
+
+
+class Client(Audited, SoftDelete, table=True):
+    __tablename__ = "client_management_client"
+    __table_args__ = (
+        sa.Index(
+            "ix_client_management_client_last_name_first_name",
+            "last_name",
+            "first_name",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=100, nullable=False)
+    last_name: str = Field(max_length=100, nullable=False)
+    preferred_name: str | None = Field(default=None, max_length=100)
+    date_of_birth: date = Field(nullable=False, index=True)
+    gender: str = Field(default=Gender.NOT_STATED.value, max_length=20, nullable=False)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    phone: str | None = Field(default=None, max_length=40, index=True)
+    address_line1: str | None = Field(default=None, max_length=200)
+    address_line2: str | None = Field(default=None, max_length=200)
+    suburb: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=10)
+    primary_language_id: int | None = Field(default=None, foreign_key="reference_language.id")
+    interpreter_required: bool = Field(default=False, nullable=False)
+    cultural_identity_notes: str | None = Field(default=None, sa_type=sa.Text)
+    risk_level: str | None = Field(default=None, max_length=10)
+    risk_factors: str | None = Field(default=None, sa_type=sa.Text)
+    risk_notes: str | None = Field(default=None, sa_type=sa.Text)
+    risk_assessed_at: datetime | None = Field(default=None)
+    risk_assessed_by: int | None = Field(default=None, foreign_key=USER_FK)
+    notes: str | None = Field(default=None, sa_type=sa.Text)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ClientEmergencyContact(Audited, SoftDelete, table=True):
+    __tablename__ = "client_management_clientemergencycontact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client_management_client.id", nullable=False, index=True)
+    name: str = Field(max_length=200, nullable=False)
+    relationship_type_id: int | None = Field(
+        default=None, foreign_key="reference_relationshiptype.id"
+    )
+    phone: str = Field(max_length=40, nullable=False)
+    email: str | None = Field(default=None, max_length=254)
+    is_primary: bool = Field(default=False, nullable=False)
+    notes: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ClientCulturalIdentity(Audited, SoftDelete, table=True):
+    __tablename__ = "client_management_clientculturalidentity"
+    __table_args__ = (sa.UniqueConstraint("client_id", "cultural_identity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client_management_client.id", nullable=False, index=True)
+    cultural_identity_id: int = Field(foreign_key="reference_culturalidentity.id", nullable=False)

@@ -1,0 +1,301 @@
+"""Engine, sessions and the two mixins every business table uses (audit fields, soft delete).
+
+The audit trail and the soft-delete filter are session hooks, so no service writes them by hand:
+- before a flush, audit fields are stamped with the acting user (``session.info["actor_id"]``);
+- after a flush, one ``audit_auditlog`` row per created, updated, soft-deleted or restored row is
+  inserted on the same connection, so it commits or rolls back with the change;
+- every ORM SELECT hides soft-deleted rows unless run with ``include_deleted=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from typing import Any, ClassVar, Concatenate
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlmodel import Field, Session, SQLModel
+
+from mtkcare.settings import get_settings
+
+# Stable constraint names, so migrations can drop them on every backend (SQLite batch mode too).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+USER_FK = "users_user.id"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Audited(SQLModel):
+    """Audit fields, stamped automatically; a table with them gets an audit row per change."""
+
+    __audit_resource__: ClassVar[str | None] = None
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset()
+
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    created_by: int | None = Field(default=None, foreign_key=USER_FK)
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_by: int | None = Field(default=None, foreign_key=USER_FK)
+
+
+class SoftDelete(SQLModel):
+    """Rows are never removed: deleting marks them, and normal queries stop seeing them."""
+
+    is_deleted: bool = Field(
+        default=False,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"server_default": sa.false()},
+    )
+    deleted_at: datetime | None = Field(default=None)
+    deleted_by: int | None = Field(default=None, foreign_key=USER_FK)
+
+
+AUDIT_FIELD_NAMES = frozenset({"created_at", "created_by", "updated_at", "updated_by"})
+
+
+class HardDeleteRefused(RuntimeError):
+    """A soft-deletable row was passed to session.delete(); use the service's delete function."""
+
+
+# --------------------------------------------------------------------------------------------
+# Engine and sessions
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().database_url
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def session_scope(actor_id: int | None = None, *, url: str | None = None) -> Iterator[Session]:
+    """One unit of work: commits at the end, rolls everything back on any error."""
+    with Session(get_engine(url), expire_on_commit=False) as session:
+        session.info["actor_id"] = actor_id
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def set_actor(session: Session, actor_id: int | None) -> None:
+    session.info["actor_id"] = actor_id
+
+
+def service[A, **P, R](
+    fn: Callable[Concatenate[Session, A, P], R],
+) -> Callable[Concatenate[Session, A, P], R]:
+    """Marks a business write. Its audit rows name ``actor`` and, if it fails part-way, a
+    savepoint undoes its writes, so the caller's transaction never holds half of it."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, actor: A, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        previous = session.info.get("actor_id")
+        session.info["actor_id"] = getattr(actor, "id", None)
+        try:
+            with session.begin_nested():
+                result = fn(session, actor, *args, **kwargs)
+                session.flush()
+            return result
+        finally:
+            session.info["actor_id"] = previous
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------
+# Soft-delete filter
+
+
+@lru_cache(maxsize=1)
+def _soft_delete_classes() -> tuple[type[SoftDelete], ...]:
+    return tuple(
+        mapper.class_
+        for mapper in SQLModel._sa_registry.mappers
+        if issubclass(mapper.class_, SoftDelete)
+    )
+
+
+def _not_deleted(cls: Any) -> Any:
+    return cls.is_deleted == sa.false()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_soft_deleted(state: ORMExecuteState) -> None:
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.execution_options.get("include_deleted", False)
+    ):
+        state.statement = state.statement.options(
+            *(
+                with_loader_criteria(cls, _not_deleted, include_aliases=True)
+                for cls in _soft_delete_classes()
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Audit hooks
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _column_keys(obj: Audited) -> list[str]:
+    return [attr.key for attr in sa.inspect(type(obj)).column_attrs]
+
+
+def _changes(obj: Audited, *, created: bool) -> dict[str, list[Any]]:
+    state = sa.inspect(obj)
+    redact = type(obj).__audit_redact__
+    changes: dict[str, list[Any]] = {}
+    for key in _column_keys(obj):
+        if key in AUDIT_FIELD_NAMES or key == "id":
+            continue
+        if created:
+            new = getattr(obj, key)
+            if new is None:
+                continue
+            old = None
+        else:
+            hist = state.attrs[key].history
+            if not hist.has_changes():
+                continue
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old == new:
+                continue
+        if key in redact:
+            changes[key] = ["[redacted]" if old is not None else None, "[redacted]"]
+        else:
+            changes[key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def audit_resource_name(obj_or_cls: Any) -> str:
+    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    return getattr(cls, "__audit_resource__", None) or cls.__name__
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_audit_fields(session: Session, _ctx: Any, _instances: Any) -> None:
+    actor = session.info.get("actor_id")
+    now = utcnow()
+    for obj in session.deleted:
+        if isinstance(obj, SoftDelete):
+            raise HardDeleteRefused(
+                f"{type(obj).__name__} rows are soft-deleted; call the service's delete function"
+            )
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            obj.created_at = obj.created_at or now
+            obj.updated_at = obj.created_at
+            if obj.created_by is None:
+                obj.created_by = actor
+            if obj.updated_by is None:
+                obj.updated_by = actor
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            changed = _changes(obj, created=False)
+            if not changed:
+                continue
+            obj.updated_at = now
+            obj.updated_by = actor
+            if isinstance(obj, SoftDelete) and "is_deleted" in changed:
+                if obj.is_deleted:
+                    obj.deleted_at = now
+                    obj.deleted_by = actor
+                else:
+                    obj.deleted_at = None
+                    obj.deleted_by = None
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_rows(session: Session, _ctx: Any) -> None:
+    from mtkcare.audit.models import AuditAction, AuditLog
+
+    actor = session.info.get("actor_id")
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            rows.append(
+                {
+                    "user_id": actor,
+                    "action": AuditAction.CREATE.value,
+                    "resource": audit_resource_name(obj),
+                    "resource_id": _pk(obj),
+                    "timestamp": now,
+                    "changes": _changes(obj, created=True),
+                }
+            )
+    for obj in session.dirty:
+        if not isinstance(obj, Audited):
+            continue
+        changed = _changes(obj, created=False)
+        changed = {k: v for k, v in changed.items() if k not in {"deleted_at", "deleted_by"}}
+        if not changed:
+            continue
+        action = AuditAction.UPDATE
+        if "is_deleted" in changed:
+            action = AuditAction.DELETE if changed["is_deleted"][1] else AuditAction.RESTORE
+        rows.append(
+            {
+                "user_id": actor,
+                "action": action.value,
+                "resource": audit_resource_name(obj),
+                "resource_id": _pk(obj),
+                "timestamp": now,
+                "changes": changed,
+            }
+        )
+    if rows:
+        session.connection().execute(sa.insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _pk(obj: Any) -> str:
+    return str(sa.inspect(obj).mapper.primary_key_from_instance(obj)[0])

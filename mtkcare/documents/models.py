@@ -1,0 +1,89 @@
+"""Document metadata (the bytes live in SharePoint or local storage) and its access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from mtkcare.db import USER_FK, Audited, SoftDelete, utcnow
+
+
+class AccessLevel(StrEnum):
+    STANDARD = "STANDARD"
+    RESTRICTED = "RESTRICTED"
+    CONFIDENTIAL = "CONFIDENTIAL"
+
+
+class StorageBackend(StrEnum):
+    LOCAL = "LOCAL"
+    SHAREPOINT = "SHAREPOINT"
+
+
+class DocumentType(StrEnum):
+    REFERRAL_LETTER = "REFERRAL_LETTER"
+    CONSENT_FORM = "CONSENT_FORM"
+    ASSESSMENT = "ASSESSMENT"
+    IDENTIFICATION = "IDENTIFICATION"
+    CORRESPONDENCE = "CORRESPONDENCE"
+    OTHER = "OTHER"
+
+
+class DocumentAction(StrEnum):
+    UPLOAD = "UPLOAD"
+    VIEW = "VIEW"
+    DOWNLOAD = "DOWNLOAD"
+    NEW_VERSION = "NEW_VERSION"
+    ACCESS_CHANGED = "ACCESS_CHANGED"
+    DELETE = "DELETE"
+    RESTORE = "RESTORE"
+
+
+class Document(Audited, SoftDelete, table=True):
+    __tablename__ = "common_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200, nullable=False)
+    file_name: str = Field(max_length=255, nullable=False)
+    content_type: str = Field(max_length=100, nullable=False)
+    size_bytes: int = Field(nullable=False)
+    checksum_sha256: str | None = Field(default=None, max_length=64)
+    document_type: str = Field(default=DocumentType.OTHER.value, max_length=20, nullable=False)
+    client_id: int | None = Field(
+        default=None, foreign_key="client_management_client.id", index=True
+    )
+    referral_id: int | None = Field(
+        default=None, foreign_key="referral_management_referral.id", index=True
+    )
+    access_level: str = Field(default=AccessLevel.STANDARD.value, max_length=12, nullable=False)
+    storage_backend: str = Field(default=StorageBackend.LOCAL.value, max_length=12, nullable=False)
+    storage_path: str = Field(max_length=500, nullable=False)
+    sharepoint_site_id: str | None = Field(default=None, max_length=200)
+    sharepoint_drive_id: str | None = Field(default=None, max_length=200)
+    sharepoint_item_id: str | None = Field(default=None, max_length=200)
+    version: int = Field(default=1, nullable=False)
+    superseded_by_id: int | None = Field(default=None, foreign_key="common_document.id")
+    superseded_at: datetime | None = Field(default=None)
+
+
+class DocumentAuditLog(SQLModel, table=True):
+    """Every access to a document (append-only, like audit_auditlog)."""
+
+    __tablename__ = "common_documentauditlog"
+    __table_args__ = (
+        sa.Index(
+            "ix_common_documentauditlog_document_id_timestamp",
+            "document_id",
+            "timestamp",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="common_document.id", nullable=False)
+    user_id: int | None = Field(default=None, foreign_key=USER_FK, index=True)
+    action: str = Field(max_length=16, nullable=False)
+    timestamp: datetime = Field(default_factory=utcnow, nullable=False)
+    ip_address: str | None = Field(default=None, max_length=45)
+    detail: str | None = Field(default=None, sa_type=sa.Text)

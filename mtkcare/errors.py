@@ -1,0 +1,34 @@
+"""Domain errors. Their messages are written for staff: which field, what is wrong, what to do."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    pass
+
+
+class NotAllowed(DomainError):
+    pass
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+class ConsentRequired(DomainError):
+    pass
+
+
+class ValidationFailed(DomainError):
+    """Bad input. ``errors`` maps each field name to the message to show next to it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        summary = "; ".join(f"{field}: {msg}" for field, msg in self.errors.items())
+        super().__init__(f"Check the form: {summary}")

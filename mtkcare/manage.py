@@ -1,0 +1,82 @@
+"""Small command line for the Makefile: `python -m mtkcare.manage migrate|banner|check-production`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from mtkcare.settings import PROJECT_ROOT, Settings, get_settings
+
+
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url or get_settings().database_url
+    command.upgrade(cfg, revision)
+
+
+def demo_users_present(url: str | None = None) -> list[str]:
+    from mtkcare.db import session_scope
+    from mtkcare.users.models import User
+
+    with session_scope(url=url) as session:
+        try:
+            return list(session.exec(select(User.username).where(User.is_demo)).all())
+        except sa.exc.ProgrammingError:
+            return []
+
+
+def check_production(settings: Settings | None = None) -> None:
+    """Production refuses demo users (Settings already refuses demo secrets)."""
+    settings = settings or get_settings()
+    if not settings.is_production:
+        return
+    found = demo_users_present(settings.database_url)
+    if found:
+        raise SystemExit(
+            "Refusing to start in production: demo accounts exist "
+            f"({', '.join(sorted(found))}). Remove them or use a production database."
+        )
+
+
+def banner() -> None:
+    settings = get_settings()
+    lines = [
+        "",
+        "  MTK Care is starting (the first start compiles the web app and takes a minute).",
+        f"  Open {settings.frontend_url} in your browser.",
+        f"  Database: {settings.database_url}",
+    ]
+    try:
+        from mtkcare.devdata import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        present = set(demo_users_present())
+        accounts = [(u, r) for u, r in DEMO_ACCOUNTS if u in present]
+        if accounts:
+            lines.append(f"  Demo log-ins (password for all: {DEMO_PASSWORD}):")
+            lines += [f"    {username:<12} {role}" for username, role in accounts]
+    except ImportError:
+        pass
+    sys.stdout.write("\n".join(lines) + "\n\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m mtkcare.manage")
+    parser.add_argument("command", choices=["migrate", "banner", "check-production"])
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "banner":
+        banner()
+    else:
+        check_production()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Every table, imported in one place: the list alembic and the app see."""
+
+from sqlmodel import SQLModel
+
+from mtkcare.audit.models import AuditLog
+from mtkcare.clients.models import (
+    Client,
+    ClientCulturalIdentity,
+    ClientEmergencyContact,
+)
+from mtkcare.documents.models import Document, DocumentAuditLog
+from mtkcare.notifications.models import Notification, OutboundMessage
+from mtkcare.organisations.models import ExternalOrganisation
+from mtkcare.programs.models import Enrolment, Program
+from mtkcare.reference.models import (
+    CulturalIdentity,
+    DeclineReason,
+    Language,
+    RelationshipType,
+    ServiceType,
+)
+from mtkcare.referrals.models import ConsentRecord, Referral
+from mtkcare.users.models import (
+    GroupRoleMapping,
+    Role,
+    RolePermission,
+    SignInAttempt,
+    User,
+    UserProfile,
+    UserRole,
+    UserSession,
+)
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditLog",
+    "Client",
+    "ClientCulturalIdentity",
+    "ClientEmergencyContact",
+    "ConsentRecord",
+    "CulturalIdentity",
+    "DeclineReason",
+    "Document",
+    "DocumentAuditLog",
+    "Enrolment",
+    "ExternalOrganisation",
+    "GroupRoleMapping",
+    "Language",
+    "Notification",
+    "OutboundMessage",
+    "Program",
+    "Referral",
+    "RelationshipType",
+    "Role",
+    "RolePermission",
+    "ServiceType",
+    "SignInAttempt",
+    "User",
+    "UserProfile",
+    "UserRole",
+    "UserSession",
+    "metadata",
+]

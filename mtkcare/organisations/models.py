@@ -1,0 +1,36 @@
+"""External organisations that refer clients, with the credentials their systems use."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from mtkcare.db import Audited, SoftDelete
+
+
+class OrganisationType(StrEnum):
+    GOVERNMENT = "GOVERNMENT"
+    HEALTH = "HEALTH"
+    EDUCATION = "EDUCATION"
+    COMMUNITY = "COMMUNITY"
+    JUSTICE = "JUSTICE"
+    OTHER = "OTHER"
+
+
+class ExternalOrganisation(Audited, SoftDelete, table=True):
+    __tablename__ = "external_organisation_management_externalorganisation"
+    __audit_redact__ = frozenset({"api_key_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, nullable=False, index=True)
+    org_type: str = Field(default=OrganisationType.OTHER.value, max_length=12, nullable=False)
+    contact_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, sa_type=sa.Text)
+    is_active: bool = Field(default=True, nullable=False)
+    # API credentials: a public client id and the argon2 hash of its secret key.
+    api_client_id: str | None = Field(default=None, max_length=64, unique=True)
+    api_key_hash: str | None = Field(default=None, max_length=255)

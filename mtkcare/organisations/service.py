@@ -1,0 +1,63 @@
+"""External organisations that refer clients."""
+
+from __future__ import annotations
+
+from pydantic import EmailStr, Field, field_validator
+from sqlmodel import Session, select
+
+from mtkcare.db import service
+from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.organisations.models import ExternalOrganisation, OrganisationType
+from mtkcare.users.models import User
+from mtkcare.validation import Input, validate
+
+
+class OrganisationInput(Input):
+    name: str = Field(title="Organisation name", min_length=1, max_length=200)
+    org_type: OrganisationType = Field(default=OrganisationType.OTHER, title="Type")
+    contact_name: str | None = Field(default=None, title="Contact name", max_length=200)
+    email: EmailStr | None = Field(default=None, title="Email address")
+    phone: str | None = Field(default=None, title="Phone number", max_length=40)
+    address: str | None = Field(default=None, title="Address", max_length=1000)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_email(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+def get_organisation(session: Session, organisation_id: int) -> ExternalOrganisation:
+    org = session.exec(
+        select(ExternalOrganisation).where(ExternalOrganisation.id == organisation_id)
+    ).first()
+    if org is None:
+        raise NotFound(f"There is no organisation with id {organisation_id}")
+    return org
+
+
+def require_active_organisation(
+    session: Session, organisation_id: int, *, field: str = "external_organisation_id"
+) -> ExternalOrganisation:
+    org = session.get(ExternalOrganisation, organisation_id)
+    if org is None or org.is_deleted or not org.is_active:
+        raise ValidationFailed({field: "Choose an organisation that is active"})
+    return org
+
+
+@service
+def create_organisation(
+    session: Session, actor: User | None, **data: object
+) -> ExternalOrganisation:
+    details = validate(OrganisationInput, data)
+    org = ExternalOrganisation(**details.model_dump())
+    session.add(org)
+    return org
+
+
+@service
+def delete_organisation(
+    session: Session, actor: User | None, organisation_id: int
+) -> ExternalOrganisation:
+    org = get_organisation(session, organisation_id)
+    org.is_deleted = True
+    return org

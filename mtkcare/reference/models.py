@@ -1,0 +1,45 @@
+"""Option lists staff pick from. Retired options are deactivated, never deleted, so old records
+keep their meaning."""
+
+from __future__ import annotations
+
+from sqlmodel import Field
+
+from mtkcare.db import Audited
+
+
+class ReferenceOption(Audited):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, nullable=False)
+    label: str = Field(max_length=120, nullable=False)
+    sort_order: int = Field(default=0, nullable=False)
+    is_active: bool = Field(default=True, nullable=False)
+
+
+class Language(ReferenceOption, table=True):
+    __tablename__ = "reference_language"
+
+
+class CulturalIdentity(ReferenceOption, table=True):
+    __tablename__ = "reference_culturalidentity"
+
+
+class RelationshipType(ReferenceOption, table=True):
+    __tablename__ = "reference_relationshiptype"
+
+
+class DeclineReason(ReferenceOption, table=True):
+    __tablename__ = "reference_declinereason"
+
+
+class ServiceType(ReferenceOption, table=True):
+    __tablename__ = "reference_servicetype"
+
+
+REFERENCE_TABLES: dict[str, type[ReferenceOption]] = {
+    "language": Language,
+    "cultural_identity": CulturalIdentity,
+    "relationship_type": RelationshipType,
+    "decline_reason": DeclineReason,
+    "service_type": ServiceType,
+}

@@ -1,0 +1,148 @@
+"""Referrals: how they enter, get a program and a staff member. The status workflow itself
+(moves, consent decisions) lives in ``workflow.py`` once the referral board arrives."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+from sqlmodel import Session, select
+
+from mtkcare.db import service, utcnow
+from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.organisations.service import require_active_organisation
+from mtkcare.programs.service import check_program_matches_service_type
+from mtkcare.reference.models import ServiceType
+from mtkcare.referrals.models import (
+    Referral,
+    ReferralPriority,
+    ReferralSource,
+    ReferralStatus,
+)
+from mtkcare.users.models import User
+from mtkcare.users.service import require_active_user
+from mtkcare.validation import Input, validate
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over the phone
+
+
+def new_tracking_id() -> str:
+    return "REF-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+class ReferralInput(Input):
+    source: ReferralSource = Field(default=ReferralSource.INTERNAL, title="Referral source")
+    external_organisation_id: int | None = Field(default=None, title="Referring organisation")
+    referrer_name: str | None = Field(default=None, title="Referrer's name", max_length=200)
+    referrer_email: EmailStr | None = Field(default=None, title="Referrer's email address")
+    referrer_phone: str | None = Field(default=None, title="Referrer's phone number", max_length=40)
+    referral_date: date = Field(title="Referral date")
+    reason: str = Field(title="Reason for referral", min_length=1, max_length=10000)
+    priority: ReferralPriority = Field(default=ReferralPriority.NORMAL, title="Priority")
+    service_type_id: int = Field(title="Service type")
+    target_program_id: int | None = Field(default=None, title="Program")
+    assigned_staff_id: int | None = Field(default=None, title="Assigned staff member")
+    client_id: int | None = Field(default=None, title="Client")
+
+    @field_validator("referral_date")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("Enter a referral date that is today or in the past")
+        return value
+
+    @field_validator("referrer_email", mode="before")
+    @classmethod
+    def _blank_email(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _external_needs_organisation(self) -> ReferralInput:
+        if self.source == ReferralSource.EXTERNAL and self.external_organisation_id is None:
+            raise ValueError("external_organisation_id")
+        return self
+
+
+def _validate_referral(data: dict[str, object]) -> ReferralInput:
+    try:
+        return validate(ReferralInput, data)
+    except ValidationFailed as exc:
+        if "__root__" in exc.errors or any(
+            msg == "external_organisation_id" for msg in exc.errors.values()
+        ):
+            errors = {k: v for k, v in exc.errors.items() if v != "external_organisation_id"}
+            errors.pop("__root__", None)
+            errors["external_organisation_id"] = (
+                "Choose the organisation that made this external referral"
+            )
+            raise ValidationFailed(errors) from None
+        raise
+
+
+def get_referral(session: Session, referral_id: int) -> Referral:
+    referral = session.exec(select(Referral).where(Referral.id == referral_id)).first()
+    if referral is None:
+        raise NotFound(f"There is no referral with id {referral_id}")
+    return referral
+
+
+def _check_service_type(session: Session, service_type_id: int) -> None:
+    st = session.get(ServiceType, service_type_id)
+    if st is None or not st.is_active:
+        raise ValidationFailed({"service_type_id": "Choose a service type from the list"})
+
+
+@service
+def create_referral(session: Session, actor: User | None, **data: object) -> Referral:
+    details = _validate_referral(data)
+    _check_service_type(session, details.service_type_id)
+    if details.external_organisation_id is not None:
+        require_active_organisation(session, details.external_organisation_id)
+    if details.target_program_id is not None:
+        check_program_matches_service_type(
+            session, details.target_program_id, details.service_type_id
+        )
+    if details.assigned_staff_id is not None:
+        require_active_user(session, details.assigned_staff_id)
+    if details.client_id is not None:
+        from mtkcare.clients.service import get_client
+
+        get_client(session, details.client_id)
+    referral = Referral(
+        **details.model_dump(),
+        tracking_id=new_tracking_id(),
+        status=ReferralStatus.PENDING.value,
+        status_changed_at=utcnow(),
+    )
+    session.add(referral)
+    return referral
+
+
+@service
+def assign_program(
+    session: Session, actor: User | None, referral_id: int, program_id: int
+) -> Referral:
+    referral = get_referral(session, referral_id)
+    check_program_matches_service_type(session, program_id, referral.service_type_id)
+    referral.target_program_id = program_id
+    return referral
+
+
+@service
+def assign_staff(session: Session, actor: User | None, referral_id: int, staff_id: int) -> Referral:
+    referral = get_referral(session, referral_id)
+    require_active_user(session, staff_id)
+    referral.assigned_staff_id = staff_id
+    return referral
+
+
+@service
+def link_client(session: Session, actor: User | None, referral_id: int, client_id: int) -> Referral:
+    from mtkcare.clients.service import get_client
+
+    referral = get_referral(session, referral_id)
+    get_client(session, client_id)
+    referral.client_id = client_id
+    referral.is_orphaned = False
+    return referral

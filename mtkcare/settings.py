@@ -1,0 +1,86 @@
+"""The one Settings object: environment variables and `.env`, read by the app, rxconfig and alembic."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Values that ship in .env.example and the demo set-up. Production refuses to start with any of them.
+DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration is unsafe or inconsistent."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    mtkcare_env: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias="MTKCARE_ENV"
+    )
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'mtkcare.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    secret_key: str = Field(default=DEMO_SECRET_KEY, validation_alias="MTKCARE_SECRET_KEY")
+    frontend_port: int = Field(default=3000, validation_alias="MTKCARE_FRONTEND_PORT")
+    backend_port: int = Field(default=8000, validation_alias="MTKCARE_BACKEND_PORT")
+    public_url: str | None = Field(default=None, validation_alias="MTKCARE_PUBLIC_URL")
+    # Comma separated; empty means "the app's own frontend URL only".
+    allowed_origins: str = Field(default="", validation_alias="MTKCARE_ALLOWED_ORIGINS")
+    page_size: int = Field(default=25, ge=5, le=200, validation_alias="MTKCARE_PAGE_SIZE")
+    demo_clients: int = Field(default=300, ge=0, validation_alias="MTKCARE_DEMO_CLIENTS")
+
+    @property
+    def is_production(self) -> bool:
+        return self.mtkcare_env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def frontend_url(self) -> str:
+        return self.public_url or f"http://localhost:{self.frontend_port}"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        listed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        if listed:
+            return listed
+        return [
+            self.frontend_url.rstrip("/"),
+            f"http://127.0.0.1:{self.frontend_port}",
+        ]
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        problems = []
+        if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("MTKCARE_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.is_sqlite:
+            problems.append("DATABASE_URL must point at PostgreSQL, not the embedded SQLite file")
+        if not self.public_url:
+            problems.append("MTKCARE_PUBLIC_URL must be set (the https address users open)")
+        if problems:
+            raise SettingsError("Refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
