@@ -6,7 +6,7 @@ import argparse
 import sys
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from mtkcare.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -21,23 +21,28 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
-def demo_users_present(url: str | None = None) -> list[str]:
-    from mtkcare.db import session_scope
+def demo_users_present(session: Session) -> list[str]:
     from mtkcare.users.models import User
 
-    with session_scope(url=url) as session:
-        try:
+    try:
+        with session.begin_nested():
             return list(session.exec(select(User.username).where(User.is_demo)).all())
-        except sa.exc.ProgrammingError:
-            return []
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError):  # not migrated yet
+        return []
 
 
-def check_production(settings: Settings | None = None) -> None:
+def check_production(settings: Settings | None = None, session: Session | None = None) -> None:
     """Production refuses demo users (Settings already refuses demo secrets)."""
+    from mtkcare.db import session_scope
+
     settings = settings or get_settings()
     if not settings.is_production:
         return
-    found = demo_users_present(settings.database_url)
+    if session is None:
+        with session_scope(url=settings.database_url) as own:
+            found = demo_users_present(own)
+    else:
+        found = demo_users_present(session)
     if found:
         raise SystemExit(
             "Refusing to start in production: demo accounts exist "
@@ -54,9 +59,11 @@ def banner() -> None:
         f"  Database: {settings.database_url}",
     ]
     try:
+        from mtkcare.db import session_scope
         from mtkcare.devdata import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-        present = set(demo_users_present())
+        with session_scope() as session:
+            present = set(demo_users_present(session))
         accounts = [(u, r) for u, r in DEMO_ACCOUNTS if u in present]
         if accounts:
             lines.append(f"  Demo log-ins (password for all: {DEMO_PASSWORD}):")

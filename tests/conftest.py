@@ -34,15 +34,16 @@ def recreate_database(url: str) -> None:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
     command.upgrade(cfg, revision)
 
 
-def alembic_config(url: str):  # noqa: ANN201 - alembic Config
+def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
@@ -88,3 +89,29 @@ def reference(db: Session) -> Session:
 
     ensure_reference_data(db)
     return db
+
+
+# Named people. Roles and permissions arrive with sign-in; for now they are active staff.
+
+
+@pytest.fixture
+def intake_worker(reference: Session):
+    from tests.factories import make_user
+
+    return make_user(
+        reference, None, username="irene.intake", first_name="Irene", last_name="Intake"
+    )
+
+
+@pytest.fixture
+def case_worker(reference: Session):
+    from tests.factories import make_user
+
+    return make_user(reference, None, username="carl.case", first_name="Carl", last_name="Case")
+
+
+@pytest.fixture
+def team_lead(reference: Session):
+    from tests.factories import make_user
+
+    return make_user(reference, None, username="tui.lead", first_name="Tui", last_name="Lead")

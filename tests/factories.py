@@ -1,0 +1,69 @@
+"""Factories with overrides. They go through the service layer, like the app does."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from mtkcare.clients.models import Client
+from mtkcare.clients.service import create_client
+from mtkcare.programs.models import Program
+from mtkcare.programs.service import create_program
+from mtkcare.reference.service import option_id_by_code
+from mtkcare.referrals.models import Referral
+from mtkcare.referrals.service import create_referral
+from mtkcare.users.models import User
+from mtkcare.users.service import create_user
+
+_seq = itertools.count(1)
+
+
+def make_user(db: Session, actor: User | None = None, **overrides: Any) -> User:
+    n = next(_seq)
+    data: dict[str, Any] = {
+        "username": f"staff{n}",
+        "email": f"staff{n}@example.org",
+        "first_name": "Staff",
+        "last_name": f"Member{n}",
+    }
+    data.update(overrides)
+    return create_user(db, actor, **data)
+
+
+def make_client(db: Session, actor: User | None, **overrides: Any) -> Client:
+    n = next(_seq)
+    data: dict[str, Any] = {
+        "first_name": "Aroha",
+        "last_name": f"Ngata{n}",
+        "date_of_birth": date(1988, 4, 12),
+        "phone": "021 555 0123",
+        "primary_language_id": option_id_by_code(db, "language", "en"),
+    }
+    data.update(overrides)
+    return create_client(db, actor, **data)
+
+
+def make_program(
+    db: Session, actor: User | None, service_type: str = "housing", **overrides: Any
+) -> Program:
+    n = next(_seq)
+    data: dict[str, Any] = {
+        "name": f"Program {n}",
+        "code": f"P{n:04d}",
+        "service_type_id": option_id_by_code(db, "service_type", service_type),
+    }
+    data.update(overrides)
+    return create_program(db, actor, **data)
+
+
+def make_referral(db: Session, actor: User | None, **overrides: Any) -> Referral:
+    data: dict[str, Any] = {
+        "referral_date": date.today() - timedelta(days=2),
+        "reason": "Needs support finding stable housing.",
+        "service_type_id": option_id_by_code(db, "service_type", "housing"),
+    }
+    data.update(overrides)
+    return create_referral(db, actor, **data)
