@@ -80,6 +80,8 @@ class HardDeleteRefused(RuntimeError):
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
+    import mtkcare.models  # noqa: F401  (every table mapped before the first flush)
+
     url = url or get_settings().database_url
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})

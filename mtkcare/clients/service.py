@@ -155,12 +155,14 @@ def list_clients(
     count = select(func.count()).select_from(Client)
     term = search.strip()
     if term:
-        like = f"{term.lower()}%"
+        # Staff type names, not patterns: % and _ match themselves.
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"{escaped.lower()}%"
         cond = sa.or_(
-            func.lower(Client.first_name).like(like),
-            func.lower(Client.last_name).like(like),
-            func.lower(func.coalesce(Client.preferred_name, "")).like(like),
-            col(Client.phone).like(f"{term}%"),
+            func.lower(Client.first_name).like(like, escape="\\"),
+            func.lower(Client.last_name).like(like, escape="\\"),
+            func.lower(func.coalesce(Client.preferred_name, "")).like(like, escape="\\"),
+            col(Client.phone).like(f"{escaped}%", escape="\\"),
         )
         stmt = stmt.where(cond)
         count = count.where(cond)

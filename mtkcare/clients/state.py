@@ -1,0 +1,151 @@
+"""State of the clients list page.
+
+Only the current page of rows is held, as plain dicts chosen for display (never table rows).
+Every public method here is an RPC any browser can call, so there are few of them, each
+checks its arguments and hands the work to ``mtkcare.clients.service``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from mtkcare.clients.service import ClientRow, list_clients
+from mtkcare.db import session_scope
+from mtkcare.settings import get_settings
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_FIELD = "q"
+
+RISK_LABELS = {
+    "LOW": "Low",
+    "MEDIUM": "Medium",
+    "HIGH": "High",
+    "CRITICAL": "Critical",
+}
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def client_view(row: ClientRow, *, today: date | None = None) -> dict[str, str]:
+    """What the browser receives for one client in the list."""
+    born = date.fromisoformat(row.date_of_birth)
+    age = _age(born, today or date.today())
+    return {
+        "id": str(row.id),
+        "full_name": row.full_name,
+        "preferred_name": row.preferred_name,
+        # "3 Mar 1985": never ambiguous between day-first and month-first readers.
+        "date_of_birth": f"{born.day} {born:%b %Y}",
+        "age": f"{age}",
+        "phone": row.phone,
+        "city": row.city,
+        "risk_level": row.risk_level,
+        "risk_label": RISK_LABELS.get(row.risk_level, "Not assessed"),
+    }
+
+
+def clean_page(value: Any) -> int:
+    """A page number from the browser: a positive int, anything else means page 1."""
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int):
+        return 1
+    return max(1, min(value, 1_000_000))
+
+
+def clean_search(value: Any) -> str:
+    """A search term from the browser: a string, trimmed and cut to a sane length."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())[:SEARCH_MAX_LENGTH]
+
+
+class ClientsState(rx.State):
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    page_size: int = 25
+    search_term: str = ""
+    loading: bool = False
+    loaded: bool = False
+
+    @rx.var
+    def first_shown(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.page_size + 1
+
+    @rx.var
+    def showing_text(self) -> str:
+        if self.total == 0:
+            return "Showing 0 of 0"
+        last = min(self.page * self.page_size, self.total)
+        return f"Showing {self.first_shown:,}–{last:,} of {self.total:,}"
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @rx.var
+    def list_status(self) -> str:
+        """Which of the list's faces to show: loading, empty, no_match or table."""
+        if not self.loaded:
+            return "loading"
+        if self.total == 0:
+            return "no_match" if self.search_term else "empty"
+        return "table"
+
+    def _fetch(self, page: int) -> None:
+        with session_scope() as session:
+            result = list_clients(
+                session,
+                page=page,
+                page_size=get_settings().page_size,
+                search=self.search_term,
+            )
+        self.rows = [client_view(row) for row in result.rows]
+        self.total = result.total
+        self.page = result.page
+        self.pages = result.pages
+        self.page_size = result.page_size
+        self.loaded = True
+
+    def _load(self, page: int) -> Iterator[None]:
+        self.loading = True
+        yield
+        try:
+            self._fetch(page)
+        finally:
+            self.loading = False
+
+    @rx.event
+    def load(self) -> Iterator[None]:
+        """Page load: the first page, keeping the search the user last ran here."""
+        yield from self._load(1)
+
+    @rx.event
+    def go_to_page(self, page: int) -> Iterator[None]:
+        yield from self._load(clean_page(page))
+
+    @rx.event
+    def search(self, form_data: dict[str, Any]) -> Iterator[None]:
+        """Search form submitted: a new search always starts at page 1."""
+        term = form_data.get(SEARCH_FIELD, "") if isinstance(form_data, dict) else ""
+        self.search_term = clean_search(term)
+        yield from self._load(1)
+
+    @rx.event
+    def clear_search(self) -> Iterator[None]:
+        self.search_term = ""
+        yield from self._load(1)

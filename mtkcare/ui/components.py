@@ -1,0 +1,53 @@
+"""Small building blocks shared by every area: empty states, loading, "coming soon"."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mtkcare.ui import routes
+
+
+def empty_state(
+    icon: str,
+    title: str | rx.Var,
+    body: str | rx.Var,
+    *actions: rx.Component,
+) -> rx.Component:
+    """What a list or area shows when there is nothing in it yet: what it is and what to do."""
+    return rx.card(
+        rx.flex(
+            rx.icon(icon, size=32, color=rx.color("gray", 9), aria_hidden="true"),
+            rx.heading(title, as_="h2", size="4", weight="medium"),
+            rx.text(body, size="2", color_scheme="gray", align="center", max_width="32rem"),
+            rx.flex(*actions, spacing="3") if actions else rx.fragment(),
+            direction="column",
+            align="center",
+            spacing="3",
+            padding="var(--space-7) var(--space-5)",
+        ),
+        size="2",
+        variant="surface",
+    )
+
+
+def loading_block(label: str) -> rx.Component:
+    """Shown while a page's data is first being fetched."""
+    return rx.flex(
+        rx.spinner(size="3"),
+        rx.text(label, size="2", color_scheme="gray"),
+        role="status",
+        align="center",
+        justify="center",
+        spacing="3",
+        padding_y="var(--space-8)",
+    )
+
+
+def coming_soon(area: str, what: str) -> rx.Component:
+    """The honest placeholder for an area that is not built yet."""
+    return empty_state(
+        "construction",
+        f"{area} arrives in a later release",
+        what,
+        rx.link("Go to the clients list", href=routes.CLIENTS, size="2"),
+    )

@@ -1,0 +1,124 @@
+"""Browser tests: the real app (Reflex AppHarness: uvicorn backend + Vite dev frontend) on its
+own freshly migrated PostgreSQL database full of demo data, driven by Debian's chromium.
+
+The database is ``mtkcare_e2e`` on the same server as the unit tests (``E2E_DATABASE_URL``
+overrides it). Run with ``REFLEX_BUN_PATH`` set (``source scripts/env.sh`` does it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DATABASE = "mtkcare_e2e"
+DEMO_CLIENTS = 60
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _e2e_url() -> str:
+    if url := os.environ.get("E2E_DATABASE_URL"):
+        return url
+    base = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/x"
+    return make_url(base).set(database=E2E_DATABASE).render_as_string(hide_password=False)
+
+
+def _recreate_database(url: str) -> None:
+    target = make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+
+@pytest.fixture(scope="session")
+def e2e_db_url() -> str:
+    """A fresh database, migrated, with the demo data set of DEMO_CLIENTS clients."""
+    from mtkcare.db import session_scope
+    from mtkcare.devdata import generate
+
+    url = _e2e_url()
+    _recreate_database(url)
+    _migrate(url)
+    with session_scope(url=url) as session:
+        generate(session, clients=DEMO_CLIENTS)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_db_url: str) -> Iterator[str]:
+    """The app's frontend URL, served against the e2e database."""
+    from reflex.testing import AppHarness
+
+    from mtkcare.settings import get_settings
+
+    bun = ROOT / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", e2e_db_url)
+        mp.setenv("MTKCARE_ENV", "test")
+        # The harness serves the frontend on a random port, so the websocket's origin is unknown.
+        mp.setenv("MTKCARE_ALLOWED_ORIGINS", "*")
+        mp.delenv("REDIS_URL", raising=False)
+        mp.setenv("REFLEX_TELEMETRY_ENABLED", "false")
+        if "REFLEX_BUN_PATH" not in os.environ and bun.exists():
+            mp.setenv("REFLEX_BUN_PATH", str(bun))
+        get_settings.cache_clear()  # rxconfig and the app read Settings from the env above
+        try:
+            with AppHarness.create(root=ROOT, app_name="mtkcare") as harness:
+                assert harness.frontend_url is not None
+                yield harness.frontend_url.rstrip("/")
+        finally:
+            get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
