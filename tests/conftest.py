@@ -34,9 +34,8 @@ def recreate_database(url: str) -> None:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url

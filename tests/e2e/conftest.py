@@ -49,9 +49,8 @@ def _recreate_database(url: str) -> None:
 
 
 def _migrate(url: str) -> None:
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url

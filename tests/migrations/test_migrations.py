@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import mtkcare.models as models
-from alembic import command
 from tests.conftest import ROOT, _test_url, alembic_config, recreate_database
 
 EXPECTED_TABLES = {
