@@ -42,10 +42,27 @@ class Settings(BaseSettings):
     allowed_origins: str = Field(default="", validation_alias="MTKCARE_ALLOWED_ORIGINS")
     page_size: int = Field(default=25, ge=5, le=200, validation_alias="MTKCARE_PAGE_SIZE")
     demo_clients: int = Field(default=300, ge=0, validation_alias="MTKCARE_DEMO_CLIENTS")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, validation_alias="MTKCARE_SESSION_IDLE_MINUTES"
+    )
+    session_absolute_hours: int = Field(
+        default=10, ge=1, validation_alias="MTKCARE_SESSION_ABSOLUTE_HOURS"
+    )
+    signin_max_failures: int = Field(
+        default=5, ge=1, validation_alias="MTKCARE_SIGNIN_MAX_FAILURES"
+    )
+    signin_lockout_minutes: int = Field(
+        default=15, ge=1, validation_alias="MTKCARE_SIGNIN_LOCKOUT_MINUTES"
+    )
 
     @property
     def is_production(self) -> bool:
         return self.mtkcare_env == "production"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
+        return "__Host-mtkcare_session" if self.is_production else "mtkcare_session"
 
     @property
     def is_sqlite(self) -> bool:

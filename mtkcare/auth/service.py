@@ -1,0 +1,230 @@
+"""Sign-in sessions and permissions. The browser holds only a random token in an HttpOnly
+cookie; the database holds its SHA-256, the user, expiry and the cached permission set."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from mtkcare.audit.models import AuditAction
+from mtkcare.audit.service import record_event
+from mtkcare.auth.passwords import needs_rehash, verify_password
+from mtkcare.db import utcnow
+from mtkcare.errors import DomainError
+from mtkcare.settings import get_settings
+from mtkcare.users.models import Role, RolePermission, SignInAttempt, User, UserRole, UserSession
+
+# Writing last_seen_at on every websocket event would turn every click into a write.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+class SignInFailed(DomainError):
+    """Always the same words, whether the account exists or not."""
+
+    def __init__(self, message: str = "The username or password is not right.") -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: what every permission check looks at. Lives only on the server."""
+
+    user_id: int
+    username: str
+    display_name: str
+    permissions: frozenset[str]
+    session_id: int
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_permissions(session: Session, user_id: int) -> frozenset[str]:
+    rows = session.exec(
+        select(RolePermission.permission)
+        .join(Role, col(Role.id) == RolePermission.role_id)
+        .join(UserRole, col(UserRole.role_id) == Role.id)
+        .where(UserRole.user_id == user_id)
+    ).all()
+    return frozenset(rows)
+
+
+def start_session(
+    session: Session,
+    user: User,
+    *,
+    method: str,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> str:
+    """A brand-new session (a new id at every sign-in). Returns the raw token for the cookie."""
+    settings = get_settings()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,  # type: ignore[arg-type]
+            auth_method=method,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:400] or None,
+            permissions=sorted(user_permissions(session, user.id)),  # type: ignore[arg-type]
+        )
+    )
+    user.last_login_at = now
+    session.flush()
+    return token
+
+
+def resolve_session(session: Session, token: str | None) -> Principal | None:
+    """The principal behind a cookie token, or None if it is unknown, ended or expired."""
+    if not token or len(token) > 200:
+        return None
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now >= row.expires_at or now - row.last_seen_at >= idle:
+        row.revoked_at = now
+        session.flush()
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.is_deleted or not user.is_active:
+        row.revoked_at = now
+        session.flush()
+        return None
+    if row.permissions is None:  # invalidated by a role change
+        row.permissions = sorted(user_permissions(session, user.id))  # type: ignore[arg-type]
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    session.flush()
+    return Principal(
+        user_id=user.id,  # type: ignore[arg-type]
+        username=user.username,
+        display_name=user.full_name,
+        permissions=frozenset(row.permissions),
+        session_id=row.id,  # type: ignore[arg-type]
+    )
+
+
+def end_session(session: Session, token: str | None, *, ip_address: str | None = None) -> None:
+    if not token:
+        return
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
+    record_event(
+        session,
+        AuditAction.SIGN_OUT,
+        "Session",
+        user_id=row.user_id,
+        resource_id=row.id,
+        ip_address=ip_address,
+    )
+    session.flush()
+
+
+def end_user_sessions(session: Session, user_id: int) -> int:
+    """End every live session of a user (deactivation, an administrator's decision)."""
+    result = session.execute(
+        sa.update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def invalidate_permissions(session: Session, user_ids: list[int] | None = None) -> None:
+    """Forget cached permissions (of some users, or everyone) after roles changed."""
+    stmt = sa.update(UserSession).where(col(UserSession.revoked_at).is_(None))
+    if user_ids is not None:
+        stmt = stmt.where(col(UserSession.user_id).in_(user_ids))
+    session.execute(stmt.values(permissions=None))
+
+
+def _recent_failures(
+    session: Session, *, username: str | None = None, ip: str | None = None
+) -> int:
+    window = utcnow() - timedelta(minutes=get_settings().signin_lockout_minutes)
+    stmt = (
+        select(sa.func.count())
+        .select_from(SignInAttempt)
+        .where(SignInAttempt.attempted_at >= window, col(SignInAttempt.succeeded).is_(False))
+    )
+    if username is not None:
+        stmt = stmt.where(SignInAttempt.username == username)
+    if ip is not None:
+        stmt = stmt.where(SignInAttempt.ip_address == ip)
+    return int(session.exec(stmt).one())
+
+
+def sign_in_local(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> str:
+    """Check a local password and start a session. Raises SignInFailed with a message that
+    never says whether the account exists. Repeated failures lock the account name and the
+    address for a while (both counted, so neither guessing nor spraying pays)."""
+    settings = get_settings()
+    name = username.strip().lower()[:254]
+    locked = _recent_failures(session, username=name) >= settings.signin_max_failures or (
+        ip_address is not None
+        and _recent_failures(session, ip=ip_address) >= settings.signin_max_failures * 4
+    )
+    user = session.exec(select(User).where(User.username == name)).first()
+    ok = verify_password(user.password_hash if user else None, password) and not locked
+    if ok and user is not None and user.is_active:
+        session.add(SignInAttempt(username=name, ip_address=ip_address, succeeded=True))
+        if user.password_hash and needs_rehash(user.password_hash):
+            from mtkcare.auth.passwords import hash_password
+
+            user.password_hash = hash_password(password)
+        token = start_session(
+            session, user, method="LOCAL", ip_address=ip_address, user_agent=user_agent
+        )
+        record_event(
+            session,
+            AuditAction.SIGN_IN,
+            "Session",
+            user_id=user.id,
+            ip_address=ip_address,
+            detail="local",
+        )
+        return token
+    session.add(SignInAttempt(username=name, ip_address=ip_address, succeeded=False))
+    record_event(
+        session,
+        AuditAction.SIGN_IN_FAILED,
+        "Session",
+        user_id=user.id if user else None,
+        ip_address=ip_address,
+        detail="locked out" if locked else f"local sign-in failed for {name!r}",
+    )
+    session.flush()
+    if locked:
+        raise SignInFailed(
+            f"Too many attempts. Wait {settings.signin_lockout_minutes} minutes, then try again."
+        )
+    raise SignInFailed()
