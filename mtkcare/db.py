@@ -295,6 +295,25 @@ def _write_audit_rows(session: Session, _ctx: Any) -> None:
                 "changes": changed,
             }
         )
+    for obj in session.deleted:
+        # Only link rows without soft delete get here (e.g. a permission taken off a role).
+        if isinstance(obj, Audited):
+            state = sa.inspect(obj)
+            before = {
+                key: [_jsonable(state.attrs[key].loaded_value), None]
+                for key in _column_keys(obj)
+                if key not in AUDIT_FIELD_NAMES and key != "id"
+            }
+            rows.append(
+                {
+                    "user_id": actor,
+                    "action": AuditAction.DELETE.value,
+                    "resource": audit_resource_name(obj),
+                    "resource_id": _pk(obj),
+                    "timestamp": now,
+                    "changes": before,
+                }
+            )
     if rows:
         session.connection().execute(sa.insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
 

@@ -12,9 +12,8 @@ from mtkcare.settings import PROJECT_ROOT, Settings, get_settings
 
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url or get_settings().database_url
@@ -26,7 +25,14 @@ def demo_users_present(session: Session) -> list[str]:
 
     try:
         with session.begin_nested():
-            return list(session.exec(select(User.username).where(User.is_demo)).all())
+            # Soft-deleted demo accounts count too: their password hashes still exist.
+            return list(
+                session.exec(
+                    select(User.username)
+                    .where(User.is_demo)
+                    .execution_options(include_deleted=True)
+                ).all()
+            )
     except (sa.exc.ProgrammingError, sa.exc.OperationalError):  # not migrated yet
         return []
 

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -14,6 +15,7 @@ from sqlmodel import Session, col, select
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.passwords import needs_rehash, verify_password
+from mtkcare.auth.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from mtkcare.db import utcnow
 from mtkcare.errors import DomainError
 from mtkcare.settings import get_settings
@@ -228,3 +230,43 @@ def sign_in_local(
             f"Too many attempts. Wait {settings.signin_lockout_minutes} minutes, then try again."
         )
     raise SignInFailed()
+
+
+def sync_roles(session: Session) -> dict[str, int]:
+    """Make `users_role` / `users_rolepermission` match the catalogue in auth.permissions.
+
+    Idempotent: missing roles and permissions are added, stale permissions removed, and a
+    soft-deleted system role is restored. Goes through the ORM so the audit hook records it.
+    Returns role name -> id.
+    """
+    roles = {
+        role.name: role
+        for role in session.exec(select(Role).execution_options(include_deleted=True)).all()
+    }
+    for name in ROLE_PERMISSIONS:
+        role = roles.get(name)
+        if role is None:
+            role = Role(name=name, description=ROLE_DESCRIPTIONS.get(name), is_system=True)
+            session.add(role)
+            roles[name] = role
+        else:
+            if role.description != ROLE_DESCRIPTIONS.get(name):
+                role.description = ROLE_DESCRIPTIONS.get(name)
+            if not role.is_system:
+                role.is_system = True
+            if role.is_deleted:
+                role.is_deleted = False
+    session.flush()
+    for name, permissions in ROLE_PERMISSIONS.items():
+        role = roles[name]
+        have = {
+            rp.permission: rp
+            for rp in session.exec(select(RolePermission).where(RolePermission.role_id == role.id))
+        }
+        wanted = {p.value for p in permissions}
+        for permission in sorted(wanted - have.keys()):
+            session.add(RolePermission(role_id=cast(int, role.id), permission=permission))
+        for permission in have.keys() - wanted:
+            session.delete(have[permission])
+    session.flush()
+    return {name: cast(int, roles[name].id) for name in ROLE_PERMISSIONS}

@@ -67,7 +67,9 @@ def test_list_rows_carry_only_what_the_list_shows(reference: Session, intake_wor
     assert row.date_of_birth == "1970-05-06"
 
 
-def test_search_treats_wildcards_as_plain_characters(reference: Session, intake_worker: User) -> None:
+def test_search_treats_wildcards_as_plain_characters(
+    reference: Session, intake_worker: User
+) -> None:
     make_client(reference, intake_worker, last_name="Vvwild")
     assert list_clients(reference, search="%").total == 0
     assert list_clients(reference, search="_vwild").total == 0

@@ -1,0 +1,42 @@
+"""The base of every page state: who is signed in (server side only) and what the page
+chrome may show them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mtkcare.auth.guard import principal_for, public
+from mtkcare.auth.service import Principal
+from mtkcare.ui.routes import PAGE_PERMISSIONS, nav_for
+
+
+class AppState(rx.State):
+    # Backend only: set by AuthMiddleware before every guarded event.
+    _principal: Principal | None = None
+
+    # What the page chrome shows; the user's own name is theirs to see.
+    user_name: str = ""
+    nav_areas: list[str] = []
+    access: str = "checking"  # checking | allowed | denied | signed_out
+
+    @rx.event
+    @public
+    def check_page_access(self):
+        """on_load of every page: decides from the server-side page table, never from
+        anything the browser sends, whether this page may show."""
+        principal, _ip = principal_for(self)
+        self._principal = principal
+        path = self.router.page.path or "/"
+        needed = PAGE_PERMISSIONS.get(path)
+        if principal is None:
+            self.user_name = ""
+            self.nav_areas = []
+            if needed is None:  # a public page (sign-in)
+                self.access = "allowed"
+                return None
+            self.access = "signed_out"
+            return rx.redirect(f"/login?next={path}")
+        self.user_name = principal.display_name
+        self.nav_areas = nav_for(principal.permissions)
+        self.access = "allowed" if needed is None or principal.can(needed) else "denied"
+        return None
