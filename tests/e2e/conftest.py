@@ -1,7 +1,7 @@
 """Browser tests: the real app (Reflex AppHarness: uvicorn backend + Vite dev frontend) on its
 own freshly migrated PostgreSQL database full of demo data, driven by Debian's chromium.
 
-The database is ``mtkcare_e2e`` on the same server as the unit tests (``E2E_DATABASE_URL``
+The database is the unit tests' database name plus ``_e2e``, on the same server (``E2E_DATABASE_URL``
 overrides it). Run with ``REFLEX_BUN_PATH`` set (``source scripts/env.sh`` does it).
 """
 
@@ -18,7 +18,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
-E2E_DATABASE = "mtkcare_e2e"
 DEMO_CLIENTS = 60
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,8 +32,11 @@ CHROMIUM_ARGS = [
 def _e2e_url() -> str:
     if url := os.environ.get("E2E_DATABASE_URL"):
         return url
-    base = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/x"
-    return make_url(base).set(database=E2E_DATABASE).render_as_string(hide_password=False)
+    base = make_url(
+        os.environ.get("TEST_DATABASE_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_test"
+    )
+    return base.set(database=f"{base.database}_e2e").render_as_string(hide_password=False)
 
 
 def _recreate_database(url: str) -> None:

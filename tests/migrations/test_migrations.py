@@ -34,7 +34,8 @@ EXPECTED_TABLES = {
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    url = sa.engine.make_url(_test_url()).set(database="mtkcare_test_migrations")
+    base = sa.engine.make_url(_test_url())
+    url = base.set(database=f"{base.database}_migrations")
     rendered = url.render_as_string(hide_password=False)
     recreate_database(rendered)
     return rendered
