@@ -78,11 +78,16 @@ class HardDeleteRefused(RuntimeError):
 # Engine and sessions
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
+    """The engine for ``url``, or for the configured DATABASE_URL (read each time, so a
+    changed setting is honoured; engines are shared per URL)."""
+    return _engine_for(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     import mtkcare.models  # noqa: F401  (every table mapped before the first flush)
 
-    url = url or get_settings().database_url
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
 

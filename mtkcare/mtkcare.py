@@ -1,4 +1,5 @@
-"""The Reflex app: every table and page module imported, so each @rx.page registers itself.
+"""The Reflex app: every table and page module imported, so each @rx.page registers itself;
+the backend HTTP routes and the authorization middleware installed.
 
 The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (RadixThemesPlugin).
 """
@@ -6,14 +7,28 @@ The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (Radi
 import reflex as rx
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
+from mtkcare.api.app import build_api, require_origin, security_headers
+from mtkcare.auth import pages as auth_pages
+from mtkcare.auth.guard import AuthMiddleware
 from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
+from mtkcare.manage import check_production
 from mtkcare.referrals import pages as referrals_pages
 from mtkcare.reports import pages as reports_pages
 from mtkcare.users import pages as users_pages
 
 __all__ = ["app"]
 
-_PAGE_MODULES = (clients_pages, documents_pages, referrals_pages, reports_pages, users_pages)
+_PAGE_MODULES = (
+    auth_pages,
+    clients_pages,
+    documents_pages,
+    referrals_pages,
+    reports_pages,
+    users_pages,
+)
 
-app = rx.App()
+check_production()
+
+app = rx.App(api_transformer=[build_api(), security_headers, require_origin])
+app.add_middleware(AuthMiddleware())

@@ -55,6 +55,36 @@ class Settings(BaseSettings):
         default=15, ge=1, validation_alias="MTKCARE_SIGNIN_LOCKOUT_MINUTES"
     )
 
+    # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
+    azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
+    azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")
+    azure_client_secret: str | None = Field(default=None, validation_alias="AZURE_CLIENT_SECRET")
+    # Certificate credential instead of a secret: PEM private key path and its thumbprint.
+    azure_client_cert_path: str | None = Field(
+        default=None, validation_alias="AZURE_CLIENT_CERT_PATH"
+    )
+    azure_client_cert_thumbprint: str | None = Field(
+        default=None, validation_alias="AZURE_CLIENT_CERT_THUMBPRINT"
+    )
+    # Only changed by tests (a local OIDC provider and Graph fake stand in for Microsoft).
+    azure_authority_host: str = Field(
+        default="https://login.microsoftonline.com", validation_alias="AZURE_AUTHORITY_HOST"
+    )
+    graph_base_url: str = Field(
+        default="https://graph.microsoft.com/v1.0", validation_alias="GRAPH_BASE_URL"
+    )
+
+    @property
+    def azure_enabled(self) -> bool:
+        return bool(self.azure_tenant_id and self.azure_client_id)
+
+    @property
+    def azure_metadata_url(self) -> str:
+        return (
+            f"{self.azure_authority_host.rstrip('/')}/{self.azure_tenant_id}"
+            "/v2.0/.well-known/openid-configuration"
+        )
+
     @property
     def is_production(self) -> bool:
         return self.mtkcare_env == "production"

@@ -108,9 +108,12 @@ class AuthMiddleware(rx.Middleware):
         app_state._principal = principal
 
         if principal is None:
+            from mtkcare.auth.routes import safe_next
+
+            back_to = safe_next(state.router.url.path)
             return _refusal(
                 rx.toast.error("Your session has ended. Sign in again."),
-                rx.redirect("/login"),
+                rx.redirect(f"/login?next={back_to}"),
             )
         if needed == SIGNED_IN:
             return None

@@ -19,14 +19,14 @@ class AppState(rx.State):
     nav_areas: list[str] = []
     access: str = "checking"  # checking | allowed | denied | signed_out
 
-    @rx.event
     @public
+    @rx.event
     def check_page_access(self):
         """on_load of every page: decides from the server-side page table, never from
         anything the browser sends, whether this page may show."""
         principal, _ip = principal_for(self)
         self._principal = principal
-        path = self.router.page.path or "/"
+        path = self.router.url.path or "/"
         needed = PAGE_PERMISSIONS.get(path)
         if principal is None:
             self.user_name = ""

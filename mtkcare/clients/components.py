@@ -112,7 +112,7 @@ def _client_row(row: rx.Var) -> rx.Component:
         ),
         rx.table.cell(row["phone"]),
         rx.table.cell(row["city"]),
-        rx.table.cell(_risk_badge(row)),
+        rx.cond(ClientsState.show_risk, rx.table.cell(_risk_badge(row))),
         key=row["id"],
         align="center",
     )
@@ -127,7 +127,7 @@ def clients_table() -> rx.Component:
                 rx.table.column_header_cell("Date of birth"),
                 rx.table.column_header_cell("Phone"),
                 rx.table.column_header_cell("Town or city"),
-                rx.table.column_header_cell("Risk level"),
+                rx.cond(ClientsState.show_risk, rx.table.column_header_cell("Risk level")),
             ),
         ),
         rx.table.body(rx.foreach(ClientsState.rows, _client_row)),

@@ -8,18 +8,18 @@ from mtkcare.clients.components import clients_list, search_form
 from mtkcare.clients.state import ClientsState
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon, loading_block
-from mtkcare.ui.layout import page_layout
+from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@rx.page(route=routes.HOME, title=page_title("Clients"), on_load=rx.redirect(routes.CLIENTS))
+@app_page(routes.HOME, page_title("Clients"), on_load=rx.redirect(routes.CLIENTS))
 def home() -> rx.Component:
     return page_layout(
         loading_block("Opening the clients list…"), title="Clients", active=routes.CLIENTS
     )
 
 
-@rx.page(route=routes.CLIENTS, title=page_title("Clients"), on_load=ClientsState.load)
+@app_page(routes.CLIENTS, page_title("Clients"), on_load=ClientsState.load)
 def clients() -> rx.Component:
     return page_layout(
         # Nothing to search until the first client exists.
@@ -41,7 +41,7 @@ def clients() -> rx.Component:
     )
 
 
-@rx.page(route=routes.INTAKE, title=page_title("Intake"))
+@app_page(routes.INTAKE, page_title("Intake"))
 def intake() -> rx.Component:
     return page_layout(
         coming_soon(

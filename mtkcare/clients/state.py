@@ -13,6 +13,9 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare.auth.guard import requires
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.state import AppState
 from mtkcare.clients.service import ClientRow, list_clients
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
@@ -32,8 +35,11 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def client_view(row: ClientRow, *, today: date | None = None) -> dict[str, str]:
-    """What the browser receives for one client in the list."""
+def client_view(
+    row: ClientRow, *, today: date | None = None, show_risk: bool = True
+) -> dict[str, str]:
+    """What the browser receives for one client in the list. Risk is only sent to those
+    allowed to see it (field-level access)."""
     born = date.fromisoformat(row.date_of_birth)
     age = _age(born, today or date.today())
     return {
@@ -45,8 +51,8 @@ def client_view(row: ClientRow, *, today: date | None = None) -> dict[str, str]:
         "age": f"{age}",
         "phone": row.phone,
         "city": row.city,
-        "risk_level": row.risk_level,
-        "risk_label": RISK_LABELS.get(row.risk_level, "Not assessed"),
+        "risk_level": row.risk_level if show_risk else "",
+        "risk_label": RISK_LABELS.get(row.risk_level, "Not assessed") if show_risk else "",
     }
 
 
@@ -68,7 +74,7 @@ def clean_search(value: Any) -> str:
     return " ".join(value.split())[:SEARCH_MAX_LENGTH]
 
 
-class ClientsState(rx.State):
+class ClientsState(AppState):
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
@@ -77,6 +83,7 @@ class ClientsState(rx.State):
     search_term: str = ""
     loading: bool = False
     loaded: bool = False
+    show_risk: bool = False
 
     @rx.var
     def first_shown(self) -> int:
@@ -114,7 +121,9 @@ class ClientsState(rx.State):
                 page_size=get_settings().page_size,
                 search=self.search_term,
             )
-        self.rows = [client_view(row) for row in result.rows]
+        principal = self._principal
+        self.show_risk = principal is not None and principal.can(Permission.CLIENT_VIEW_RISK)
+        self.rows = [client_view(row, show_risk=self.show_risk) for row in result.rows]
         self.total = result.total
         self.page = result.page
         self.pages = result.pages
@@ -129,15 +138,18 @@ class ClientsState(rx.State):
         finally:
             self.loading = False
 
+    @requires(Permission.CLIENT_VIEW)
     @rx.event
     def load(self) -> Iterator[None]:
         """Page load: the first page, keeping the search the user last ran here."""
         yield from self._load(1)
 
+    @requires(Permission.CLIENT_VIEW)
     @rx.event
     def go_to_page(self, page: int) -> Iterator[None]:
         yield from self._load(clean_page(page))
 
+    @requires(Permission.CLIENT_VIEW)
     @rx.event
     def search(self, form_data: dict[str, Any]) -> Iterator[None]:
         """Search form submitted: a new search always starts at page 1."""
@@ -145,6 +157,7 @@ class ClientsState(rx.State):
         self.search_term = clean_search(term)
         yield from self._load(1)
 
+    @requires(Permission.CLIENT_VIEW)
     @rx.event
     def clear_search(self) -> Iterator[None]:
         self.search_term = ""

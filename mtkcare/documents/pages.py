@@ -6,11 +6,11 @@ import reflex as rx
 
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon
-from mtkcare.ui.layout import page_layout
+from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@rx.page(route=routes.DOCUMENTS, title=page_title("Documents"))
+@app_page(routes.DOCUMENTS, page_title("Documents"))
 def documents() -> rx.Component:
     return page_layout(
         coming_soon(

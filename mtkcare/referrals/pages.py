@@ -6,11 +6,11 @@ import reflex as rx
 
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon
-from mtkcare.ui.layout import page_layout
+from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@rx.page(route=routes.REFERRALS, title=page_title("Referrals board"))
+@app_page(routes.REFERRALS, page_title("Referrals board"))
 def referrals_board() -> rx.Component:
     return page_layout(
         coming_soon(

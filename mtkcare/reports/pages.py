@@ -6,11 +6,11 @@ import reflex as rx
 
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon
-from mtkcare.ui.layout import page_layout
+from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@rx.page(route=routes.REPORTS, title=page_title("Reports"))
+@app_page(routes.REPORTS, page_title("Reports"))
 def reports() -> rx.Component:
     return page_layout(
         coming_soon(

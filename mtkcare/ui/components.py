@@ -51,3 +51,12 @@ def coming_soon(area: str, what: str) -> rx.Component:
         what,
         rx.link("Go to the clients list", href=routes.CLIENTS, size="2"),
     )
+
+
+def native_post_form(*children: rx.Component, action: rx.Var | str) -> rx.Component:
+    """A form the browser itself submits (a real POST and page load), for the sign-in and
+    sign-out routes that must set or clear an HttpOnly cookie. Reflex's form would cancel
+    the browser's submit and send the fields over the websocket instead."""
+    form = rx.el.form(*children, action=action, method="post")
+    form.event_triggers.pop("on_submit", None)
+    return form

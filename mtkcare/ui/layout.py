@@ -3,11 +3,17 @@ breadcrumbs and the page's one h1."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import reflex as rx
+from reflex_base.constants import Dirs
+from reflex_base.vars import VarData
+from reflex_base.vars.base import ImportVar, Var
 
+from mtkcare.auth.state import AppState
 from mtkcare.ui import routes
+from mtkcare.ui.components import loading_block, native_post_form
 from mtkcare.ui.styles import (
     ACCENT_COLOR,
     APP_NAME,
@@ -56,15 +62,48 @@ def _search_placeholder() -> rx.Component:
     )
 
 
-def _user_menu_placeholder() -> rx.Component:
-    # Replaced by the real user menu (profile, sign out) when sign-in lands.
-    return rx.flex(
+def backend_url(path: str) -> Var:
+    """An absolute URL on the backend server, worked out in the browser (in development the
+    backend listens on its own port; in production it is the same origin)."""
+    return Var(
+        _js_expr=f"new URL({path!r}, getBackendURL(env.UPLOAD)).href",
+        _var_data=VarData(
+            imports={
+                f"$/{Dirs.STATE_PATH}": [ImportVar(tag="getBackendURL")],
+                "$/env.json": [ImportVar(tag="env", is_default=True)],
+            }
+        ),
+    ).to(str)
+
+
+def _user_menu() -> rx.Component:
+    signed_in = rx.flex(
+        rx.icon("circle_user", size=20, color=rx.color("gray", 10), aria_hidden="true"),
+        rx.text(AppState.user_name, size="2", weight="medium"),
+        # A plain form POST: only the backend route can clear the HttpOnly cookie.
+        native_post_form(
+            rx.button(
+                rx.icon("log_out", size=14, aria_hidden="true"),
+                "Sign out",
+                type="submit",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+            ),
+            action=backend_url("/auth/logout"),
+        ),
+        align="center",
+        spacing="3",
+        flex_shrink="0",
+    )
+    signed_out = rx.flex(
         rx.icon("circle_user", size=20, color=rx.color("gray", 10), aria_hidden="true"),
         rx.text("Not signed in", size="2", color_scheme="gray"),
         align="center",
         spacing="2",
         flex_shrink="0",
     )
+    return rx.cond(AppState.user_name != "", signed_in, signed_out)
 
 
 def top_bar() -> rx.Component:
@@ -73,7 +112,7 @@ def top_bar() -> rx.Component:
             _brand(),
             _search_placeholder(),
             rx.spacer(),
-            _user_menu_placeholder(),
+            _user_menu(),
             align="center",
             spacing="5",
             height="100%",
@@ -90,7 +129,7 @@ def top_bar() -> rx.Component:
 
 def _nav_link(item: routes.NavItem, active: str) -> rx.Component:
     is_active = item.route == active
-    return rx.el.li(
+    link = rx.el.li(
         rx.link(
             rx.flex(
                 rx.icon(item.icon, size=18, aria_hidden="true"),
@@ -111,6 +150,8 @@ def _nav_link(item: routes.NavItem, active: str) -> rx.Component:
             _hover={"background_color": rx.color("accent" if is_active else "gray", 4)},
         ),
     )
+    # Only the areas this user may open (the server decides again when they open it).
+    return rx.cond(AppState.nav_areas.contains(item.route), link)  # type: ignore[attr-defined]
 
 
 def side_nav(active: str) -> rx.Component:
@@ -189,7 +230,13 @@ def page_layout(
                         spacing="4",
                         wrap="wrap",
                     ),
-                    *children,
+                    rx.match(
+                        AppState.access,
+                        ("allowed", rx.fragment(*children)),
+                        ("denied", not_allowed()),
+                        ("signed_out", loading_block("Taking you to the sign-in page…")),
+                        loading_block("Checking your access…"),
+                    ),
                     direction="column",
                     spacing="5",
                     max_width=CONTENT_MAX_WIDTH,
@@ -205,3 +252,23 @@ def page_layout(
         min_height="100vh",
         background_color=rx.color("gray", 2),
     )
+
+
+def not_allowed() -> rx.Component:
+    return rx.callout(
+        "You are not allowed to use this page. If you need it for your work, ask an "
+        "administrator to give you the right role.",
+        icon="shield_alert",
+        color_scheme="red",
+        role="alert",
+        size="2",
+    )
+
+
+def app_page(
+    route: str, title: str, on_load: Any = None
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """``@rx.page`` with the access check first: every page states its permission in
+    ``routes.PAGE_PERMISSIONS`` and the server decides on each load."""
+    extra = [] if on_load is None else (on_load if isinstance(on_load, list) else [on_load])
+    return rx.page(route=route, title=title, on_load=[AppState.check_page_access, *extra])

@@ -6,11 +6,11 @@ import reflex as rx
 
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon
-from mtkcare.ui.layout import page_layout
+from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@rx.page(route=routes.ADMIN, title=page_title("Admin"))
+@app_page(routes.ADMIN, page_title("Admin"))
 def admin() -> rx.Component:
     return page_layout(
         coming_soon(

@@ -46,8 +46,25 @@ WHERE r.is_deleted = false AND r.status IN ('ACTIVE', 'PENDING');
 
 
 @pytest.fixture(scope="module")
-def demo(pg_engine: Engine) -> Iterator[tuple[Session, dict[str, int]]]:
-    conn = pg_engine.connect()
+def empty_engine() -> Iterator[Engine]:
+    """A database of its own: other tests commit users to the shared one, and these tests
+    count exactly what the generator wrote."""
+    from tests.conftest import _test_url, migrate, recreate_database
+
+    base = sa.engine.make_url(_test_url())
+    url = base.set(database=f"{base.database}_devdata").render_as_string(hide_password=False)
+    recreate_database(url)
+    migrate(url)
+    engine = sa.create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(empty_engine: Engine) -> Iterator[tuple[Session, dict[str, int]]]:
+    conn = empty_engine.connect()
     outer = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     session.info["actor_id"] = None

@@ -94,7 +94,9 @@ def app_url(e2e_db_url: str) -> Iterator[str]:
         try:
             with AppHarness.create(root=ROOT, app_name="mtkcare") as harness:
                 assert harness.frontend_url is not None
-                yield harness.frontend_url.rstrip("/")
+                # The backend listens on 127.0.0.1: open the pages on the same host, so the
+                # HttpOnly session cookie it sets is same-site for the page's websocket.
+                yield harness.frontend_url.rstrip("/").replace("//localhost:", "//127.0.0.1:")
         finally:
             get_settings.cache_clear()
 
@@ -123,3 +125,12 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def sign_in(page: Page, username: str, password: str = "mtkcare-demo") -> None:
+    """Signs in through the real sign-in page (a form POST to the backend route)."""
+    page.goto("/login", timeout=120_000)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/clients", timeout=60_000)

@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 
 from mtkcare.clients.models import Client
 from mtkcare.db import session_scope
-from tests.e2e.conftest import DEMO_CLIENTS
+from tests.e2e.conftest import DEMO_CLIENTS, sign_in
 
 # The first visit of a page makes Vite compile it; later steps are quick.
 FIRST_LOAD_TIMEOUT = 120_000
@@ -38,17 +38,18 @@ def test_clients_list_shows_demo_clients_and_pages(page: Page, e2e_db_url: str) 
     assert PAGE_SIZE < total <= DEMO_CLIENTS
 
     started = time.monotonic()
-    page.goto("/clients", timeout=FIRST_LOAD_TIMEOUT)
+    sign_in(page, "teamlead")
 
     table = page.get_by_role("table", name=re.compile(r"^Clients"))
     expect(table).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
     expect(page.get_by_role("heading", level=1, name="Clients")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Clients"))
 
-    # The navigation names its links and marks where we are.
+    # The navigation names its links, shows the team lead's areas only, marks where we are.
     nav = page.get_by_role("navigation", name="Main")
-    for label in ("Clients", "Intake", "Referrals board", "Documents", "Reports", "Admin"):
+    for label in ("Clients", "Intake", "Referrals board", "Documents", "Reports"):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     expect(nav.get_by_role("link", name="Clients", exact=True)).to_have_attribute(
         "aria-current", "page"
     )

@@ -1,0 +1,113 @@
+"""The backend HTTP app that Reflex mounts itself under (``rx.App(api_transformer=...)``):
+sign-in routes now, ``/api/v1`` later, plus security headers on every response."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mtkcare.auth.azure import AZURE_ROUTES
+from mtkcare.auth.routes import ROUTES as AUTH_ROUTES
+from mtkcare.settings import get_settings
+
+CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; "
+    "font-src 'self' data:; "
+    "connect-src 'self' ws: wss:; "
+    "frame-ancestors 'none'; "
+    "base-uri 'self'; "
+    "form-action 'self' {origins}"
+)
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Adds the security headers to every HTTP response of the backend (and, in production's
+    single-port mode, of the pages too). Responses of our own routes are never cached."""
+    settings = get_settings()
+    origins = " ".join(o for o in settings.cors_origins if o != "*")
+    extra: list[tuple[bytes, bytes]] = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", CSP.format(origins=origins).strip().encode()),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    ]
+    if settings.is_production:
+        extra.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        no_store = path.startswith(("/auth/", "/api/"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if not (no_store and k.lower() == b"cache-control")
+                ]
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in present]
+                if no_store:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+def require_origin(app: ASGIApp) -> ASGIApp:
+    """Refuses the event socket (websocket or polling) unless the handshake carries one of our
+    origins. Socket.IO itself only checks an Origin that is present; browsers always send one,
+    so a missing Origin means a script, not our page (cross-site websocket hijacking)."""
+    allowed = set(get_settings().cors_origins)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("path", "").startswith("/_event"):
+            origin = next(
+                (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"origin"), None
+            )
+            if "*" not in allowed and origin not in allowed:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 403,
+                            "headers": [(b"content-type", b"text/plain")],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b"Origin not allowed"})
+                return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def build_api() -> Starlette:
+    settings = get_settings()
+    return Starlette(
+        routes=[*AUTH_ROUTES, *AZURE_ROUTES],
+        middleware=[
+            # Holds only the OIDC state, nonce and PKCE verifier during an Azure sign-in.
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="mtkcare_oidc",
+                max_age=600,
+                same_site="lax",
+                https_only=settings.is_production,
+            ),
+        ],
+    )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import select
+
+from mtkcare.audit.models import AuditLog
+from mtkcare.auth.service import resolve_session, token_hash
+from mtkcare.db import session_scope, utcnow
+from mtkcare.users.models import UserSession
+from tests.auth.conftest import ORIGIN, PASSWORD, Person, session_cookie, sign_in
+
+
+def audit_actions(pg_url: str, user_id: int | None) -> list[str]:
+    with session_scope(url=pg_url) as db:
+        return list(
+            db.exec(
+                select(AuditLog.action)
+                .where(AuditLog.user_id == user_id, AuditLog.resource == "Session")
+                .order_by(AuditLog.id)  # type: ignore[arg-type]
+            ).all()
+        )
+
+
+def resolves(pg_url: str, token: str | None) -> bool:
+    with session_scope(url=pg_url) as db:
+        return resolve_session(db, token) is not None
+
+
+def test_right_password_starts_a_server_side_session_in_an_httponly_cookie(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    lead = person("Team lead")
+    response = sign_in(backend, lead.username)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{ORIGIN}/clients"
+    cookie_header = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie_header and "samesite=lax" in cookie_header
+    token = session_cookie(response)
+    assert token and len(token) >= 40
+    with session_scope(url=pg_url) as db:
+        principal = resolve_session(db, token)
+        assert principal is not None and principal.user_id == lead.id
+        assert principal.can("referral.assign")
+        stored = db.exec(select(UserSession).where(UserSession.user_id == lead.id)).one()
+        assert stored.token_hash == token_hash(token) != token
+    assert audit_actions(pg_url, lead.id) == ["SIGN_IN"]
+
+
+def test_each_sign_in_gets_a_new_session_id(backend: str, person: Person) -> None:
+    worker = person("Case worker")
+    first = session_cookie(sign_in(backend, worker.username))
+    second = session_cookie(sign_in(backend, worker.username))
+    assert first and second and first != second
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    worker = person("Case worker")
+    wrong = sign_in(backend, worker.username, "not-the-password")
+    unknown = sign_in(backend, "nobody-by-this-name", "not-the-password")
+    for response in (wrong, unknown):
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{ORIGIN}/login?error=failed&next=%2Fclients"
+        assert session_cookie(response) is None
+    assert audit_actions(pg_url, worker.id) == ["SIGN_IN_FAILED"]
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(
+    backend: str, person: Person
+) -> None:
+    worker = person("Case worker")
+    for _ in range(5):
+        assert "error=failed" in sign_in(backend, worker.username, "guess").headers["location"]
+    locked = sign_in(backend, worker.username, PASSWORD)
+    assert "error=locked" in locked.headers["location"]
+    assert session_cookie(locked) is None
+
+
+def test_deactivated_user_cannot_sign_in(backend: str, person: Person) -> None:
+    leaver = person("Case worker", active=False)
+    assert session_cookie(sign_in(backend, leaver.username)) is None
+
+
+def test_idle_session_expires(backend: str, person: Person, pg_url: str) -> None:
+    worker = person("Case worker")
+    token = session_cookie(sign_in(backend, worker.username))
+    assert resolves(pg_url, token)
+    with session_scope(url=pg_url) as db:
+        db.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == worker.id)  # type: ignore[arg-type]
+            .values(last_seen_at=utcnow() - timedelta(minutes=31))
+        )
+    assert not resolves(pg_url, token)
+
+
+def test_session_expires_at_its_absolute_limit_however_active(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    worker = person("Case worker")
+    token = session_cookie(sign_in(backend, worker.username))
+    with session_scope(url=pg_url) as db:
+        db.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == worker.id)  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert not resolves(pg_url, token)
+
+
+def test_sign_out_ends_the_session_on_the_server(backend: str, person: Person, pg_url: str) -> None:
+    worker = person("Case worker")
+    token = session_cookie(sign_in(backend, worker.username))
+    response = httpx.post(
+        f"{backend}/auth/logout",
+        headers={"Origin": ORIGIN, "Cookie": f"mtkcare_session={token}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{ORIGIN}/login?signed_out=1"
+    assert 'mtkcare_session=""' in response.headers["set-cookie"]
+    # The old cookie value is worthless even if someone kept a copy.
+    assert not resolves(pg_url, token)
+    assert audit_actions(pg_url, worker.id) == ["SIGN_IN", "SIGN_OUT"]
+
+
+def test_sign_in_from_another_site_is_refused(backend: str, person: Person) -> None:
+    worker = person("Case worker")
+    response = sign_in(backend, worker.username, origin="https://evil.example")
+    assert response.status_code == 403
+    assert session_cookie(response) is None
+
+
+def test_sign_in_never_redirects_to_another_site(backend: str, person: Person) -> None:
+    worker = person("Case worker")
+    response = httpx.post(
+        f"{backend}/auth/login",
+        data={"username": worker.username, "password": PASSWORD, "next": "//evil.example/x"},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == f"{ORIGIN}/clients"
+
+
+def test_auth_responses_carry_security_headers_and_are_never_cached(
+    backend: str, person: Person
+) -> None:
+    response = sign_in(backend, person("Case worker").username)
+    headers = response.headers
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "same-origin"
