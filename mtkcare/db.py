@@ -325,3 +325,10 @@ def _write_audit_rows(session: Session, _ctx: Any) -> None:
 
 def _pk(obj: Any) -> str:
     return str(sa.inspect(obj).mapper.primary_key_from_instance(obj)[0])
+
+
+def url_of(session: Session) -> str:
+    """The database URL a session talks to (for work that needs its own transaction)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.url.render_as_string(hide_password=False)

@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator
 from sqlmodel import Session, col, func, select
 
+from mtkcare.auth.access import require
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import (
     Client,
     ClientCulturalIdentity,
@@ -17,7 +20,7 @@ from mtkcare.clients.models import (
     Gender,
     RiskLevel,
 )
-from mtkcare.db import service, utcnow
+from mtkcare.db import service, url_of, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
 from mtkcare.referrals.models import Referral
@@ -175,6 +178,19 @@ def list_clients(
         .limit(page_size)
     ).all()
     return ClientPage(rows=[_row(c) for c in rows], total=total, page=page, page_size=page_size)
+
+
+def load_client_for(session: Session, principal: Principal | None, client_id: int) -> Client:
+    """The client, if ``principal`` may see clients (NotFound and NotAllowed otherwise).
+    Callers that show risk details check ``client.view_risk`` on top."""
+    require(
+        principal,
+        Permission.CLIENT_VIEW,
+        resource="Client",
+        resource_id=client_id,
+        url=url_of(session),
+    )
+    return get_client(session, client_id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,14 +1,49 @@
-"""Staff accounts. Deleting a user is soft: what they created keeps pointing at them."""
+"""Staff accounts and their access: roles, Azure AD group mappings and sign-in sessions.
+
+Deleting a user is soft: what they created keeps pointing at them. Every write here goes
+through the ORM, so the session hooks in ``mtkcare.db`` audit it; events that change no
+audited row (ending sessions) are recorded with ``record_event``. Reads return view models
+(never rows, never password or token hashes).
+"""
 
 from __future__ import annotations
 
-from pydantic import EmailStr, Field, field_validator
-from sqlmodel import Session, func, select
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from mtkcare.db import service
+import sqlalchemy as sa
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlmodel import Session, col, func, select
+
+from mtkcare.audit.models import AuditAction
+from mtkcare.audit.service import record_event
+from mtkcare.auth.passwords import hash_password, password_problem, verify_password
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import end_user_sessions, invalidate_permissions
+from mtkcare.db import service, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
-from mtkcare.users.models import User, UserProfile
+from mtkcare.settings import get_settings
+from mtkcare.users.models import (
+    AuthSource,
+    GroupRoleMapping,
+    Role,
+    RolePermission,
+    User,
+    UserProfile,
+    UserRole,
+    UserSession,
+)
 from mtkcare.validation import Input, validate
+
+# Azure AD object ids are GUIDs: 8-4-4-4-12 hexadecimal digits.
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+GUID_EXAMPLE = "0f8fad5b-d9cb-469f-a165-70867728950e"
+MAX_PAGE_SIZE = 200
+
+# --------------------------------------------------------------------------------------------
+# Inputs
 
 
 class UserInput(Input):
@@ -24,6 +59,121 @@ class UserInput(Input):
         if not all(c.isalnum() or c in "._-@" for c in value):
             raise ValueError("Use only letters, numbers and . _ - @ in the username")
         return value.lower()
+
+
+class RoleInput(Input):
+    name: str = Field(title="Role name", min_length=1, max_length=80)
+    description: str | None = Field(default=None, title="Description", max_length=500)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class GroupMappingInput(Input):
+    azure_group_id: str = Field(title="Group object ID", min_length=1, max_length=64)
+    group_name: str | None = Field(default=None, title="Group name", max_length=200)
+    role_id: int = Field(title="Role")
+
+    @field_validator("azure_group_id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        if not GUID.match(value):
+            raise ValueError(
+                "Enter the group's Object ID from Azure AD: 32 letters and numbers in "
+                f"5 groups separated by hyphens, like {GUID_EXAMPLE}"
+            )
+        return value.lower()
+
+    @field_validator("group_name", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+# --------------------------------------------------------------------------------------------
+# Views (what callers, and the browser, may receive)
+
+
+class UserRow(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
+    auth_source: str
+    roles: list[str]
+    last_login_at: datetime | None
+
+
+class UserPage(BaseModel):
+    rows: list[UserRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+class RoleChoice(BaseModel):
+    """One role as a user holds it, or could: held locally, through Azure AD, or not."""
+
+    id: int
+    name: str
+    description: str
+    is_system: bool
+    held_locally: bool
+    held_via_azure: bool
+
+
+class SessionView(BaseModel):
+    id: int
+    auth_method: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip_address: str
+    user_agent: str
+
+
+class UserDetail(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    job_title: str
+    is_active: bool
+    auth_source: str
+    has_password: bool
+    last_login_at: datetime | None
+    created_at: datetime
+    roles: list[RoleChoice]
+    sessions: list[SessionView]
+
+
+class RoleView(BaseModel):
+    id: int
+    name: str
+    description: str
+    is_system: bool
+    permissions: list[str]
+    user_count: int
+
+
+class MappingView(BaseModel):
+    id: int
+    azure_group_id: str
+    group_name: str
+    role_id: int
+    role_name: str
+    created_at: datetime
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
 
 
 def get_user(session: Session, user_id: int, *, include_deleted: bool = False) -> User:
@@ -44,6 +194,227 @@ def require_active_user(
     if user is None or user.is_deleted or not user.is_active:
         raise ValidationFailed({field: "Choose a staff member whose account is active"})
     return user
+
+
+def _get_role(session: Session, role_id: int) -> Role:
+    role = session.exec(select(Role).where(Role.id == role_id)).first()
+    if role is None:
+        raise NotFound(f"There is no role with id {role_id}")
+    return role
+
+
+def _like_prefix(term: str) -> str:
+    # Staff type names, not patterns: % and _ match themselves.
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped.lower()}%"
+
+
+def list_users(
+    session: Session,
+    *,
+    page: int = 1,
+    page_size: int = 25,
+    search: str = "",
+    active: bool | None = None,
+) -> UserPage:
+    """One page of staff, sorted by name; ``search`` matches the start of the first or last
+    name, username or email address; ``active`` keeps only active (True) or inactive (False)."""
+    page = max(1, page)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    conditions: list[sa.ColumnElement[bool]] = []
+    term = " ".join(search.split())
+    if term:
+        like = _like_prefix(term)
+        conditions.append(
+            sa.or_(
+                func.lower(User.first_name).like(like, escape="\\"),
+                func.lower(User.last_name).like(like, escape="\\"),
+                func.lower(User.first_name + " " + User.last_name).like(like, escape="\\"),
+                func.lower(User.username).like(like, escape="\\"),
+                func.lower(User.email).like(like, escape="\\"),
+            )
+        )
+    if active is not None:
+        conditions.append(col(User.is_active).is_(active))
+    total = session.exec(select(func.count()).select_from(User).where(*conditions)).one()
+    last_page = max(1, -(-total // page_size))
+    page = min(page, last_page)
+    users = session.exec(
+        select(User)
+        .where(*conditions)
+        .order_by(col(User.last_name), col(User.first_name), col(User.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    roles: dict[int, list[str]] = defaultdict(list)
+    if users:
+        for user_id, name in session.exec(
+            select(UserRole.user_id, Role.name)
+            .join(Role, col(Role.id) == UserRole.role_id)
+            .where(col(UserRole.user_id).in_([u.id for u in users]))
+            .order_by(col(Role.id))
+        ).all():
+            if name not in roles[user_id]:
+                roles[user_id].append(name)
+    rows = [
+        UserRow(
+            id=u.id or 0,
+            username=u.username,
+            full_name=u.full_name,
+            email=u.email,
+            is_active=u.is_active,
+            auth_source=u.auth_source,
+            roles=roles.get(u.id or 0, []),
+            last_login_at=u.last_login_at,
+        )
+        for u in users
+    ]
+    return UserPage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+def _live_session_conditions(user_id: int) -> list[sa.ColumnElement[bool]]:
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    return [
+        col(UserSession.user_id) == user_id,
+        col(UserSession.revoked_at).is_(None),
+        col(UserSession.expires_at) > now,
+        col(UserSession.last_seen_at) > now - idle,
+    ]
+
+
+def list_sessions(session: Session, user_id: int) -> list[SessionView]:
+    """A user's live sessions (not ended, not expired), newest first."""
+    rows = session.exec(
+        select(UserSession)
+        .where(*_live_session_conditions(user_id))
+        .order_by(col(UserSession.last_seen_at).desc(), col(UserSession.id).desc())
+    ).all()
+    return [
+        SessionView(
+            id=row.id or 0,
+            auth_method=row.auth_method,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            expires_at=row.expires_at,
+            ip_address=row.ip_address or "",
+            user_agent=row.user_agent or "",
+        )
+        for row in rows
+    ]
+
+
+def user_detail(session: Session, user_id: int) -> UserDetail:
+    user = get_user(session, user_id)
+    profile = session.exec(select(UserProfile).where(UserProfile.user_id == user_id)).first()
+    held = session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
+    local = {r.role_id for r in held if r.source != AuthSource.AZURE.value}
+    azure = {r.role_id for r in held if r.source == AuthSource.AZURE.value}
+    roles = [
+        RoleChoice(
+            id=role.id or 0,
+            name=role.name,
+            description=role.description or "",
+            is_system=role.is_system,
+            held_locally=role.id in local,
+            held_via_azure=role.id in azure,
+        )
+        for role in session.exec(select(Role).order_by(col(Role.id))).all()
+    ]
+    return UserDetail(
+        id=user.id or 0,
+        username=user.username,
+        full_name=user.full_name,
+        email=user.email,
+        job_title=(profile.job_title if profile else None) or "",
+        is_active=user.is_active,
+        auth_source=user.auth_source,
+        has_password=bool(user.password_hash),
+        last_login_at=user.last_login_at,
+        created_at=user.created_at,
+        roles=roles,
+        sessions=list_sessions(session, user_id),
+    )
+
+
+def _role_view(session: Session, role: Role) -> RoleView:
+    permissions = session.exec(
+        select(RolePermission.permission).where(RolePermission.role_id == role.id)
+    ).all()
+    users = session.exec(
+        select(func.count(sa.distinct(col(UserRole.user_id))))
+        .join(User, col(User.id) == UserRole.user_id)
+        .where(UserRole.role_id == role.id)
+    ).one()
+    return RoleView(
+        id=role.id or 0,
+        name=role.name,
+        description=role.description or "",
+        is_system=role.is_system,
+        permissions=_catalogue_order(permissions),
+        user_count=int(users),
+    )
+
+
+def _catalogue_order(permissions: Iterable[str]) -> list[str]:
+    order = {p.value: i for i, p in enumerate(Permission)}
+    return sorted(set(permissions), key=lambda p: (order.get(p, len(order)), p))
+
+
+def list_roles(session: Session) -> list[RoleView]:
+    """Every role with its permissions (catalogue order) and how many staff hold it."""
+    roles = session.exec(select(Role).order_by(col(Role.id))).all()
+    permissions: dict[int, list[str]] = defaultdict(list)
+    for role_id, permission in session.exec(
+        select(RolePermission.role_id, RolePermission.permission)
+    ).all():
+        permissions[role_id].append(permission)
+    counts = dict(
+        session.exec(
+            select(UserRole.role_id, func.count(sa.distinct(col(UserRole.user_id))))
+            .join(User, col(User.id) == UserRole.user_id)
+            .group_by(col(UserRole.role_id))
+        ).all()
+    )
+    return [
+        RoleView(
+            id=role.id or 0,
+            name=role.name,
+            description=role.description or "",
+            is_system=role.is_system,
+            permissions=_catalogue_order(permissions.get(role.id or 0, [])),
+            user_count=int(counts.get(role.id or 0, 0)),
+        )
+        for role in roles
+    ]
+
+
+def _mapping_view(mapping: GroupRoleMapping, role_name: str) -> MappingView:
+    return MappingView(
+        id=mapping.id or 0,
+        azure_group_id=mapping.azure_group_id,
+        group_name=mapping.group_name or "",
+        role_id=mapping.role_id,
+        role_name=role_name,
+        created_at=mapping.created_at,
+    )
+
+
+def list_group_mappings(session: Session) -> list[MappingView]:
+    """The live Azure AD group -> role mappings, by group name then role."""
+    rows = session.exec(
+        select(GroupRoleMapping, Role.name)
+        .join(Role, col(Role.id) == GroupRoleMapping.role_id)
+        .order_by(
+            func.lower(func.coalesce(GroupRoleMapping.group_name, GroupRoleMapping.azure_group_id)),
+            col(Role.id),
+        )
+    ).all()
+    return [_mapping_view(mapping, role_name) for mapping, role_name in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Writes: accounts
 
 
 @service
@@ -76,11 +447,45 @@ def create_user(
     return user
 
 
+def _is_self(actor: User | None, user_id: int) -> bool:
+    return actor is not None and actor.id == user_id
+
+
+def _record_sessions_ended(
+    session: Session, actor: User | None, user: User, count: int, why: str
+) -> None:
+    if count:
+        record_event(
+            session,
+            AuditAction.UPDATE,
+            "Session",
+            user_id=actor.id if actor else None,
+            resource_id=None,
+            detail=f"{count} session(s) of user {user.id} ended: {why}",
+        )
+
+
 @service
-def deactivate_user(session: Session, actor: User | None, user_id: int) -> User:
+def activate_user(session: Session, actor: User | None, user_id: int) -> UserDetail:
     user = get_user(session, user_id)
+    user.is_active = True
+    session.flush()
+    return user_detail(session, user_id)
+
+
+@service
+def deactivate_user(session: Session, actor: User | None, user_id: int) -> UserDetail:
+    """Switches the account off and ends every session it has, so it is signed out now."""
+    user = get_user(session, user_id)
+    if _is_self(actor, user_id):
+        raise ValidationFailed(
+            {"user_id": "You cannot deactivate your own account; ask another administrator"}
+        )
     user.is_active = False
-    return user
+    session.flush()
+    ended = end_user_sessions(session, user_id)
+    _record_sessions_ended(session, actor, user, ended, "account deactivated")
+    return user_detail(session, user_id)
 
 
 @service
@@ -98,3 +503,310 @@ def restore_user(session: Session, actor: User | None, user_id: int) -> User:
     user = get_user(session, user_id, include_deleted=True)
     user.is_deleted = False
     return user
+
+
+def _new_password_problem(password: str, confirmation: str | None, username: str) -> dict:
+    problem = password_problem(password, username=username)
+    if problem:
+        return {"new_password": problem}
+    if confirmation is not None and confirmation != password:
+        return {"confirm_password": "Enter the same new password in both boxes"}
+    return {}
+
+
+@service
+def reset_password(
+    session: Session,
+    actor: User | None,
+    user_id: int,
+    new_password: str,
+    *,
+    confirmation: str | None = None,
+) -> UserDetail:
+    """An administrator sets a new password for someone who has lost theirs. Every session
+    of that person ends, so whoever knew the old password is signed out."""
+    user = get_user(session, user_id)
+    if _is_self(actor, user_id):
+        raise ValidationFailed(
+            {"new_password": "To change your own password, use the Your account page"}
+        )
+    if user.auth_source == AuthSource.AZURE.value and not user.password_hash:
+        raise ValidationFailed(
+            {
+                "new_password": f"{user.full_name} signs in with Microsoft, so there is no "
+                "MTK Care password to reset. Reset it in Azure AD."
+            }
+        )
+    problems = _new_password_problem(new_password, confirmation, user.username)
+    if problems:
+        raise ValidationFailed(problems)
+    user.password_hash = hash_password(new_password)
+    session.flush()
+    ended = end_user_sessions(session, user_id)
+    _record_sessions_ended(session, actor, user, ended, "password reset by an administrator")
+    return user_detail(session, user_id)
+
+
+@service
+def change_own_password(
+    session: Session,
+    actor: User | None,
+    current_password: str,
+    new_password: str,
+    *,
+    confirmation: str | None = None,
+    keep_session_id: int | None = None,
+) -> int:
+    """The signed-in person changes their own password. Their other sessions end (a stolen
+    password stops working everywhere); ``keep_session_id`` is the one they are using.
+    Returns how many other sessions ended."""
+    if actor is None or actor.id is None:
+        raise NotFound("Sign in to change your password")
+    user = get_user(session, actor.id)
+    if not user.password_hash:
+        raise ValidationFailed(
+            {
+                "current_password": "You sign in with Microsoft, so you have no MTK Care "
+                "password to change. Change it in your Microsoft account."
+            }
+        )
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed({"current_password": "Enter your current password correctly"})
+    problems = _new_password_problem(new_password, confirmation, user.username)
+    if not problems and new_password == current_password:
+        problems = {"new_password": "Choose a new password that is different from the current one"}
+    if problems:
+        raise ValidationFailed(problems)
+    user.password_hash = hash_password(new_password)
+    session.flush()
+    stmt = sa.update(UserSession).where(
+        col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None)
+    )
+    if keep_session_id is not None:
+        stmt = stmt.where(col(UserSession.id) != keep_session_id)
+    ended = int(session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0)  # type: ignore[attr-defined]
+    _record_sessions_ended(session, actor, user, ended, "own password changed")
+    return ended
+
+
+@service
+def end_session(session: Session, actor: User | None, session_id: int) -> UserDetail:
+    """An administrator signs one browser of a user out."""
+    row = session.get(UserSession, session_id)
+    if row is None:
+        raise NotFound("That session does not exist")
+    user = get_user(session, row.user_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+        record_event(
+            session,
+            AuditAction.UPDATE,
+            "Session",
+            user_id=actor.id if actor else None,
+            resource_id=row.id,
+            detail=f"session of user {user.id} ended by an administrator",
+        )
+    return user_detail(session, user.id or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Writes: roles
+
+
+def _clean_ids(values: Iterable[object], field: str) -> set[int]:
+    ids: set[int] = set()
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationFailed({field: "Choose from the list"})
+        ids.add(value)
+    return ids
+
+
+def _clean_permissions(values: list[object]) -> set[str]:
+    known = {p.value for p in Permission}
+    if not all(isinstance(v, str) and v in known for v in values):
+        raise ValidationFailed({"permissions": "Choose permissions from the list"})
+    wanted = {str(v) for v in values}
+    if not wanted:
+        raise ValidationFailed({"permissions": "Choose at least one permission"})
+    return wanted
+
+
+@service
+def set_user_roles(
+    session: Session, actor: User | None, user_id: int, role_ids: Iterable[int]
+) -> UserDetail:
+    """Makes the user's locally given roles exactly ``role_ids``. Roles that come from their
+    Azure AD groups are left as they are (the next Microsoft sign-in sets those)."""
+    user = get_user(session, user_id)
+    wanted = _clean_ids(role_ids, "role_ids")
+    found = set(session.exec(select(Role.id).where(col(Role.id).in_(wanted))).all())
+    if wanted - found:
+        raise ValidationFailed(
+            {
+                "role_ids": "One of the chosen roles no longer exists; reload the page and choose again"
+            }
+        )
+    rows = session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
+    local = {r.role_id: r for r in rows if r.source != AuthSource.AZURE.value}
+    azure = {r.role_id for r in rows if r.source == AuthSource.AZURE.value}
+    if _is_self(actor, user_id):
+        keeps = session.exec(
+            select(func.count())
+            .select_from(RolePermission)
+            .where(
+                col(RolePermission.role_id).in_(wanted | azure),
+                RolePermission.permission == Permission.ADMIN_USERS.value,
+            )
+        ).one()
+        if not keeps:
+            raise ValidationFailed(
+                {
+                    "role_ids": "You cannot take away your own user administration; "
+                    "ask another administrator"
+                }
+            )
+    changed = False
+    for role_id, row in local.items():
+        if role_id not in wanted:
+            session.delete(row)
+            changed = True
+    for role_id in sorted(wanted - local.keys() - azure):
+        session.add(UserRole(user_id=user_id, role_id=role_id, source=AuthSource.LOCAL.value))
+        changed = True
+    if changed:
+        session.flush()
+        invalidate_permissions(session, [user_id])
+    return user_detail(session, user.id or 0)
+
+
+def _set_permissions(session: Session, role: Role, wanted: set[str]) -> bool:
+    have = {
+        rp.permission: rp
+        for rp in session.exec(select(RolePermission).where(RolePermission.role_id == role.id))
+    }
+    for permission in have.keys() - wanted:
+        session.delete(have[permission])
+    for permission in sorted(wanted - have.keys()):
+        session.add(RolePermission(role_id=role.id or 0, permission=permission))
+    session.flush()
+    return have.keys() != wanted
+
+
+@service
+def set_role_permissions(
+    session: Session, actor: User | None, role_id: int, permissions: Iterable[str]
+) -> RoleView:
+    """Changes what a role may do; everyone holding it gets the new permissions at their
+    next action (their sessions' cached permissions are forgotten)."""
+    role = _get_role(session, role_id)
+    if role.is_system:
+        raise ValidationFailed(
+            {
+                "permissions": f"“{role.name}” is a built-in role: its permissions come with "
+                "MTK Care and cannot be changed here. Create a new role instead."
+            }
+        )
+    wanted = _clean_permissions(list(permissions))
+    if _set_permissions(session, role, wanted):
+        holders = list(
+            session.exec(select(UserRole.user_id).where(UserRole.role_id == role.id)).all()
+        )
+        if holders:
+            invalidate_permissions(session, holders)
+    return _role_view(session, role)
+
+
+@service
+def create_role(
+    session: Session,
+    actor: User | None,
+    name: str,
+    description: str | None,
+    permissions: Iterable[str],
+) -> RoleView:
+    details = validate(RoleInput, {"name": name, "description": description})
+    errors: dict[str, str] = {}
+    taken = session.exec(
+        select(func.count())
+        .select_from(Role)
+        .where(func.lower(Role.name) == details.name.lower())
+        .execution_options(include_deleted=True)
+    ).one()
+    if taken:
+        errors["name"] = f"There is already a role called “{details.name}”; choose another name"
+    try:
+        wanted = _clean_permissions(list(permissions))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    role = Role(name=details.name, description=details.description, is_system=False)
+    session.add(role)
+    session.flush()
+    _set_permissions(session, role, wanted)
+    return _role_view(session, role)
+
+
+# --------------------------------------------------------------------------------------------
+# Writes: Azure AD group -> role mappings
+
+
+@service
+def add_group_mapping(
+    session: Session,
+    actor: User | None,
+    azure_group_id: str,
+    group_name: str | None,
+    role_id: int,
+) -> MappingView:
+    """People in this Azure AD group get this role at their next Microsoft sign-in."""
+    details = validate(
+        GroupMappingInput,
+        {"azure_group_id": azure_group_id, "group_name": group_name, "role_id": role_id},
+    )
+    role = session.exec(select(Role).where(Role.id == details.role_id)).first()
+    if role is None:
+        raise ValidationFailed({"role_id": "Choose a role from the list"})
+    existing = session.exec(
+        select(GroupRoleMapping)
+        .where(
+            func.lower(GroupRoleMapping.azure_group_id) == details.azure_group_id,
+            GroupRoleMapping.role_id == role.id,
+        )
+        .execution_options(include_deleted=True)
+    ).first()
+    if existing is not None and not existing.is_deleted:
+        raise ValidationFailed(
+            {"azure_group_id": f"This group already gives the role “{role.name}”"}
+        )
+    if existing is not None:  # removed before: bring it back rather than duplicate it
+        existing.is_deleted = False
+        existing.group_name = details.group_name
+        mapping = existing
+    else:
+        mapping = GroupRoleMapping(
+            azure_group_id=details.azure_group_id,
+            group_name=details.group_name,
+            role_id=role.id or 0,
+        )
+        session.add(mapping)
+    session.flush()
+    return _mapping_view(mapping, role.name)
+
+
+@service
+def remove_group_mapping(session: Session, actor: User | None, mapping_id: int) -> MappingView:
+    """Soft delete: the group stops giving the role at the next Microsoft sign-in."""
+    mapping = session.exec(
+        select(GroupRoleMapping).where(GroupRoleMapping.id == mapping_id)
+    ).first()
+    if mapping is None:
+        raise NotFound("That group mapping does not exist; it may have been removed already")
+    role = session.exec(
+        select(Role).where(Role.id == mapping.role_id).execution_options(include_deleted=True)
+    ).one()
+    mapping.is_deleted = True
+    session.flush()
+    return _mapping_view(mapping, role.name)
