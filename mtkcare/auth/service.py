@@ -270,3 +270,14 @@ def sync_roles(session: Session) -> dict[str, int]:
             session.delete(have[permission])
     session.flush()
     return {name: cast(int, roles[name].id) for name in ROLE_PERMISSIONS}
+
+
+def load_actor(session: Session, principal: Principal | None) -> User:
+    """The signed-in user as the acting User for a service call (handlers pass
+    ``self._principal``; the guard has already checked the permission)."""
+    from mtkcare.errors import NotAllowed
+
+    user = session.get(User, principal.user_id) if principal is not None else None
+    if user is None or user.is_deleted or not user.is_active:
+        raise NotAllowed("Sign in again to continue.")
+    return user

@@ -726,21 +726,28 @@ def create_role(
     description: str | None,
     permissions: Iterable[str],
 ) -> RoleView:
-    details = validate(RoleInput, {"name": name, "description": description})
+    # Every problem at once: the form shows each next to its field.
     errors: dict[str, str] = {}
-    taken = session.exec(
-        select(func.count())
-        .select_from(Role)
-        .where(func.lower(Role.name) == details.name.lower())
-        .execution_options(include_deleted=True)
-    ).one()
-    if taken:
-        errors["name"] = f"There is already a role called “{details.name}”; choose another name"
+    details: RoleInput | None = None
+    try:
+        details = validate(RoleInput, {"name": name, "description": description})
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    wanted: set[str] = set()
     try:
         wanted = _clean_permissions(list(permissions))
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    if errors:
+    if details is not None:
+        taken = session.exec(
+            select(func.count())
+            .select_from(Role)
+            .where(func.lower(Role.name) == details.name.lower())
+            .execution_options(include_deleted=True)
+        ).one()
+        if taken:
+            errors["name"] = f"There is already a role called “{details.name}”; choose another name"
+    if errors or details is None:
         raise ValidationFailed(errors)
     role = Role(name=details.name, description=details.description, is_system=False)
     session.add(role)
