@@ -35,6 +35,7 @@ from starlette.routing import Route
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.graph import GraphUnavailable, certificate_credential, member_group_ids_async
+from mtkcare.auth.guard import public
 from mtkcare.auth.routes import (
     _to_frontend,
     client_ip,
@@ -388,6 +389,7 @@ def _redirect_uri(request: Request, settings: Settings) -> str:
     return uri
 
 
+@public
 async def azure_login(request: Request) -> Response:
     """GET /auth/azure/login?next=/path: off to Azure AD's sign-in page."""
     settings = get_settings()
@@ -416,6 +418,7 @@ async def azure_login(request: Request) -> Response:
     return response
 
 
+@public
 async def azure_callback(request: Request) -> Response:
     """GET /auth/azure/callback?code&state: validate, provision, map roles, start a session."""
     settings = get_settings()

@@ -84,6 +84,23 @@ def principal_for(state: BaseState) -> tuple[Principal | None, str]:
         return resolve_session(db, token), ip
 
 
+def audit_refusal(
+    user_id: int | None, ip: str, what: str, needed: str | None, why: str = ""
+) -> None:
+    """Every refusal is a security event: who, what, when (the row's time) and from where."""
+    with session_scope() as db:
+        record_event(
+            db,
+            AuditAction.ACCESS_DENIED,
+            "Event" if "." in what else "Page",
+            user_id=user_id,
+            resource_id=what.rsplit(".", 1)[-1],
+            ip_address=ip,
+            detail=f"{what} needs {needed or 'an undeclared permission'}"
+            + (f" ({why})" if why else ""),
+        )
+
+
 def _refusal(*events: Any) -> StateUpdate:
     return StateUpdate(events=Event.from_event_type(list(events)))
 
@@ -110,6 +127,7 @@ class AuthMiddleware(rx.Middleware):
         if principal is None:
             from mtkcare.auth.routes import safe_next
 
+            audit_refusal(None, ip, event.name, needed, "no session")
             back_to = safe_next(state.router.url.path)
             return _refusal(
                 rx.toast.error("Your session has ended. Sign in again."),
@@ -118,15 +136,6 @@ class AuthMiddleware(rx.Middleware):
         if needed == SIGNED_IN:
             return None
         if needed is None or not principal.can(needed):
-            with session_scope() as db:
-                record_event(
-                    db,
-                    AuditAction.ACCESS_DENIED,
-                    "Event",
-                    user_id=principal.user_id,
-                    resource_id=event.name.rsplit(".", 1)[-1],
-                    ip_address=ip,
-                    detail=f"{event.name} needs {needed or 'an undeclared permission'}",
-                )
+            audit_refusal(principal.user_id, ip, event.name, needed)
             return _refusal(rx.toast.error("You are not allowed to do that."))
         return None

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mtkcare.auth.guard import session_token_from_cookie_header
+from mtkcare.auth.guard import public, session_token_from_cookie_header
 from mtkcare.auth.service import SignInFailed, end_session, sign_in_local
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
@@ -79,6 +79,7 @@ def _to_frontend(origin: str | None, path: str, **query: str) -> RedirectRespons
     return response
 
 
+@public
 async def login_local(request: Request) -> Response:
     origin = trusted_origin(request)
     if origin is None:
@@ -109,6 +110,7 @@ async def login_local(request: Request) -> Response:
     return response
 
 
+@public
 async def logout(request: Request) -> Response:
     origin = trusted_origin(request)
     if origin is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mtkcare.auth.guard import principal_for, public
+from mtkcare.auth.guard import audit_refusal, principal_for, public
 from mtkcare.auth.service import Principal
 from mtkcare.ui.routes import PAGE_PERMISSIONS, nav_for
 
@@ -24,7 +24,7 @@ class AppState(rx.State):
     def check_page_access(self):
         """on_load of every page: decides from the server-side page table, never from
         anything the browser sends, whether this page may show."""
-        principal, _ip = principal_for(self)
+        principal, ip = principal_for(self)
         self._principal = principal
         path = self.router.url.path or "/"
         needed = PAGE_PERMISSIONS.get(path)
@@ -39,4 +39,6 @@ class AppState(rx.State):
         self.user_name = principal.display_name
         self.nav_areas = nav_for(principal.permissions)
         self.access = "allowed" if needed is None or principal.can(needed) else "denied"
+        if self.access == "denied":
+            audit_refusal(principal.user_id, ip, path, needed)
         return None
