@@ -8,6 +8,7 @@ import reflex as rx
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
 from mtkcare.api.app import build_api, require_origin, security_headers
+from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
 from mtkcare.clients import pages as clients_pages
@@ -20,6 +21,7 @@ from mtkcare.users import pages as users_pages
 __all__ = ["app"]
 
 _PAGE_MODULES = (
+    account_pages,
     auth_pages,
     clients_pages,
     documents_pages,

@@ -16,6 +16,9 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The real backend and people with roles, shared by every folder's tests (one backend per run).
+pytest_plugins = ["tests.support.web"]
+
 DEFAULT_TEST_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_test"
 
 

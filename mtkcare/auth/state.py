@@ -6,8 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.auth.guard import audit_refusal, principal_for, public
+from mtkcare.auth.routes import safe_next
 from mtkcare.auth.service import Principal
-from mtkcare.ui.routes import PAGE_PERMISSIONS, nav_for
+from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
 
 
 class AppState(rx.State):
@@ -27,7 +28,7 @@ class AppState(rx.State):
         principal, ip = principal_for(self)
         self._principal = principal
         path = self.router.url.path or "/"
-        needed = PAGE_PERMISSIONS.get(path)
+        needed = page_permission(path)
         if principal is None:
             self.user_name = ""
             self.nav_areas = []
@@ -35,10 +36,11 @@ class AppState(rx.State):
                 self.access = "allowed"
                 return None
             self.access = "signed_out"
-            return rx.redirect(f"/login?next={path}")
+            return rx.redirect(f"/login?next={safe_next(path)}")
         self.user_name = principal.display_name
         self.nav_areas = nav_for(principal.permissions)
-        self.access = "allowed" if needed is None or principal.can(needed) else "denied"
+        allowed = needed in (None, SIGNED_IN) or principal.can(needed)
+        self.access = "allowed" if allowed else "denied"
         if self.access == "denied":
             audit_refusal(principal.user_id, ip, path, needed)
         return None

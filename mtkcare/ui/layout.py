@@ -78,8 +78,19 @@ def backend_url(path: str) -> Var:
 
 def _user_menu() -> rx.Component:
     signed_in = rx.flex(
-        rx.icon("circle_user", size=20, color=rx.color("gray", 10), aria_hidden="true"),
-        rx.text(AppState.user_name, size="2", weight="medium"),
+        rx.link(
+            rx.flex(
+                rx.icon("circle_user", size=20, aria_hidden="true"),
+                rx.text(AppState.user_name, size="2", weight="medium"),
+                align="center",
+                spacing="2",
+            ),
+            href=routes.ACCOUNT,
+            underline="none",
+            color_scheme="gray",
+            high_contrast=True,
+            aria_label=AppState.user_name + ": your account",
+        ),
         # A plain form POST: only the backend route can clear the HttpOnly cookie.
         native_post_form(
             rx.button(

@@ -14,6 +14,10 @@ REFERRALS = "/referrals"
 DOCUMENTS = "/documents"
 REPORTS = "/reports"
 ADMIN = "/admin"
+ADMIN_USER = "/admin/user"  # ?id=<user id>: a static route, so PAGE_PERMISSIONS matches it
+ADMIN_ROLES = "/admin/roles"
+ADMIN_MAPPINGS = "/admin/mappings"
+ACCOUNT = "/account"  # any signed-in user's own page
 LOGIN = "/login"
 
 
@@ -34,10 +38,18 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Admin", ADMIN, "settings", Permission.ADMIN_USERS),
 )
 
-# What each page needs, decided on the server. Pages not listed here (sign-in) are public.
+# Pages anyone may open. Every other page needs a signed-in user (fail closed).
+PUBLIC_PAGES = frozenset({LOGIN})
+SIGNED_IN = "@signed_in"
+
+# What each page needs, decided on the server. A page not listed needs a signed-in user.
 PAGE_PERMISSIONS: dict[str, str] = {
+    ACCOUNT: SIGNED_IN,
     HOME: Permission.CLIENT_VIEW.value,
     **{item.route: item.permission.value for item in NAV_ITEMS},
+    ADMIN_USER: Permission.ADMIN_USERS.value,
+    ADMIN_ROLES: Permission.ADMIN_USERS.value,
+    ADMIN_MAPPINGS: Permission.ADMIN_USERS.value,
 }
 
 
@@ -45,3 +57,12 @@ def nav_for(permissions: Iterable[str]) -> list[str]:
     """The routes of the navigation areas a user with these permissions may open."""
     have = set(permissions)
     return [item.route for item in NAV_ITEMS if item.permission.value in have]
+
+
+def page_permission(path: str) -> str | None:
+    """What the page at ``path`` needs: None for public pages, SIGNED_IN, or a permission.
+    Trailing slashes and unknown pages cannot open a gap: unknown pages need a sign-in."""
+    normalised = "/" + path.strip("/")
+    if normalised in PUBLIC_PAGES:
+        return None
+    return PAGE_PERMISSIONS.get(normalised, SIGNED_IN)

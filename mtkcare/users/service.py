@@ -81,8 +81,8 @@ class GroupMappingInput(Input):
     def _guid(cls, value: str) -> str:
         if not GUID.match(value):
             raise ValueError(
-                "Enter the group's Object ID from Azure AD: 32 letters and numbers in "
-                f"5 groups separated by hyphens, like {GUID_EXAMPLE}"
+                "Enter the group's Object ID as Azure AD shows it: 32 characters (0 to 9 "
+                "and a to f) in 5 groups separated by hyphens"
             )
         return value.lower()
 
@@ -769,13 +769,23 @@ def add_group_mapping(
     role_id: int,
 ) -> MappingView:
     """People in this Azure AD group get this role at their next Microsoft sign-in."""
-    details = validate(
-        GroupMappingInput,
-        {"azure_group_id": azure_group_id, "group_name": group_name, "role_id": role_id},
-    )
-    role = session.exec(select(Role).where(Role.id == details.role_id)).first()
+    # Every problem at once: the form shows each next to its field.
+    errors: dict[str, str] = {}
+    details: GroupMappingInput | None = None
+    try:
+        details = validate(
+            GroupMappingInput,
+            {"azure_group_id": azure_group_id, "group_name": group_name, "role_id": role_id},
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    role = None
+    if isinstance(role_id, int) and not isinstance(role_id, bool):
+        role = session.exec(select(Role).where(Role.id == role_id)).first()
     if role is None:
-        raise ValidationFailed({"role_id": "Choose a role from the list"})
+        errors["role_id"] = "Choose a role from the list"
+    if errors or details is None or role is None:
+        raise ValidationFailed(errors)
     existing = session.exec(
         select(GroupRoleMapping)
         .where(

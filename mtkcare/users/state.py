@@ -41,8 +41,9 @@ MAX_ID = 2**31 - 1
 SEARCH_FIELD = "q"
 STATUS_FIELD = "status"
 STATUS_CHOICES = {"all": None, "active": True, "inactive": False}
-ROLE_FIELD_PREFIX = "role_"
-PERMISSION_FIELD_PREFIX = "perm_"
+# Checkbox names; a ":" never appears in the keys Reflex adds for inputs with an id.
+ROLE_FIELD_PREFIX = "role:"
+PERMISSION_FIELD_PREFIX = "permission:"
 
 # The permission catalogue in words staff use, grouped by area (the roles matrix and the
 # role form show them in this order).
@@ -145,7 +146,7 @@ def checked_ids(form_data: Any, prefix: str) -> list[int]:
 
 
 def checked_permissions(form_data: Any) -> list[str]:
-    """Permission values of the ticked boxes named ``perm_<value>``; unknown names are
+    """Permission values of the ticked boxes named ``permission:<value>``; unknown names are
     passed on as they are, for the service to refuse."""
     if not isinstance(form_data, dict):
         return []
@@ -191,7 +192,12 @@ def browser_name(user_agent: str) -> str:
     """A short, readable name for a browser's user agent string."""
     if not user_agent:
         return "Unknown browser"
-    checks = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    checks = (
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    )
     browser = next((name for marker, name in checks if marker in user_agent), "Other browser")
     systems = (
         ("Windows", "Windows"),
@@ -214,7 +220,7 @@ def user_row_view(row: UserRow, now: datetime | None = None) -> dict[str, str]:
         "active": "yes" if row.is_active else "",
         "status": "Active" if row.is_active else "Inactive",
         "roles": ", ".join(row.roles) if row.roles else "No roles",
-        "sign_in": sign_in_method(row.auth_source),
+        "sign_in": "Microsoft" if row.auth_source == AuthSource.AZURE.value else "Password",
         "last_login": ago(row.last_login_at, now) if row.last_login_at else "Never signed in",
         "last_login_exact": when(row.last_login_at),
     }
@@ -275,11 +281,16 @@ class RoleCard:
 
 @dataclasses.dataclass
 class MatrixRow:
-    area: str
     label: str
     value: str
     # One per role, in the order of the matrix's columns: "yes" or "".
     cells: list[str]
+
+
+@dataclasses.dataclass
+class MatrixGroup:
+    area: str
+    rows: list[MatrixRow]
 
 
 def role_card(role: RoleView) -> RoleCard:
@@ -296,17 +307,21 @@ def role_card(role: RoleView) -> RoleCard:
     )
 
 
-def permission_matrix(roles: list[RoleView]) -> list[MatrixRow]:
+def permission_matrix(roles: list[RoleView]) -> list[MatrixGroup]:
     held = [set(role.permissions) for role in roles]
     return [
-        MatrixRow(
+        MatrixGroup(
             area=area,
-            label=label,
-            value=permission.value,
-            cells=["yes" if permission.value in have else "" for have in held],
+            rows=[
+                MatrixRow(
+                    label=label,
+                    value=permission.value,
+                    cells=["yes" if permission.value in have else "" for have in held],
+                )
+                for permission, label in items
+            ],
         )
         for area, items in PERMISSION_GROUPS
-        for permission, label in items
     ]
 
 
@@ -334,10 +349,11 @@ def first_error(exc: ValidationFailed) -> str:
     return next(iter(exc.errors.values()), exc.message)
 
 
-def problem(exc: DomainError) -> Any:
-    """The toast for a refused action; the field messages are shown next to the fields."""
+def problem(exc: DomainError, *, shown_inline: bool = True) -> Any:
+    """What to show for a refused action: a form's field errors are shown on the page (the
+    error summary is announced), anything else as a toast."""
     if isinstance(exc, ValidationFailed):
-        return rx.toast.error(first_error(exc))
+        return None if shown_inline else rx.toast.error(first_error(exc))
     return rx.toast.error(exc.message)
 
 
@@ -531,7 +547,7 @@ class AdminUserState(AppState):
             with session_scope() as db:
                 detail = service.activate_user(db, acting_user(self, db), target)
         except (ValidationFailed, NotFound) as exc:
-            return problem(exc)
+            return problem(exc, shown_inline=False)
         self._show(detail)
         return rx.toast.success(f"{detail.full_name} can sign in again")
 
@@ -588,7 +604,7 @@ class AdminUserState(AppState):
             with session_scope() as db:
                 detail = service.end_session(db, acting_user(self, db), target)
         except (ValidationFailed, NotFound) as exc:
-            return problem(exc)
+            return problem(exc, shown_inline=False)
         self._show(detail)
         return rx.toast.success("Session ended: that browser is signed out")
 
@@ -600,7 +616,7 @@ class AdminUserState(AppState):
 class AdminRolesState(AppState):
     roles: list[RoleCard] = []
     role_names: list[str] = []
-    matrix: list[MatrixRow] = []
+    matrix: list[MatrixGroup] = []
     loaded: bool = False
     # The role dialog: "" (closed), "create" or "edit".
     dialog: str = ""
@@ -663,38 +679,25 @@ class AdminRolesState(AppState):
 
     @requires(Permission.ADMIN_USERS)
     @rx.event
-    def create_role(self, form_data: dict[str, Any]) -> Any:
-        self.errors = {}
-        try:
-            with session_scope() as db:
-                created = service.create_role(
-                    db,
-                    acting_user(self, db),
-                    form_text(form_data, "name", 200),
-                    form_text(form_data, "description", 1000),
-                    checked_permissions(form_data),
-                )
-                roles = service.list_roles(db)
-        except (ValidationFailed, NotFound) as exc:
-            if isinstance(exc, ValidationFailed):
-                self.errors = exc.errors
-            return problem(exc)
-        self._show(roles)
-        self.dialog = ""
-        return rx.toast.success(f"Role “{created.name}” created")
-
-    @requires(Permission.ADMIN_USERS)
-    @rx.event
     def save_role(self, form_data: dict[str, Any]) -> Any:
+        """The role dialog submitted: a new role (no ``role_id``) or a custom role's
+        permissions."""
         self.errors = {}
         role_id = clean_id(form_text(form_data, "role_id"))
-        if role_id is None:
-            return rx.toast.error("Reload the page and try again")
+        permissions = checked_permissions(form_data)
         try:
             with session_scope() as db:
-                saved = service.set_role_permissions(
-                    db, acting_user(self, db), role_id, checked_permissions(form_data)
-                )
+                actor = acting_user(self, db)
+                if role_id is None:
+                    saved = service.create_role(
+                        db,
+                        actor,
+                        form_text(form_data, "name", 200),
+                        form_text(form_data, "description", 1000),
+                        permissions,
+                    )
+                else:
+                    saved = service.set_role_permissions(db, actor, role_id, permissions)
                 roles = service.list_roles(db)
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
@@ -702,7 +705,8 @@ class AdminRolesState(AppState):
             return problem(exc)
         self._show(roles)
         self.dialog = ""
-        return rx.toast.success(f"Permissions of “{saved.name}” saved")
+        done = "created" if role_id is None else "saved"
+        return rx.toast.success(f"Role “{saved.name}” {done}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -766,6 +770,6 @@ class AdminMappingsState(AppState):
         except (ValidationFailed, NotFound) as exc:
             with session_scope() as db:
                 self._refresh(db)
-            return problem(exc)
+            return problem(exc, shown_inline=False)
         name = removed.group_name or removed.azure_group_id
         return rx.toast.success(f"{name} no longer gives the role “{removed.role_name}”")

@@ -14,7 +14,7 @@ from mtkcare.auth.guard import PUBLIC, declared_permission
 from mtkcare.auth.http import http_requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.settings import get_settings
-from tests.auth.conftest import Person, session_cookie, sign_in
+from tests.support.web import Person, session_cookie, sign_in
 
 REVIEWED_PUBLIC_ROUTES = {
     "/auth/login",

@@ -10,7 +10,7 @@ from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import resolve_session, token_hash
 from mtkcare.db import session_scope, utcnow
 from mtkcare.users.models import UserSession
-from tests.auth.conftest import ORIGIN, PASSWORD, Person, session_cookie, sign_in
+from tests.support.web import ORIGIN, PASSWORD, Person, session_cookie, sign_in
 
 
 def audit_actions(pg_url: str, user_id: int | None) -> list[str]:

@@ -17,8 +17,8 @@ from mtkcare.documents.models import Document
 from mtkcare.documents.service import load_document_for
 from mtkcare.errors import NotAllowed
 from mtkcare.users.models import User
-from tests.auth.conftest import Person
 from tests.factories import make_client
+from tests.support.web import Person
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from sqlmodel import select
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.guard import PUBLIC, SIGNED_IN
 from mtkcare.db import session_scope
-from tests.auth.conftest import ORIGIN, Person, call_event, session_cookie, sign_in
 from tests.auth.test_every_handler_is_guarded import app_handlers
+from tests.support.web import ORIGIN, Person, call_event, session_cookie, sign_in
 
 PAYLOADS = {"go_to_page": {"page": 2}, "search": {"form_data": {"q": "a"}}}
 

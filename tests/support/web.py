@@ -1,5 +1,6 @@
-"""The real backend (Reflex app + our routes + middleware) served by uvicorn on loopback,
-against the migrated test database; people with roles committed to that database."""
+"""Shared fixtures (loaded by tests/conftest.py): the real backend (Reflex app, our routes,
+the middleware) served on loopback against the migrated test database, and people with
+roles committed to that database."""
 
 from __future__ import annotations
 

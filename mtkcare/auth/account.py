@@ -1,0 +1,210 @@
+"""Your account: the signed-in person's own details and password change.
+
+Open to anyone signed in (``@signed_in``): a signed-out visitor's load is refused by the
+middleware, which sends them to sign in. The person changed is always the caller, taken from
+the server-side session, never from anything the browser sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from mtkcare.auth.guard import signed_in
+from mtkcare.auth.state import AppState
+from mtkcare.db import session_scope
+from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.ui import routes
+from mtkcare.ui.components import loading_block
+from mtkcare.ui.layout import app_page, page_layout
+from mtkcare.ui.styles import page_title
+from mtkcare.users.components import error_summary, labelled_field, section, text_input
+from mtkcare.users.service import change_own_password, user_detail
+from mtkcare.users.state import acting_user, form_password, problem, sign_in_method
+
+CURRENT_ID = "current-password"
+NEW_ID = "account-new-password"
+CONFIRM_ID = "account-confirm-password"
+
+
+class AccountState(AppState):
+    full_name: str = ""
+    username: str = ""
+    sign_in: str = ""
+    has_password: bool = False
+    loaded: bool = False
+    errors: dict[str, str] = {}
+    # Bumped after a change, so the form starts empty again.
+    form_key: int = 0
+
+    @signed_in
+    @rx.event
+    def load(self) -> None:
+        self.errors = {}
+        principal = self._principal
+        if principal is None:
+            return
+        with session_scope() as db:
+            me = user_detail(db, principal.user_id)
+        self.full_name = me.full_name
+        self.username = me.username
+        self.sign_in = sign_in_method(me.auth_source)
+        self.has_password = me.has_password
+        self.loaded = True
+
+    @signed_in
+    @rx.event
+    def change_password(self, form_data: dict[str, Any]) -> Any:
+        self.errors = {}
+        principal = self._principal
+        if principal is None:
+            return None
+        try:
+            with session_scope() as db:
+                ended = change_own_password(
+                    db,
+                    acting_user(self, db),
+                    form_password(form_data, "current_password"),
+                    form_password(form_data, "new_password"),
+                    confirmation=form_password(form_data, "confirm_password"),
+                    keep_session_id=principal.session_id,
+                )
+        except (ValidationFailed, NotFound) as exc:
+            if isinstance(exc, ValidationFailed):
+                self.errors = exc.errors
+            return problem(exc)
+        self.form_key += 1
+        elsewhere = f" You were signed out of {ended} other session(s)." if ended else ""
+        return rx.toast.success(f"Your password is changed.{elsewhere}")
+
+
+def password_form() -> rx.Component:
+    errors = AccountState.errors
+    return rx.form(
+        rx.flex(
+            error_summary(
+                errors,
+                [
+                    ("current_password", CURRENT_ID),
+                    ("new_password", NEW_ID),
+                    ("confirm_password", CONFIRM_ID),
+                ],
+            ),
+            # Lets password managers tie the new password to this account.
+            rx.el.input(
+                type="text",
+                name="username",
+                value=AccountState.username,
+                auto_complete="username",
+                read_only=True,
+                hidden=True,
+            ),
+            labelled_field(
+                "Current password",
+                text_input(
+                    CURRENT_ID,
+                    "current_password",
+                    errors=errors,
+                    kind="password",
+                    autocomplete="current-password",
+                    width="22rem",
+                ),
+                input_id=CURRENT_ID,
+                name="current_password",
+                errors=errors,
+            ),
+            labelled_field(
+                "New password",
+                text_input(
+                    NEW_ID,
+                    "new_password",
+                    errors=errors,
+                    kind="password",
+                    hint=True,
+                    autocomplete="new-password",
+                    width="22rem",
+                ),
+                input_id=NEW_ID,
+                name="new_password",
+                errors=errors,
+                hint="At least 12 characters, not containing your username. "
+                "A few unrelated words make a strong password.",
+            ),
+            labelled_field(
+                "Type the new password again",
+                text_input(
+                    CONFIRM_ID,
+                    "confirm_password",
+                    errors=errors,
+                    kind="password",
+                    autocomplete="new-password",
+                    width="22rem",
+                ),
+                input_id=CONFIRM_ID,
+                name="confirm_password",
+                errors=errors,
+            ),
+            rx.text(
+                "Your other sessions (other browsers and devices) are signed out; this one "
+                "stays signed in.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.box(rx.button("Change password", type="submit")),
+            direction="column",
+            spacing="3",
+        ),
+        on_submit=AccountState.change_password,
+        reset_on_submit=False,
+        key=AccountState.form_key,
+    )
+
+
+def account_body() -> rx.Component:
+    return rx.cond(
+        AccountState.loaded,
+        rx.flex(
+            section(
+                "Your details",
+                rx.data_list.root(
+                    rx.data_list.item(
+                        rx.data_list.label("Name"), rx.data_list.value(AccountState.full_name)
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label("Username"), rx.data_list.value(AccountState.username)
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label("Signs in with"),
+                        rx.data_list.value(AccountState.sign_in),
+                    ),
+                    size="2",
+                ),
+            ),
+            section(
+                "Change your password",
+                rx.cond(
+                    AccountState.has_password,
+                    password_form(),
+                    rx.text(
+                        "You sign in with Microsoft, so your password is changed in your "
+                        "Microsoft account, not here.",
+                        size="2",
+                    ),
+                ),
+            ),
+            direction="column",
+            spacing="4",
+        ),
+        loading_block("Loading your account…"),
+    )
+
+
+@app_page(routes.ACCOUNT, page_title("Your account"), on_load=AccountState.load)
+def account() -> rx.Component:
+    return page_layout(
+        account_body(),
+        title="Your account",
+        active=routes.ACCOUNT,
+        crumbs=[("Your account", None)],
+    )
