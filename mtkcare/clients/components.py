@@ -7,6 +7,7 @@ import reflex as rx
 from mtkcare.clients.state import SEARCH_FIELD, SEARCH_MAX_LENGTH, ClientsState
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import pager as shared_pager
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 SEARCH_INPUT_ID = "client-search"
@@ -139,50 +140,7 @@ def clients_table() -> rx.Component:
 
 
 def pager() -> rx.Component:
-    return rx.flex(
-        rx.flex(
-            rx.text(ClientsState.showing_text, size="2", color_scheme="gray"),
-            rx.cond(ClientsState.loading, rx.spinner(size="1")),
-            role="status",
-            align="center",
-            spacing="2",
-        ),
-        rx.el.nav(
-            rx.flex(
-                rx.button(
-                    rx.icon("chevron_left", size=16, aria_hidden="true"),
-                    "Previous",
-                    variant="soft",
-                    size="2",
-                    disabled=~ClientsState.has_previous | ClientsState.loading,
-                    on_click=ClientsState.go_to_page(ClientsState.page - 1),
-                ),
-                rx.text(
-                    "Page ",
-                    ClientsState.page,
-                    " of ",
-                    ClientsState.pages,
-                    size="2",
-                    color_scheme="gray",
-                ),
-                rx.button(
-                    "Next",
-                    rx.icon("chevron_right", size=16, aria_hidden="true"),
-                    variant="soft",
-                    size="2",
-                    disabled=~ClientsState.has_next | ClientsState.loading,
-                    on_click=ClientsState.go_to_page(ClientsState.page + 1),
-                ),
-                align="center",
-                spacing="3",
-            ),
-            aria_label="Pages of clients",
-        ),
-        align="center",
-        justify="between",
-        spacing="4",
-        wrap="wrap",
-    )
+    return shared_pager(ClientsState, "clients")
 
 
 def clients_list() -> rx.Component:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from mtkcare.ui import routes
@@ -60,3 +62,45 @@ def native_post_form(*children: rx.Component, action: rx.Var | str) -> rx.Compon
     form = rx.el.form(*children, action=action, method="post")
     form.event_triggers.pop("on_submit", None)
     return form
+
+
+def pager(state: Any, what: str) -> rx.Component:
+    """ "Showing 1–25 of 1,284" and Previous/Next for a server-paged list. ``state`` has
+    showing_text, loading, page, pages, has_previous, has_next and a go_to_page handler."""
+    return rx.flex(
+        rx.flex(
+            rx.text(state.showing_text, size="2", color_scheme="gray"),
+            rx.cond(state.loading, rx.spinner(size="1")),
+            role="status",
+            align="center",
+            spacing="2",
+        ),
+        rx.el.nav(
+            rx.flex(
+                rx.button(
+                    rx.icon("chevron_left", size=16, aria_hidden="true"),
+                    "Previous",
+                    variant="soft",
+                    size="2",
+                    disabled=~state.has_previous | state.loading,
+                    on_click=state.go_to_page(state.page - 1),
+                ),
+                rx.text("Page ", state.page, " of ", state.pages, size="2", color_scheme="gray"),
+                rx.button(
+                    "Next",
+                    rx.icon("chevron_right", size=16, aria_hidden="true"),
+                    variant="soft",
+                    size="2",
+                    disabled=~state.has_next | state.loading,
+                    on_click=state.go_to_page(state.page + 1),
+                ),
+                align="center",
+                spacing="3",
+            ),
+            aria_label=f"Pages of {what}",
+        ),
+        align="center",
+        justify="between",
+        spacing="4",
+        wrap="wrap",
+    )

@@ -13,6 +13,7 @@ import reflex as rx
 from mtkcare.clients.state import SEARCH_MAX_LENGTH
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import pager as shared_pager
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
 from mtkcare.users.service import GUID_EXAMPLE
 from mtkcare.users.state import (
@@ -373,50 +374,7 @@ def users_table() -> rx.Component:
 
 
 def users_pager() -> rx.Component:
-    return rx.flex(
-        rx.flex(
-            rx.text(AdminUsersState.showing_text, size="2", color_scheme="gray"),
-            rx.cond(AdminUsersState.loading, rx.spinner(size="1")),
-            role="status",
-            align="center",
-            spacing="2",
-        ),
-        rx.el.nav(
-            rx.flex(
-                rx.button(
-                    rx.icon("chevron_left", size=16, aria_hidden="true"),
-                    "Previous",
-                    variant="soft",
-                    size="2",
-                    disabled=~AdminUsersState.has_previous | AdminUsersState.loading,
-                    on_click=AdminUsersState.go_to_page(AdminUsersState.page - 1),
-                ),
-                rx.text(
-                    "Page ",
-                    AdminUsersState.page,
-                    " of ",
-                    AdminUsersState.pages,
-                    size="2",
-                    color_scheme="gray",
-                ),
-                rx.button(
-                    "Next",
-                    rx.icon("chevron_right", size=16, aria_hidden="true"),
-                    variant="soft",
-                    size="2",
-                    disabled=~AdminUsersState.has_next | AdminUsersState.loading,
-                    on_click=AdminUsersState.go_to_page(AdminUsersState.page + 1),
-                ),
-                align="center",
-                spacing="3",
-            ),
-            aria_label="Pages of staff",
-        ),
-        align="center",
-        justify="between",
-        spacing="4",
-        wrap="wrap",
-    )
+    return shared_pager(AdminUsersState, "staff")
 
 
 def users_list() -> rx.Component:
