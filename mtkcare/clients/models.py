@@ -26,6 +26,46 @@ class Gender(StrEnum):
     NOT_STATED = "NOT_STATED"
 
 
+def _search_indexes() -> tuple[sa.Index, ...]:
+    table = "client_management_client"
+    first: sa.ColumnElement[str] = sa.literal_column("first_name")
+    last: sa.ColumnElement[str] = sa.literal_column("last_name")
+    empty: sa.ColumnElement[str] = sa.literal_column("''")
+    first_key = sa.func.mtkcare_name_key(first, empty).label("first_key")
+    last_key = sa.func.mtkcare_name_key(empty, last).label("last_key")
+    name_key = sa.func.mtkcare_name_key(first, last).label("name_key")
+    surname_key = sa.func.mtkcare_name_key(last, first).label("surname_key")
+    phone_key = sa.func.mtkcare_phone_key(sa.literal_column("phone")).label("phone_key")
+    email_lower = sa.func.lower(sa.literal_column("email")).label("email_lower")
+    return (
+        sa.Index(
+            f"ix_{table}_name_parts_trgm",
+            first_key,
+            last_key,
+            postgresql_using="gin",
+            postgresql_ops={"first_key": "gin_trgm_ops", "last_key": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            f"ix_{table}_name_key_prefix",
+            name_key,
+            postgresql_ops={"name_key": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            f"ix_{table}_surname_key_prefix",
+            surname_key,
+            postgresql_ops={"surname_key": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            f"ix_{table}_phone_key", phone_key, postgresql_ops={"phone_key": "text_pattern_ops"}
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            f"ix_{table}_email_lower",
+            email_lower,
+            postgresql_ops={"email_lower": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+
 class Client(Audited, SoftDelete, table=True):
     __tablename__ = "client_management_client"
     __table_args__ = (
@@ -34,6 +74,10 @@ class Client(Audited, SoftDelete, table=True):
             "last_name",
             "first_name",
         ),
+        # Duplicate detection and look-up (clients/duplicates.py, migration 0003): indexes on
+        # the normalised name, phone and email, through SQL functions that exist on PostgreSQL
+        # only. Declared here so that autogenerate agrees with the migration.
+        *_search_indexes(),
     )
 
     id: int | None = Field(default=None, primary_key=True)
