@@ -3,17 +3,32 @@ field, using each field's ``title`` as its label."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from mtkcare.errors import ValidationFailed
 
+# Line breaks and tabs are text; other control characters come from bad pastes or attacks.
+ALLOWED_CONTROL = frozenset("\n\r\t")
+
 
 class Input(BaseModel):
-    """Base of every service input: strips text, rejects unknown fields (no mass assignment)."""
+    """Base of every service input: strips text, rejects unknown fields (no mass assignment)
+    and control characters."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and any(
+            unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in value
+        ):
+            label = _label(cls, info.field_name or "")
+            raise ValueError(f"{label} contains hidden control characters; retype it")
+        return value
 
 
 def _label(model: type[BaseModel], field: str) -> str:

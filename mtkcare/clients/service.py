@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator
 from sqlmodel import Session, col, func, select
 
+from mtkcare.audit.models import AuditAction
+from mtkcare.audit.service import record_event
 from mtkcare.auth.access import require
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
@@ -182,15 +184,18 @@ def list_clients(
 
 def load_client_for(session: Session, principal: Principal | None, client_id: int) -> Client:
     """The client, if ``principal`` may see clients (NotFound and NotAllowed otherwise).
+    Looking at a client is itself audited (who looked at whom), in the caller's transaction.
     Callers that show risk details check ``client.view_risk`` on top."""
-    require(
+    viewer = require(
         principal,
         Permission.CLIENT_VIEW,
         resource="Client",
         resource_id=client_id,
         url=url_of(session),
     )
-    return get_client(session, client_id)
+    client = get_client(session, client_id)
+    record_event(session, AuditAction.VIEW, "Client", user_id=viewer.user_id, resource_id=client_id)
+    return client
 
 
 # --------------------------------------------------------------------------------------------

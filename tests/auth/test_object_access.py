@@ -61,11 +61,20 @@ def make_document(db: Session, client_id: int, level: str) -> Document:
     return doc
 
 
-def test_staff_with_client_view_load_the_client(
+def test_staff_with_client_view_load_the_client_and_the_view_is_audited(
     reference: Session, intake_worker: User, principal_with: Callable[..., Principal]
 ) -> None:
     client = make_client(reference, intake_worker)
-    assert load_client_for(reference, principal_with("Intake worker"), client.id).id == client.id  # type: ignore[arg-type]
+    viewer = principal_with("Intake worker")
+    assert load_client_for(reference, viewer, client.id).id == client.id  # type: ignore[arg-type]
+    views = reference.exec(
+        select(AuditLog.user_id).where(
+            AuditLog.action == "VIEW",
+            AuditLog.resource == "Client",
+            AuditLog.resource_id == str(client.id),
+        )
+    ).all()
+    assert views == [viewer.user_id]
 
 
 def test_loading_a_client_without_permission_is_refused_and_audited(

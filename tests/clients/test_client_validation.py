@@ -97,3 +97,24 @@ def test_emergency_contact_needs_a_phone_number(reference: Session, intake_worke
 def test_text_is_trimmed_before_saving(reference: Session, intake_worker: User) -> None:
     client = make_client(reference, intake_worker, first_name="  Sione ", last_name=" Tupou ")
     assert (client.first_name, client.last_name) == ("Sione", "Tupou")
+
+
+def test_control_characters_are_refused_and_nothing_is_saved(
+    reference: Session, intake_worker: User
+) -> None:
+    before = client_count(reference)
+    with pytest.raises(ValidationFailed) as err:
+        make_client(reference, intake_worker, first_name="Ana\x00", notes="ok\x1b[31m")
+    assert (
+        err.value.errors["first_name"] == "First name contains hidden control characters; retype it"
+    )
+    assert "notes" in err.value.errors
+    assert client_count(reference) == before
+    kept = make_client(reference, intake_worker, notes="Line one\nLine two\twith a tab")
+    assert kept.notes == "Line one\nLine two\twith a tab"
+
+
+def test_over_long_text_is_refused_with_the_limit(reference: Session, intake_worker: User) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        make_client(reference, intake_worker, last_name="x" * 101)
+    assert err.value.errors == {"last_name": "Last name must be 100 characters or fewer"}
