@@ -201,7 +201,7 @@ def _changes(obj: Audited, *, created: bool) -> dict[str, list[Any]]:
     redact = type(obj).__audit_redact__
     changes: dict[str, list[Any]] = {}
     for key in _column_keys(obj):
-        if key in AUDIT_FIELD_NAMES or key == "id":
+        if key in AUDIT_FIELD_NAMES or key in ("id", "version"):
             continue
         if created:
             new = getattr(obj, key)

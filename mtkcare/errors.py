@@ -25,6 +25,10 @@ class ConsentRequired(DomainError):
     pass
 
 
+class EditConflict(DomainError):
+    """Someone else changed or deleted the record since this user opened it."""
+
+
 class ValidationFailed(DomainError):
     """Bad input. ``errors`` maps each field name to the message to show next to it."""
 

@@ -102,6 +102,9 @@ class Client(Audited, SoftDelete, table=True):
     risk_assessed_at: datetime | None = Field(default=None)
     risk_assessed_by: int | None = Field(default=None, foreign_key=USER_FK)
     notes: str | None = Field(default=None, sa_type=sa.Text)
+    # Bumped by every saved change: an edit made on an older version is refused, never
+    # silently overwriting someone else's change.
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
     @property
     def full_name(self) -> str:

@@ -23,7 +23,7 @@ from mtkcare.clients.models import (
     RiskLevel,
 )
 from mtkcare.db import service, url_of, utcnow
-from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
 from mtkcare.referrals.models import Referral
 from mtkcare.users.models import User
@@ -222,17 +222,40 @@ def create_client(session: Session, actor: User | None, **data: object) -> Clien
 
 @service
 def update_client(
-    session: Session, actor: User | None, client_id: int, **changes: object
+    session: Session,
+    actor: User | None,
+    client_id: int,
+    *,
+    expected_version: int | None = None,
+    **changes: object,
 ) -> Client:
-    client = get_client(session, client_id)
+    """Save changed details. ``expected_version`` is the version the user's form was opened
+    on: if someone else saved (or deleted) the client since, nothing is saved."""
+    # FOR UPDATE: a concurrent save waits for this one, then sees the new version.
+    client = session.exec(
+        select(Client)
+        .where(Client.id == client_id)
+        .with_for_update()
+        .execution_options(include_deleted=True, populate_existing=True)
+    ).first()
+    if client is None:
+        raise NotFound(f"There is no client with id {client_id}")
+    if client.is_deleted:
+        raise EditConflict("This client has been deleted by someone else; nothing was saved.")
+    if expected_version is not None and client.version != expected_version:
+        raise EditConflict(
+            "Someone else changed this client while you were editing. Nothing was saved: "
+            "reload to see their changes, then make yours again."
+        )
     current = ClientDetails.model_validate(
-        {name: getattr(client, name) for name in ClientDetails.model_fields},
-        strict=False,
+        {name: getattr(client, name) for name in ClientDetails.model_fields}, strict=False
     ).model_dump()
     details = validate(ClientDetails, {**current, **changes})
     _check_language(session, details.primary_language_id)
     for name, value in details.model_dump().items():
         setattr(client, name, value)
+    if session.is_modified(client):
+        client.version += 1
     session.flush()
     return client
 
