@@ -7,19 +7,23 @@ import secrets
 from datetime import date
 
 from pydantic import EmailStr, Field, field_validator, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mtkcare.db import service, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.service import check_program_matches_service_type
-from mtkcare.reference.models import ServiceType
+from mtkcare.reference.models import DeclineReason, ServiceType
 from mtkcare.referrals.models import (
+    ConsentMethod,
+    ConsentRecord,
+    ConsentStatus,
     Referral,
     ReferralPriority,
     ReferralSource,
     ReferralStatus,
 )
+from mtkcare.referrals.workflow import ReferralFacts, check_move
 from mtkcare.users.models import User
 from mtkcare.users.service import require_active_user
 from mtkcare.validation import Input, validate
@@ -146,3 +150,150 @@ def link_client(session: Session, actor: User | None, referral_id: int, client_i
     referral.client_id = client_id
     referral.is_orphaned = False
     return referral
+
+
+# --------------------------------------------------------------------------------------------
+# Consent
+
+
+class ConsentInput(Input):
+    status: ConsentStatus = Field(title="Consent")
+    method: ConsentMethod | None = Field(default=None, title="How consent was given")
+    scope: str | None = Field(default=None, title="What the consent covers", max_length=2000)
+    expires_on: date | None = Field(default=None, title="Consent expiry date")
+    decline_reason_id: int | None = Field(default=None, title="Reason for declining")
+    follow_up_date: date | None = Field(default=None, title="Follow-up date")
+    notes: str | None = Field(default=None, title="Notes", max_length=5000)
+
+    @model_validator(mode="after")
+    def _what_each_answer_needs(self) -> ConsentInput:
+        problems = {}
+        today = date.today()
+        if self.status == ConsentStatus.OBTAINED and self.method is None:
+            problems["method"] = "Choose how the client gave consent"
+        if self.status == ConsentStatus.DECLINED and self.decline_reason_id is None:
+            problems["decline_reason_id"] = "Choose a reason for declining"
+        if self.status == ConsentStatus.REQUESTED and (
+            self.follow_up_date is None or self.follow_up_date < today
+        ):
+            problems["follow_up_date"] = "Set a follow-up date that is today or later"
+        if self.expires_on is not None and self.expires_on <= today:
+            problems["expires_on"] = "Enter an expiry date in the future"
+        if problems:
+            raise ValidationFailed(problems)
+        return self
+
+
+CONSENT_TARGET = {
+    ConsentStatus.OBTAINED: ReferralStatus.APPROVED,
+    ConsentStatus.DECLINED: ReferralStatus.DECLINED,
+    ConsentStatus.REQUESTED: ReferralStatus.FOLLOW_UP,
+}
+
+
+def _apply_consent(
+    session: Session, actor: User | None, referral: Referral, consent: ConsentInput
+) -> ConsentRecord:
+    if consent.decline_reason_id is not None:
+        reason = session.get(DeclineReason, consent.decline_reason_id)
+        if reason is None or not reason.is_active:
+            raise ValidationFailed({"decline_reason_id": "Choose a reason from the list"})
+    target = CONSENT_TARGET[consent.status]
+    if referral.status != target:
+        check_move(
+            referral.status,
+            target,
+            ReferralFacts(
+                consent_obtained=consent.status == ConsentStatus.OBTAINED,
+                consent_declined=consent.status == ConsentStatus.DECLINED,
+                decline_reason_given=consent.decline_reason_id is not None,
+                follow_up_date=consent.follow_up_date,
+                today=date.today(),
+            ),
+        )
+    now = utcnow()
+    record = ConsentRecord(
+        referral_id=referral.id,  # type: ignore[arg-type]
+        client_id=referral.client_id,
+        status=consent.status.value,
+        method=consent.method.value if consent.method else None,
+        scope=consent.scope,
+        expires_on=consent.expires_on,
+        requested_at=now,
+        obtained_at=now if consent.status == ConsentStatus.OBTAINED else None,
+        declined_at=now if consent.status == ConsentStatus.DECLINED else None,
+        recorded_by=actor.id if actor else None,
+        notes=consent.notes,
+    )
+    session.add(record)
+    if referral.status != target:
+        referral.status = target.value
+        referral.status_changed_at = now
+    if consent.status == ConsentStatus.REQUESTED:
+        referral.follow_up_date = consent.follow_up_date
+    if consent.status == ConsentStatus.DECLINED:
+        referral.decline_reason_id = consent.decline_reason_id
+        referral.decided_at = now
+        referral.decided_by = actor.id if actor else None
+    return record
+
+
+@service
+def record_consent(
+    session: Session, actor: User | None, referral_id: int, **data: object
+) -> ConsentRecord:
+    """Obtained -> approved; declined -> declined with the reason; pending -> follow-up date."""
+    consent = validate(ConsentInput, data)
+    return _apply_consent(session, actor, get_referral(session, referral_id), consent)
+
+
+def _awaiting_consent(session: Session, client_id: int) -> Referral:
+    waiting = list(
+        session.exec(
+            select(Referral).where(
+                Referral.client_id == client_id,
+                col(Referral.status).in_(
+                    [ReferralStatus.AWAITING_CONSENT.value, ReferralStatus.FOLLOW_UP.value]
+                ),
+            )
+        )
+    )
+    if len(waiting) != 1:
+        from mtkcare.clients.service import get_client
+
+        name = get_client(session, client_id).full_name
+        raise ValidationFailed(
+            {
+                f"client_{client_id}": (
+                    f"{name} has no referral waiting for consent"
+                    if not waiting
+                    else f"{name} has {len(waiting)} referrals waiting for consent; "
+                    "record their consent one referral at a time"
+                )
+            }
+        )
+    return waiting[0]
+
+
+@service
+def record_bulk_consent(
+    session: Session, actor: User | None, client_ids: list[int], **data: object
+) -> list[ConsentRecord]:
+    """The same consent for several clients at once (each on their one referral waiting for
+    consent). All or nothing: any problem with any client saves nothing. Audited per client."""
+    consent = validate(ConsentInput, data)
+    ids = list(dict.fromkeys(client_ids))
+    if not ids:
+        raise ValidationFailed({"client_ids": "Select at least one client"})
+    errors: dict[str, str] = {}
+    referrals: list[Referral] = []
+    for client_id in ids:
+        try:
+            referrals.append(_awaiting_consent(session, client_id))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        except NotFound as exc:
+            errors[f"client_{client_id}"] = exc.message
+    if errors:
+        raise ValidationFailed(errors)
+    return [_apply_consent(session, actor, referral, consent) for referral in referrals]
