@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from mtkcare.db import service, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.organisations.service import require_active_organisation
+from mtkcare.programs.models import Enrolment, EnrolmentStatus
 from mtkcare.programs.service import check_program_matches_service_type
 from mtkcare.reference.models import DeclineReason, ServiceType
 from mtkcare.referrals.models import (
@@ -297,3 +298,39 @@ def record_bulk_consent(
     if errors:
         raise ValidationFailed(errors)
     return [_apply_consent(session, actor, referral, consent) for referral in referrals]
+
+
+@service
+def start_service(
+    session: Session, actor: User | None, referral_id: int, commencement_date: date
+) -> Enrolment:
+    """Approved referral -> the client's enrolment in the referral's program, and the referral
+    becomes ACTIVE (service delivery begins)."""
+    referral = get_referral(session, referral_id)
+    obtained = session.exec(
+        select(ConsentRecord.id).where(
+            ConsentRecord.referral_id == referral_id,
+            ConsentRecord.status == ConsentStatus.OBTAINED.value,
+        )
+    ).first()
+    check_move(
+        referral.status,
+        ReferralStatus.ACTIVE,
+        ReferralFacts(consent_obtained=obtained is not None, commencement_date=commencement_date),
+    )
+    if referral.client_id is None or referral.target_program_id is None:
+        raise ValidationFailed(
+            {"referral": "Link a client and assign a program before service starts"}
+        )
+    enrolment = Enrolment(
+        client_id=referral.client_id,
+        program_id=referral.target_program_id,
+        referral_id=referral.id,
+        status=EnrolmentStatus.ACTIVE.value,
+        commencement_date=commencement_date,
+    )
+    session.add(enrolment)
+    referral.commencement_date = commencement_date
+    referral.status = ReferralStatus.ACTIVE.value
+    referral.status_changed_at = utcnow()
+    return enrolment

@@ -9,9 +9,9 @@ from mtkcare.audit.models import AuditLog
 from mtkcare.errors import InvalidTransition, ValidationFailed
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import ConsentRecord, Referral
-from mtkcare.referrals.service import record_bulk_consent, record_consent
+from mtkcare.referrals.service import record_bulk_consent, record_consent, start_service
 from mtkcare.users.models import User
-from tests.factories import make_client, make_referral
+from tests.factories import make_client, make_program, make_referral
 
 
 def awaiting_consent(db: Session, actor: User, **client: object) -> Referral:
@@ -124,3 +124,20 @@ def test_bulk_consent_is_all_or_nothing(reference: Session, case_worker: User) -
     }
     assert consents(reference, [r.id for r in ready]) == 0  # type: ignore[misc]
     assert all(r.status == "AWAITING_CONSENT" for r in ready)
+
+
+def test_service_starts_with_an_enrolment_once_consent_is_obtained(
+    reference: Session, case_worker: User, team_lead: User
+) -> None:
+    program = make_program(reference, team_lead)
+    referral = awaiting_consent(reference, case_worker)
+    referral.target_program_id = program.id
+    reference.flush()
+    start = date.today() + timedelta(days=3)
+    with pytest.raises(InvalidTransition):
+        start_service(reference, case_worker, referral.id, start)  # type: ignore[arg-type]
+    record_consent(reference, case_worker, referral.id, status="OBTAINED", method="VERBAL")  # type: ignore[arg-type]
+    enrolment = start_service(reference, case_worker, referral.id, start)  # type: ignore[arg-type]
+    assert (enrolment.client_id, enrolment.program_id) == (referral.client_id, program.id)
+    assert (enrolment.status, enrolment.commencement_date) == ("ACTIVE", start)
+    assert (referral.status, referral.commencement_date) == ("ACTIVE", start)
