@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mtkcare.clients.state import SEARCH_FIELD, SEARCH_MAX_LENGTH, ClientsState
+from mtkcare.clients.state import SEARCH_FIELD, ClientsState
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
 from mtkcare.ui.components import pager as shared_pager
+from mtkcare.ui.paging import SEARCH_MAX_LENGTH
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 SEARCH_INPUT_ID = "client-search"

@@ -19,8 +19,8 @@ from mtkcare.auth.state import AppState
 from mtkcare.clients.service import ClientRow, list_clients
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
+from mtkcare.ui.paging import PagedList, clean_page, clean_search
 
-SEARCH_MAX_LENGTH = 100
 SEARCH_FIELD = "q"
 
 RISK_LABELS = {
@@ -56,53 +56,8 @@ def client_view(
     }
 
 
-def clean_page(value: Any) -> int:
-    """A page number from the browser: a positive int, anything else means page 1."""
-    if isinstance(value, bool):
-        return 1
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        return 1
-    return max(1, min(value, 1_000_000))
-
-
-def clean_search(value: Any) -> str:
-    """A search term from the browser: a string, trimmed and cut to a sane length."""
-    if not isinstance(value, str):
-        return ""
-    return " ".join(value.split())[:SEARCH_MAX_LENGTH]
-
-
-class ClientsState(AppState):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    page_size: int = 25
-    search_term: str = ""
-    loading: bool = False
-    loaded: bool = False
+class ClientsState(PagedList, AppState):
     show_risk: bool = False
-
-    @rx.var
-    def first_shown(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.page_size + 1
-
-    @rx.var
-    def showing_text(self) -> str:
-        if self.total == 0:
-            return "Showing 0 of 0"
-        last = min(self.page * self.page_size, self.total)
-        return f"Showing {self.first_shown:,}–{last:,} of {self.total:,}"
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     @rx.var
     def list_status(self) -> str:
@@ -123,20 +78,7 @@ class ClientsState(AppState):
             )
         principal = self._principal
         self.show_risk = principal is not None and principal.can(Permission.CLIENT_VIEW_RISK)
-        self.rows = [client_view(row, show_risk=self.show_risk) for row in result.rows]
-        self.total = result.total
-        self.page = result.page
-        self.pages = result.pages
-        self.page_size = result.page_size
-        self.loaded = True
-
-    def _load(self, page: int) -> Iterator[None]:
-        self.loading = True
-        yield
-        try:
-            self._fetch(page)
-        finally:
-            self.loading = False
+        self._show(result, [client_view(row, show_risk=self.show_risk) for row in result.rows])
 
     @requires(Permission.CLIENT_VIEW)
     @rx.event

@@ -10,10 +10,10 @@ from typing import Any
 
 import reflex as rx
 
-from mtkcare.clients.state import SEARCH_MAX_LENGTH
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
 from mtkcare.ui.components import pager as shared_pager
+from mtkcare.ui.paging import SEARCH_MAX_LENGTH
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
 from mtkcare.users.service import GUID_EXAMPLE
 from mtkcare.users.state import (

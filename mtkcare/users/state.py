@@ -21,10 +21,10 @@ from sqlmodel import Session
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState
-from mtkcare.clients.state import clean_page, clean_search
 from mtkcare.db import session_scope, utcnow
 from mtkcare.errors import DomainError, NotFound, ValidationFailed
 from mtkcare.settings import get_settings
+from mtkcare.ui.paging import PagedList, clean_page, clean_search
 from mtkcare.users import service
 from mtkcare.users.models import AuthSource, User
 from mtkcare.users.service import (
@@ -361,32 +361,8 @@ def problem(exc: DomainError, *, shown_inline: bool = True) -> Any:
 # The users list
 
 
-class AdminUsersState(AppState):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    page_size: int = 25
-    search_term: str = ""
+class AdminUsersState(PagedList, AppState):
     status_filter: str = "all"
-    loading: bool = False
-    loaded: bool = False
-
-    @rx.var
-    def showing_text(self) -> str:
-        if self.total == 0:
-            return "Showing 0 of 0"
-        first = (self.page - 1) * self.page_size + 1
-        last = min(self.page * self.page_size, self.total)
-        return f"Showing {first:,}–{last:,} of {self.total:,}"
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     @rx.var
     def filtered(self) -> bool:
@@ -409,20 +385,7 @@ class AdminUsersState(AppState):
                 active=STATUS_CHOICES.get(self.status_filter),
             )
         now = utcnow()
-        self.rows = [user_row_view(row, now) for row in result.rows]
-        self.total = result.total
-        self.page = result.page
-        self.pages = result.pages
-        self.page_size = result.page_size
-        self.loaded = True
-
-    def _load(self, page: int) -> Iterator[None]:
-        self.loading = True
-        yield
-        try:
-            self._fetch(page)
-        finally:
-            self.loading = False
+        self._show(result, [user_row_view(row, now) for row in result.rows])
 
     @requires(Permission.ADMIN_USERS)
     @rx.event

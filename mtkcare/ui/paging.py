@@ -1,0 +1,87 @@
+"""What every server-paged list state shares: the page's rows and counts, "Showing 1–25 of
+1,284", Previous/Next, a loading flag, and cleaning of what the browser sends.
+
+A list state mixes ``PagedList`` into its ``AppState`` subclass, implements ``_fetch(page)``
+(one service call, then ``_show(result, rows)``) and declares its own handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import reflex as rx
+
+SEARCH_MAX_LENGTH = 100
+
+
+class PageResult(Protocol):
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int: ...
+
+
+def clean_page(value: Any) -> int:
+    """A page number from the browser: a positive int, anything else means page 1."""
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int):
+        return 1
+    return max(1, min(value, 1_000_000))
+
+
+def clean_search(value: Any) -> str:
+    """A search term from the browser: a string, trimmed and cut to a sane length."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())[:SEARCH_MAX_LENGTH]
+
+
+class PagedList(rx.State, mixin=True):  # type: ignore[call-arg]
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    page_size: int = 25
+    search_term: str = ""
+    loading: bool = False
+    loaded: bool = False
+
+    @rx.var
+    def showing_text(self) -> str:
+        if self.total == 0:
+            return "Showing 0 of 0"
+        first = (self.page - 1) * self.page_size + 1
+        last = min(self.page * self.page_size, self.total)
+        return f"Showing {first:,}–{last:,} of {self.total:,}"
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    def _fetch(self, page: int) -> None:
+        raise NotImplementedError
+
+    def _show(self, result: PageResult, rows: list[dict[str, str]]) -> None:
+        self.rows = rows
+        self.total = result.total
+        self.page = result.page
+        self.pages = result.pages
+        self.page_size = result.page_size
+        self.loaded = True
+
+    def _load(self, page: int) -> Iterator[None]:
+        self.loading = True
+        yield
+        try:
+            self._fetch(page)
+        finally:
+            self.loading = False
