@@ -13,6 +13,7 @@ from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
 from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
+from mtkcare.intake import pages as intake_pages
 from mtkcare.manage import check_production
 from mtkcare.referrals import pages as referrals_pages
 from mtkcare.reports import pages as reports_pages
@@ -25,6 +26,7 @@ _PAGE_MODULES = (
     auth_pages,
     clients_pages,
     documents_pages,
+    intake_pages,
     referrals_pages,
     reports_pages,
     users_pages,

@@ -1,4 +1,4 @@
-"""Pages of the clients area: the list (also the home page) and the intake placeholder."""
+"""Pages of the clients area: the list (also the home page) and a client's record."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import reflex as rx
 from mtkcare.clients.components import clients_list, search_form
 from mtkcare.clients.state import ClientsState
 from mtkcare.ui import routes
-from mtkcare.ui.components import coming_soon, loading_block
+from mtkcare.ui.components import loading_block
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
@@ -38,18 +38,4 @@ def clients() -> rx.Component:
             as_child=True,
             size="2",
         ),
-    )
-
-
-@app_page(routes.INTAKE, page_title("Intake"))
-def intake() -> rx.Component:
-    return page_layout(
-        coming_soon(
-            "Intake",
-            "The intake wizard will take a new client's details, consent and first referral "
-            "step by step, with a check-your-answers page before anything is saved.",
-        ),
-        title="Intake",
-        active=routes.INTAKE,
-        crumbs=[("Clients", routes.CLIENTS), ("Intake", None)],
     )

@@ -9,6 +9,7 @@ from mtkcare.auth.permissions import Permission
 
 HOME = "/"
 CLIENTS = "/clients"
+CLIENT = "/clients/view"  # ?id=<client id>: one client's record, with its tabs
 INTAKE = "/intake"
 REFERRALS = "/referrals"
 DOCUMENTS = "/documents"
@@ -47,6 +48,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     ACCOUNT: SIGNED_IN,
     HOME: Permission.CLIENT_VIEW.value,
     **{item.route: item.permission.value for item in NAV_ITEMS},
+    CLIENT: Permission.CLIENT_VIEW.value,
     ADMIN_USER: Permission.ADMIN_USERS.value,
     ADMIN_ROLES: Permission.ADMIN_USERS.value,
     ADMIN_MAPPINGS: Permission.ADMIN_USERS.value,

@@ -1,0 +1,377 @@
+"""Form fields, the same everywhere: a visible label tied to its input, an optional hint under
+the label, and the error message in one place (between the hint and the input), plus the error
+summary that heads a form after a failed submit (GOV.UK pattern, see UI.md).
+
+Every field's element id is ``f"{form}-{name}"``: labels, hints, errors and the error
+summary's links all derive from it, so a test finds any input by its label.
+
+Inputs are uncontrolled (``default_value``): the browser keeps what is typed, the form's
+``on_submit`` sends every named field to the server. Put a ``key`` on the form that changes
+when the values are reloaded (another draft, another step) so the inputs start again from the
+server's values. ``on_blur`` / ``on_change`` callbacks receive the field's new value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import reflex as rx
+
+ERROR_SUMMARY_ID = "error-summary"
+
+# One look for native selects, matching the Radix text fields beside them.
+_SELECT_STYLE: dict[str, Any] = {
+    "height": "var(--space-6)",
+    "padding": "0 var(--space-2)",
+    "border_radius": "var(--radius-2)",
+    "border": "1px solid var(--gray-a7)",
+    "background_color": "var(--color-surface)",
+    "font_size": "var(--font-size-2)",
+    "color": "var(--gray-12)",
+}
+
+type Options = Sequence[tuple[str, str]] | rx.Var  # (value, label) pairs, or a Var of dicts
+Callback = Callable[[Any], Any] | None
+
+
+def field_id(form: str, name: str) -> str:
+    return f"{form}-{name}"
+
+
+def _error_of(errors: rx.Var | None, name: str) -> rx.Var | str:
+    if errors is None:
+        return ""
+    return errors.get(name, "")
+
+
+def _described_by(fid: str, hint: str | None) -> str:
+    return f"{fid}-hint {fid}-error" if hint else f"{fid}-error"
+
+
+def _error_text(fid: str, error: rx.Var | str) -> rx.Component:
+    # Always present (empty when fine), so aria-describedby never points at nothing.
+    return rx.text(
+        rx.cond(
+            error != "",
+            rx.fragment(
+                rx.el.span("Error: ", style={"position": "absolute", "left": "-9999px"}),
+                error,
+            ),
+        ),
+        id=f"{fid}-error",
+        size="2",
+        weight="medium",
+        color_scheme="red",
+    )
+
+
+def form_field(
+    label: str | rx.Var,
+    fid: str,
+    control: rx.Component,
+    *,
+    hint: str | None = None,
+    error: rx.Var | str = "",
+    optional: bool = False,
+) -> rx.Component:
+    """The frame of one field: label, hint, error, control. ``control`` carries ``id=fid``."""
+    return rx.flex(
+        rx.text(
+            rx.el.label(
+                label,
+                rx.cond(optional, rx.text(" (optional)", as_="span", color_scheme="gray")),
+                html_for=fid,
+            ),
+            as_child=True,
+            size="2",
+            weight="medium",
+        ),
+        rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        _error_text(fid, error),
+        control,
+        direction="column",
+        spacing="1",
+        padding_left=rx.cond(error != "", "var(--space-3)", "0"),
+        border_left=rx.cond(error != "", "3px solid var(--red-9)", "3px solid transparent"),
+        width="100%",
+    )
+
+
+def text_field(
+    label: str,
+    name: str,
+    *,
+    form: str,
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    type: str = "text",
+    optional: bool = False,
+    on_blur: Callback = None,
+    on_change: Callback = None,
+    max_length: int | None = None,
+    auto_complete: str = "off",
+    width: str = "100%",
+    debounce: int | None = None,
+) -> rx.Component:
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+    props: dict[str, Any] = {}
+    if on_blur is not None:
+        props["on_blur"] = on_blur
+    if on_change is not None:
+        props["on_change"] = on_change
+    if max_length is not None:
+        props["max_length"] = max_length
+    control: rx.Component = rx.input(
+        id=fid,
+        name=name,
+        type=type,
+        default_value=value,
+        auto_complete=auto_complete,
+        aria_describedby=_described_by(fid, hint),
+        aria_invalid=rx.cond(error != "", "true", "false"),
+        size="2",
+        width=width,
+        **props,
+    )
+    if debounce is not None:
+        control = rx.debounce_input(control, debounce_timeout=debounce)
+    return form_field(label, fid, control, hint=hint, error=error, optional=optional)
+
+
+def textarea_field(
+    label: str,
+    name: str,
+    *,
+    form: str,
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    optional: bool = False,
+    on_blur: Callback = None,
+    rows: str = "3",
+    max_length: int | None = None,
+) -> rx.Component:
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+    props: dict[str, Any] = {} if on_blur is None else {"on_blur": on_blur}
+    if max_length is not None:
+        props["max_length"] = max_length
+    return form_field(
+        label,
+        fid,
+        rx.text_area(
+            id=fid,
+            name=name,
+            default_value=value,
+            rows=rows,
+            aria_describedby=_described_by(fid, hint),
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            width="100%",
+            **props,
+        ),
+        hint=hint,
+        error=error,
+        optional=optional,
+    )
+
+
+def _options(options: Options, placeholder: str | None) -> list[rx.Component] | rx.Component:
+    first = [rx.el.option(placeholder, value="")] if placeholder is not None else []
+    if isinstance(options, rx.Var):
+        return rx.fragment(
+            *first,
+            rx.foreach(
+                options,
+                lambda o: rx.el.option(o["label"], value=o["value"]),
+            ),
+        )
+    return rx.fragment(*first, *(rx.el.option(text, value=value) for value, text in options))
+
+
+def select_field(
+    label: str,
+    name: str,
+    *,
+    form: str,
+    options: Options,
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    placeholder: str | None = "Choose…",
+    optional: bool = False,
+    on_change: Callback = None,
+    width: str = "100%",
+) -> rx.Component:
+    """A native select (keyboard type-ahead for free); ``options`` are (value, label) pairs or
+    a Var holding a list of {"value", "label"} dicts."""
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+    props: dict[str, Any] = {} if on_change is None else {"on_change": on_change}
+    return form_field(
+        label,
+        fid,
+        rx.el.select(
+            _options(options, placeholder),
+            id=fid,
+            name=name,
+            default_value=value,
+            aria_describedby=_described_by(fid, hint),
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            width=width,
+            style=_SELECT_STYLE,
+            **props,
+        ),
+        hint=hint,
+        error=error,
+        optional=optional,
+    )
+
+
+def checkbox_field(
+    label: str | rx.Var,
+    name: str,
+    *,
+    form: str,
+    checked: rx.Var | bool = False,
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    on_change: Callback = None,
+) -> rx.Component:
+    """A native checkbox with its label beside it; the form sends ``name: "on"`` when ticked."""
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+    props: dict[str, Any] = {} if on_change is None else {"on_change": on_change}
+    return rx.flex(
+        _error_text(fid, error),
+        rx.flex(
+            rx.el.input(
+                type="checkbox",
+                id=fid,
+                name=name,
+                default_checked=checked,
+                aria_describedby=_described_by(fid, hint),
+                aria_invalid=rx.cond(error != "", "true", "false"),
+                style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
+                **props,
+            ),
+            rx.text(rx.el.label(label, html_for=fid), as_child=True, size="2"),
+            align="center",
+            spacing="2",
+        ),
+        rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        direction="column",
+        spacing="1",
+    )
+
+
+def radio_field(
+    legend: str,
+    name: str,
+    *,
+    form: str,
+    options: Sequence[tuple[str, str]],
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    on_change: Callback = None,
+) -> rx.Component:
+    """One choice among a few, as a fieldset: the legend is the question, each radio its
+    own label (arrow keys move between them)."""
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+
+    def radio(option: tuple[str, str]) -> rx.Component:
+        opt_value, text = option
+        rid = f"{fid}-{opt_value.lower()}"
+        props: dict[str, Any] = {}
+        if on_change is not None:
+            props["on_change"] = lambda _checked: on_change(opt_value)
+        return rx.flex(
+            rx.el.input(
+                type="radio",
+                id=rid,
+                name=name,
+                value=opt_value,
+                default_checked=value == opt_value,
+                style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
+                **props,
+            ),
+            rx.text(rx.el.label(text, html_for=rid), as_child=True, size="2"),
+            align="center",
+            spacing="2",
+        )
+
+    return rx.el.fieldset(
+        rx.el.legend(rx.text(legend, size="2", weight="medium"), padding="0"),
+        rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        _error_text(fid, error),
+        rx.flex(*(radio(o) for o in options), direction="column", spacing="2", id=fid),
+        aria_describedby=_described_by(fid, hint),
+        border="none",
+        padding="0",
+        margin="0",
+        display="flex",
+        flex_direction="column",
+        gap="var(--space-1)",
+    )
+
+
+def error_items(
+    errors: dict[str, str], form: str, order: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """The error summary's lines: each message with a link to its field, in form order."""
+    rank = {name: i for i, name in enumerate(order)}
+    names = sorted(errors, key=lambda n: (rank.get(n, len(rank)), n))
+    return [{"href": f"#{field_id(form, n)}", "message": errors[n]} for n in names]
+
+
+def error_summary(items: rx.Var) -> rx.Component:
+    """Heads the form after a failed submit: every problem, each a link to its field.
+    ``items`` is a Var list of {"href", "message"} (see ``error_items``)."""
+    return rx.cond(
+        items.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle_alert", aria_hidden="true")),
+            rx.flex(
+                rx.heading("There is a problem", as_="h2", size="3"),
+                rx.el.ul(
+                    rx.foreach(
+                        items,
+                        lambda item: rx.el.li(
+                            rx.link(item["message"], href=item["href"], color_scheme="red")
+                        ),
+                    ),
+                    style={"margin": "0", "padding_left": "1.2rem"},
+                ),
+                direction="column",
+                spacing="2",
+            ),
+            id=ERROR_SUMMARY_ID,
+            tab_index=-1,
+            role="alert",
+            color_scheme="red",
+            size="2",
+        ),
+    )
+
+
+def focus_error_summary() -> rx.event.EventSpec:
+    """Move focus to the error summary once it is drawn (return it from the handler)."""
+    return rx.call_script(
+        f"setTimeout(() => document.getElementById('{ERROR_SUMMARY_ID}')?.focus(), 60)"
+    )
+
+
+def fieldset(legend: str, *children: rx.Component) -> rx.Component:
+    """A group of fields under a visible heading (one contact, one address)."""
+    return rx.el.fieldset(
+        rx.el.legend(rx.text(legend, size="3", weight="bold"), padding="0 var(--space-1)"),
+        rx.flex(*children, direction="column", spacing="3"),
+        border=f"1px solid {rx.color('gray', 6)}",
+        border_radius="var(--radius-3)",
+        padding="var(--space-3) var(--space-4) var(--space-4)",
+        margin="0",
+    )
