@@ -9,6 +9,7 @@ from mtkcare.clients.models import (
     ClientEmergencyContact,
 )
 from mtkcare.documents.models import Document, DocumentAuditLog
+from mtkcare.intake.models import IntakeDraft
 from mtkcare.notifications.models import Notification, OutboundMessage
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program
@@ -44,6 +45,7 @@ __all__ = [
     "Document",
     "DocumentAuditLog",
     "Enrolment",
+    "IntakeDraft",
     "ExternalOrganisation",
     "GroupRoleMapping",
     "Language",

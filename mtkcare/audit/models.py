@@ -25,6 +25,8 @@ class AuditAction(StrEnum):
     SIGN_OUT = "SIGN_OUT"
     ACCESS_DENIED = "ACCESS_DENIED"
     API_CALL = "API_CALL"
+    # Staff confirmed a new client is not one of the likely duplicates shown to them.
+    NOT_DUPLICATE = "NOT_DUPLICATE_CONFIRMED"
 
 
 class AuditLog(SQLModel, table=True):

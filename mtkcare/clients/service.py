@@ -210,10 +210,16 @@ def _check_language(session: Session, language_id: int | None) -> None:
         raise ValidationFailed({"primary_language_id": "Choose a primary language from the list"})
 
 
-@service
-def create_client(session: Session, actor: User | None, **data: object) -> Client:
+def check_client_details(session: Session, data: dict[str, object]) -> ClientDetails:
+    """Validated client details, with the language checked against reference data."""
     details = validate(ClientDetails, data)
     _check_language(session, details.primary_language_id)
+    return details
+
+
+@service
+def create_client(session: Session, actor: User | None, **data: object) -> Client:
+    details = check_client_details(session, data)
     client = Client(**details.model_dump())
     session.add(client)
     session.flush()

@@ -98,12 +98,18 @@ def _check_service_type(session: Session, service_type_id: int) -> None:
         raise ValidationFailed({"service_type_id": "Choose a service type from the list"})
 
 
-@service
-def create_referral(session: Session, actor: User | None, **data: object) -> Referral:
+def check_referral(session: Session, data: dict[str, object]) -> ReferralInput:
+    """Validated referral details, with the service type and organisation checked."""
     details = _validate_referral(data)
     _check_service_type(session, details.service_type_id)
     if details.external_organisation_id is not None:
         require_active_organisation(session, details.external_organisation_id)
+    return details
+
+
+@service
+def create_referral(session: Session, actor: User | None, **data: object) -> Referral:
+    details = check_referral(session, data)
     if details.target_program_id is not None:
         check_program_matches_service_type(
             session, details.target_program_id, details.service_type_id
@@ -122,6 +128,14 @@ def create_referral(session: Session, actor: User | None, **data: object) -> Ref
     )
     session.add(referral)
     return referral
+
+
+def move_referral(referral: Referral, target: ReferralStatus, facts: ReferralFacts) -> None:
+    """Move the referral to ``target`` if the workflow allows it and its guards hold (the
+    caller's service gathers ``facts``); InvalidTransition says why not."""
+    check_move(referral.status, target, facts)
+    referral.status = target.value
+    referral.status_changed_at = utcnow()
 
 
 @service
