@@ -324,8 +324,8 @@ def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str,
         language = _text(values, "primary_language_id")
         if errors and language.isdigit() and "primary_language_id" not in errors:
             # Other fields failed first: still say if the language is wrong, all at once.
-            found = session.get(Language, int(language))
-            if found is None or not found.is_active:
+            chosen = session.get(Language, int(language))
+            if chosen is None or not chosen.is_active:
                 errors["primary_language_id"] = "Choose a primary language from the list"
         if (
             not errors
