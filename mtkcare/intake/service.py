@@ -134,6 +134,16 @@ STEP_FIELDS: dict[int, tuple[str, ...]] = {
     8: CONSENT_FIELDS,
 }
 CHECKBOX_FIELDS = frozenset({"interpreter_required", "not_duplicate"})
+DATE_FIELDS = frozenset(
+    {
+        "referral_date",
+        "lookup_dob",
+        "date_of_birth",
+        "consent_expires_on",
+        "follow_up_date",
+        "commencement_date",
+    }
+)
 
 MAX_CONTACTS = 5
 MAX_VALUE_LENGTH = 10_000
@@ -481,6 +491,7 @@ def start_draft(session: Session, actor: User) -> IntakeDraft:
             "consent_status": ConsentStatus.OBTAINED.value,
             "commencement_date": today,
             "contact_count": "1",
+            "gender": "NOT_STATED",
         },
         summary="New intake",
     )

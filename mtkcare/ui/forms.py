@@ -18,6 +18,8 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare.ui.styles import VISUALLY_HIDDEN
+
 ERROR_SUMMARY_ID = "error-summary"
 
 # One look for native selects, matching the Radix text fields beside them.
@@ -49,13 +51,22 @@ def _described_by(fid: str, hint: str | None) -> str:
     return f"{fid}-hint {fid}-error" if hint else f"{fid}-error"
 
 
+def _error_edge(error: rx.Var | str) -> dict[str, Any]:
+    """A field in error gets a red bar on its left; every field keeps the bar's room, so
+    fields line up whether or not they are in error."""
+    return {
+        "padding_left": rx.cond(error != "", "var(--space-3)", "0"),
+        "border_left": rx.cond(error != "", "3px solid var(--red-9)", "3px solid transparent"),
+    }
+
+
 def _error_text(fid: str, error: rx.Var | str) -> rx.Component:
     # Always present (empty when fine), so aria-describedby never points at nothing.
     return rx.text(
         rx.cond(
             error != "",
             rx.fragment(
-                rx.el.span("Error: ", style={"position": "absolute", "left": "-9999px"}),
+                rx.el.span("Error: ", style=VISUALLY_HIDDEN),
                 error,
             ),
         ),
@@ -92,9 +103,8 @@ def form_field(
         control,
         direction="column",
         spacing="1",
-        padding_left=rx.cond(error != "", "var(--space-3)", "0"),
-        border_left=rx.cond(error != "", "3px solid var(--red-9)", "3px solid transparent"),
         width="100%",
+        **_error_edge(error),
     )
 
 
@@ -264,6 +274,7 @@ def checkbox_field(
         rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
         direction="column",
         spacing="1",
+        **_error_edge(error),
     )
 
 
@@ -316,6 +327,7 @@ def radio_field(
         display="flex",
         flex_direction="column",
         gap="var(--space-1)",
+        **_error_edge(error),
     )
 
 

@@ -116,7 +116,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_url)
+    # New Zealand English, as the staff use it (date boxes show day/month/year).
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=app_url, locale="en-NZ"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

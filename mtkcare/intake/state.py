@@ -1,0 +1,480 @@
+"""State of the intake page: the worker's drafts, and the wizard on one of them.
+
+Everything here is the worker's own typing (their draft) or reference lists; other clients
+appear only as look-up matches, to workers who may see clients. Every handler re-reads the
+draft on the server through ``mtkcare.intake.service`` (only the owner's draft is found), so
+an id sent back by the browser opens nothing it should not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from mtkcare.auth.guard import requires
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import load_actor
+from mtkcare.auth.state import AppState
+from mtkcare.clients.duplicates import DuplicateCandidate, find_likely_duplicates, search_clients
+from mtkcare.db import session_scope
+from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from mtkcare.intake import service as intake
+from mtkcare.intake.models import IntakeDraft
+from mtkcare.intake.review import review_rows, written_date
+from mtkcare.organisations.models import ExternalOrganisation
+from mtkcare.programs.service import active_programs_for
+from mtkcare.reference.service import list_options
+from mtkcare.ui import routes
+from mtkcare.ui.forms import error_items, focus_error_summary
+from mtkcare.users.models import User
+from mtkcare.users.state import clean_id
+
+FORM = "intake"
+LOOKUP_MIN_LENGTH = 2
+
+
+def _options(session: Session, kind: str) -> list[dict[str, str]]:
+    return [{"value": str(o.id), "label": o.label} for o in list_options(session, kind)]
+
+
+def _when(moment: datetime, now: datetime | None = None) -> str:
+    """'3 minutes ago', 'yesterday', '4 Mar 2026': how long ago a draft was touched."""
+    now = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
+def match_view(candidate: DuplicateCandidate) -> dict[str, str]:
+    born = date.fromisoformat(candidate.date_of_birth)
+    return {
+        "id": str(candidate.client_id),
+        "name": candidate.full_name,
+        "born": f"{born.day} {born:%b %Y}",
+        "phone": candidate.phone,
+        "city": candidate.city,
+        "score": str(candidate.score),
+        "likely": "yes" if candidate.likely else "",
+        "reasons": "; ".join(candidate.reasons),
+    }
+
+
+def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateCandidate]:
+    """Clients matching what was typed in step 2, best first: a full name is scored with
+    the date of birth, phone and email typed beside it; a partial one is searched as typed."""
+    name = " ".join(str(values.get("lookup_name", "")).split())
+    born = str(values.get("lookup_dob", "")).strip()
+    phone = str(values.get("lookup_phone", "")).strip() or None
+    email = str(values.get("lookup_email", "")).strip() or None
+    try:
+        dob = date.fromisoformat(born) if born else None
+    except ValueError:
+        dob = None
+    found: dict[int, DuplicateCandidate] = {}
+    parts = name.split(" ", 1)
+    if len(parts) == 2:
+        for c in find_likely_duplicates(
+            session,
+            first_name=parts[0],
+            last_name=parts[1],
+            date_of_birth=dob,
+            phone=phone,
+            email=email,
+        ):
+            found[c.client_id] = c
+    for term in (name, phone or "", email or ""):
+        if len(term) >= LOOKUP_MIN_LENGTH:
+            for c in search_clients(session, term, limit=10):
+                if c.client_id not in found or found[c.client_id].score < c.score:
+                    found[c.client_id] = c
+    return sorted(found.values(), key=lambda c: (-c.score, c.full_name))[:10]
+
+
+class IntakeState(AppState):
+    # What the page shows: loading, drafts (the list), wizard, done, missing (no such draft)
+    view: str = "loading"
+    drafts: list[dict[str, str]] = []
+    draft_id: int = 0
+    step: int = 1
+    reached: int = 1
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    error_list: list[dict[str, str]] = []
+    form_key: str = ""
+    busy: bool = False
+    contact_count: int = 1
+    matches: list[dict[str, str]] = []
+    duplicates: list[dict[str, str]] = []
+    linked_name: str = ""
+    programs: list[dict[str, str]] = []
+    review: list[dict[str, str]] = []
+    outcome: dict[str, str] = {}
+    assessor: str = ""
+    today: str = ""
+    # Reference lists
+    service_types: list[dict[str, str]] = []
+    organisations: list[dict[str, str]] = []
+    languages: list[dict[str, str]] = []
+    relationships: list[dict[str, str]] = []
+    identities: list[dict[str, str]] = []
+    decline_reasons: list[dict[str, str]] = []
+    _reloads: int = 0
+
+    @rx.var
+    def step_title(self) -> str:
+        return intake.STEP_TITLES.get(self.step, "")
+
+    @rx.var
+    def step_heading(self) -> str:
+        if self.step >= intake.CHECK_STEP:
+            return "Check your answers"
+        return f"Step {self.step} of {intake.LAST_STEP}: {self.step_title}"
+
+    @rx.var
+    def date_words(self) -> dict[str, str]:
+        """Each date typed, written out ("14 February 1979"): whatever order the browser's
+        date box uses, the worker sees which day it is."""
+        return {
+            name: written_date(value)
+            for name, value in self.values.items()
+            if name in intake.DATE_FIELDS and value
+        }
+
+    @rx.var
+    def progress(self) -> int:
+        return min(100, round(100 * (self.step - 1) / intake.LAST_STEP))
+
+    # ----------------------------------------------------------------------------------------
+    # Helpers (server only)
+
+    def _actor(self, session: Session) -> User:
+        return load_actor(session, self._principal)
+
+    def _can(self, permission: Permission) -> bool:
+        return self._principal is not None and self._principal.can(permission)
+
+    def _load_reference(self, session: Session) -> None:
+        self.service_types = _options(session, "service_type")
+        self.languages = _options(session, "language")
+        self.relationships = _options(session, "relationship_type")
+        self.identities = _options(session, "cultural_identity")
+        self.decline_reasons = _options(session, "decline_reason")
+        from sqlmodel import col, select
+
+        self.organisations = [
+            {"value": str(o.id), "label": o.name}
+            for o in session.exec(
+                select(ExternalOrganisation)
+                .where(ExternalOrganisation.is_active)
+                .order_by(col(ExternalOrganisation.name))
+            )
+        ]
+
+    def _show(self, session: Session, draft: IntakeDraft, *, remount: bool = True) -> None:
+        """Put the draft on the page and gather what its current step needs."""
+        self.view = "wizard"
+        self.draft_id = draft.id or 0
+        self.step = draft.step
+        self.reached = draft.reached
+        self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
+        self.contact_count = intake.contact_count(draft.values)
+        if remount:
+            self._reloads += 1
+            self.form_key = f"{self.draft_id}-{self.step}-{self._reloads}"
+        self.matches = []
+        self.duplicates = []
+        self.programs = []
+        self.review = []
+        linked = intake.linked_client_id(draft.values)
+        self.linked_name = (
+            f"{draft.values.get('first_name', '')} {draft.values.get('last_name', '')}".strip()
+            if linked is not None
+            else ""
+        )
+        if self.step == 2:
+            self.matches = [match_view(c) for c in look_up_clients(session, draft.values)]
+        elif self.step == 3:
+            self.duplicates = [
+                match_view(c) for c in intake.likely_duplicates(session, draft.values)
+            ]
+        elif self.step == 7:
+            service_type = clean_id(draft.values.get("service_type_id"))
+            self.programs = (
+                [
+                    {"value": str(p.id), "label": p.name, "description": p.description or ""}
+                    for p in active_programs_for(session, service_type)
+                ]
+                if service_type is not None
+                else []
+            )
+        elif self.step == intake.CHECK_STEP:
+            self.review = review_rows(session, draft.values)
+
+    def _set_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        order: list[str] = list(intake.STEP_FIELDS.get(self.step, ()))
+        if self.step == 4:
+            order = [
+                intake.contact_field(i, part)
+                for i in range(intake.MAX_CONTACTS)
+                for part in intake.CONTACT_PARTS
+            ]
+        self.error_list = error_items(
+            {k: v for k, v in errors.items() if k != "__all__"}, FORM, order
+        ) + (
+            [{"href": "#intake-step", "message": errors["__all__"]}] if "__all__" in errors else []
+        )
+
+    def _refused(self, exc: DomainError) -> Any:
+        if isinstance(exc, NotFound):
+            self.view = "missing"
+        return rx.toast.error(exc.message)
+
+    # ----------------------------------------------------------------------------------------
+    # Page load, drafts
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def load(self) -> Any:
+        """Page load: ``?draft=<id>`` opens that draft of yours, else your drafts list."""
+        self.errors, self.error_list, self.outcome = {}, [], {}
+        draft_id = clean_id(self.router.url.query_parameters.get("draft"))
+        try:
+            with session_scope() as session:
+                actor = self._actor(session)
+                self.assessor = actor.full_name or actor.username
+                self.today = f"{date.today().day} {date.today():%b %Y}"
+                if draft_id is None:
+                    self.view = "drafts"
+                    self.drafts = [
+                        {
+                            "id": str(d.id),
+                            "summary": d.summary,
+                            "step": str(d.step),
+                            "step_title": d.step_title,
+                            "updated": _when(d.updated_at),
+                        }
+                        for d in intake.list_drafts(session, actor)
+                    ]
+                    return None
+                self._load_reference(session)
+                self._show(session, intake.get_draft_for(session, actor, draft_id))
+        except (NotFound, NotAllowed) as exc:
+            self.view = "missing"
+            return rx.toast.error(exc.message)
+        return None
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def start(self) -> Any:
+        with session_scope() as session:
+            draft = intake.start_draft(session, self._actor(session))
+            draft_id = draft.id
+        return rx.redirect(f"{routes.INTAKE}?draft={draft_id}")
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def discard(self, draft_id: Any) -> Any:
+        found = clean_id(draft_id)
+        if found is None:
+            return rx.toast.error("Reload the page and try again")
+        try:
+            with session_scope() as session:
+                intake.discard_draft(session, self._actor(session), found)
+        except NotFound as exc:
+            return rx.toast.error(exc.message)
+        self.drafts = [d for d in self.drafts if d["id"] != str(found)]
+        if self.draft_id == found:
+            self.draft_id = 0
+            return [
+                rx.toast.success("Draft discarded"),
+                rx.redirect(routes.INTAKE),
+            ]
+        return rx.toast.success("Draft discarded")
+
+    # ----------------------------------------------------------------------------------------
+    # The wizard
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def keep(self, name: Any, value: Any) -> Any:
+        """A field was left: keep what it holds in the draft (nothing is checked yet)."""
+        return self._keep(name, value)
+
+    def _keep(self, name: Any, value: Any) -> Any:
+        if not isinstance(name, str) or not intake.is_draft_field(name):
+            return None
+        if not isinstance(value, str | bool):
+            return None
+        try:
+            with session_scope() as session:
+                draft = intake.save_values(
+                    session, self._actor(session), self.draft_id, {name: value}
+                )
+                self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
+        except NotFound as exc:
+            return self._refused(exc)
+        return None
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def toggle(self, name: Any) -> Any:
+        """A checkbox changed: flip it in the draft (the form's submit has the last word)."""
+        if not isinstance(name, str):
+            return None
+        value = "" if self.values.get(name) == "on" else "on"
+        return self._keep(name, value)
+
+    @requires(Permission.CLIENT_VIEW)
+    @rx.event
+    def look_up(self, name: Any, value: Any) -> Any:
+        """Step 2, as the worker types: keep the field, show the clients it matches."""
+        if name not in {"lookup_name", "lookup_dob", "lookup_phone", "lookup_email"}:
+            return None
+        if not isinstance(value, str):
+            return None
+        try:
+            with session_scope() as session:
+                draft = intake.save_values(
+                    session, self._actor(session), self.draft_id, {name: value}
+                )
+                self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
+                self.matches = [match_view(c) for c in look_up_clients(session, draft.values)]
+        except NotFound as exc:
+            return self._refused(exc)
+        return None
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def submit(self, form_data: dict[str, Any]) -> Iterator[Any]:
+        """Continue: the step is saved and checked on the server."""
+        if not isinstance(form_data, dict):
+            return
+        self.busy = True
+        yield
+        try:
+            with session_scope() as session:
+                draft, errors = intake.submit_step(
+                    session,
+                    self._actor(session),
+                    self.draft_id,
+                    self.step,
+                    form_data,
+                    show_risk=self._can(Permission.CLIENT_VIEW_RISK),
+                )
+                self._show(session, draft, remount=not errors)
+                self._set_errors(errors)
+        except (NotFound, ValidationFailed) as exc:
+            self.busy = False
+            yield self._refused(exc)
+            return
+        self.busy = False
+        if errors:
+            yield focus_error_summary()
+        else:
+            yield rx.scroll_to("intake-step")
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def go_to(self, step: Any) -> Any:
+        """Back, or a step in the step indicator (only steps already reached)."""
+        return self._go_to(step)
+
+    def _go_to(self, step: Any) -> Any:
+        wanted = clean_id(step)
+        if wanted is None:
+            return None
+        try:
+            with session_scope() as session:
+                draft = intake.go_to_step(session, self._actor(session), self.draft_id, wanted)
+                self._show(session, draft)
+        except NotFound as exc:
+            return self._refused(exc)
+        self._set_errors({})
+        return rx.scroll_to("intake-step")
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def back(self) -> Any:
+        return self._go_to(self.step - 1)
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def add_contact(self) -> Any:
+        if self.contact_count >= intake.MAX_CONTACTS:
+            return rx.toast.error(f"An intake takes up to {intake.MAX_CONTACTS} contacts")
+        return self._set_contacts(self.contact_count + 1)
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def remove_contact(self) -> Any:
+        """Remove the last contact (its fields are cleared)."""
+        if self.contact_count <= 1:
+            return None
+        return self._set_contacts(self.contact_count - 1)
+
+    def _set_contacts(self, count: int) -> Any:
+        changes = {"contact_count": str(count)}
+        for index in range(count, intake.MAX_CONTACTS):
+            for part in intake.CONTACT_PARTS:
+                changes[intake.contact_field(index, part)] = ""
+        try:
+            with session_scope() as session:
+                draft = intake.save_values(session, self._actor(session), self.draft_id, changes)
+                self._show(session, draft, remount=False)
+        except NotFound as exc:
+            return self._refused(exc)
+        return None
+
+    @requires(Permission.CONSENT_RECORD)
+    @rx.event
+    def finish(self) -> Iterator[Any]:
+        """Check your answers -> everything saved in one go (or nothing, and the draft stays)."""
+        if not self._can(Permission.REFERRAL_CREATE):
+            yield rx.toast.error("You are not allowed to create referrals")
+            return
+        self.busy = True
+        yield
+        try:
+            with session_scope() as session:
+                outcome = intake.finish_intake(session, self._actor(session), self.draft_id)
+        except intake.StepInvalid as exc:
+            with session_scope() as session:
+                draft = intake.go_to_step(session, self._actor(session), self.draft_id, exc.step)
+                self._show(session, draft)
+            self._set_errors(exc.errors)
+            self.busy = False
+            yield rx.toast.error(
+                f"Nothing was saved: check step {exc.step}, {intake.STEP_TITLES[exc.step]}"
+            )
+            yield focus_error_summary()
+            return
+        except DomainError as exc:
+            self.busy = False
+            yield rx.toast.error(f"Nothing was saved: {exc.message}")
+            return
+        self.busy = False
+        self.view = "done"
+        self.outcome = {
+            "message": intake.outcome_message(outcome),
+            "client_href": f"{routes.CLIENT}?id={outcome.client_id}",
+            "client_name": outcome.client_name,
+            "status": outcome.status,
+        }
+        yield rx.toast.success(intake.outcome_message(outcome))

@@ -1,0 +1,282 @@
+"""The intake wizard in a real browser: a new client to enrolment, an existing client found
+and linked, consent declined, and a draft that survives a reload. Every step is
+photographed into .tmp/screenshots/ (look at them when changing the wizard)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import col, select
+
+from mtkcare.clients.models import Client
+from mtkcare.db import session_scope
+from mtkcare.intake.models import IntakeDraft
+from mtkcare.programs.models import Enrolment
+from mtkcare.referrals.models import ConsentRecord, Referral
+from tests.e2e.conftest import ROOT, sign_in
+
+SHOTS = ROOT / ".tmp" / "screenshots"
+TODAY = date.today()
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(SHOTS, f"intake-{name}.png")), full_page=True)
+
+
+def _heading(page: Page, text: str) -> None:
+    expect(page.get_by_role("heading", name=text)).to_be_visible(timeout=30_000)
+
+
+def _continue(page: Page, next_heading: str) -> None:
+    page.get_by_role("button", name=re.compile("^Continue")).click()
+    _heading(page, next_heading)
+
+
+def _start(page: Page) -> None:
+    page.goto("/intake")
+    page.get_by_role("button", name="Start a new intake").click()
+    _heading(page, "Step 1 of 8: The referral")
+
+
+def _referral_step(page: Page, reason: str) -> None:
+    page.get_by_label("Referral date").fill((TODAY - timedelta(days=1)).isoformat())
+    page.get_by_label("Service type").select_option(label="Financial capability")
+    page.get_by_label("High").check()
+    page.get_by_label("Reason for referral").fill(reason)
+
+
+def _later_steps(page: Page, *, shots: bool = False) -> None:
+    """Steps 4 to 7 for a new client (one contact, one identity, risk, the program)."""
+    page.get_by_label("Contact's name").fill("Hine Tānemahuta")
+    page.get_by_label("Relationship").select_option(label="Partner or spouse")
+    page.get_by_label("Contact's phone number").fill("027 444 1313")
+    if shots:
+        _shot(page, "4-contacts")
+    _continue(page, "Step 5 of 8: Cultural identity")
+    page.get_by_label("Māori", exact=True).check()
+    page.get_by_label("Iwi, hapū or other cultural detail").fill("Ngāti Maniapoto")
+    if shots:
+        _shot(page, "5-identity")
+    _continue(page, "Step 6 of 8: Risk assessment")
+    page.get_by_label("Medium").check()
+    page.get_by_label("Risk factors").fill("Behind on rent")
+    if shots:
+        _shot(page, "6-risk")
+    _continue(page, "Step 7 of 8: Program")
+    page.get_by_label("Budgeting Service").check()
+    if shots:
+        _shot(page, "7-program")
+    _continue(page, "Step 8 of 8: Consent")
+
+
+def _referral(e2e_db_url: str, reason: str) -> Referral:
+    with session_scope(url=e2e_db_url) as session:
+        referral = session.exec(select(Referral).where(Referral.reason == reason)).one()
+        session.expunge(referral)
+        return referral
+
+
+def test_a_new_client_goes_through_the_whole_wizard_to_enrolment(
+    page: Page, e2e_db_url: str
+) -> None:
+    sign_in(page, "intake")
+    _start(page)
+    reason = "Behind on power bills; wants a budget plan (new client journey)."
+    _referral_step(page, reason)
+    _shot(page, "1-referral")
+    _continue(page, "Step 2 of 8: Find the client")
+
+    page.get_by_label("Name", exact=True).fill("Wiremu Tānemahuta-Brown")
+    expect(page.get_by_text("No existing clients match what you typed so far.")).to_be_visible()
+    page.get_by_label("This is a new client").check()
+    _shot(page, "2-lookup")
+    _continue(page, "Step 3 of 8: Client details")
+
+    # The server's checks land next to the field and in the summary, which takes focus.
+    page.get_by_label("First name").fill("Wiremu")
+    page.get_by_label("Last name").fill("Tānemahuta-Brown")
+    page.get_by_label("Date of birth").fill((TODAY + timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Continue").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused(timeout=15_000)
+    expect(summary.get_by_role("link", name="Enter a date of birth in the past")).to_be_visible()
+    expect(page.locator("#intake-date_of_birth-error")).to_have_text(
+        re.compile("Enter a date of birth in the past")
+    )
+    _shot(page, "3-client-error")
+    page.get_by_label("Date of birth").fill("1979-02-14")
+    page.get_by_label("Primary language").select_option(label="Te reo Māori")
+    page.get_by_label("Phone number").fill("027 444 1212")
+    page.get_by_label("Town or city").fill("Hamilton")
+    _shot(page, "3-client")
+    _continue(page, "Step 4 of 8: Emergency contacts")
+    _later_steps(page, shots=True)
+
+    page.get_by_label("Obtained: enrol the client").check()
+    page.get_by_label("How consent was given").select_option(label="Written (signed form)")
+    page.get_by_label("What the consent covers").fill("Share details with the budgeting team")
+    _shot(page, "8-consent")
+    _continue(page, "Check your answers")
+    expect(page.get_by_text("Wiremu Tānemahuta-Brown")).to_be_visible()
+    expect(page.get_by_text("Budgeting Service")).to_be_visible()
+    _shot(page, "9-check")
+    page.get_by_role("button", name="Finish intake").click()
+
+    expect(page.get_by_role("status").filter(has_text="is enrolled")).to_be_visible(timeout=30_000)
+    _shot(page, "10-done")
+    referral = _referral(e2e_db_url, reason)
+    assert referral.status == "ACTIVE"
+    with session_scope(url=e2e_db_url) as session:
+        client = session.get(Client, referral.client_id)
+        assert client is not None and client.last_name == "Tānemahuta-Brown"
+        enrolment = session.exec(
+            select(Enrolment).where(Enrolment.referral_id == referral.id)
+        ).one()
+        assert enrolment.commencement_date == TODAY
+    # The finished intake is no longer among the drafts.
+    page.goto("/intake")
+    expect(page.get_by_role("heading", name="Your intakes in progress")).to_be_visible()
+    expect(page.get_by_text("Wiremu Tānemahuta-Brown")).to_have_count(0)
+
+
+def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_url: str) -> None:
+    with session_scope(url=e2e_db_url) as session:
+        known = session.exec(
+            select(Client).where(col(Client.phone).is_not(None)).order_by(col(Client.id))
+        ).first()
+        assert known is not None
+        known_id, first, last = known.id, known.first_name, known.last_name
+        clients_before = len(session.exec(select(Client.id)).all())
+    sign_in(page, "caseworker")
+    _start(page)
+    reason = f"Linked journey for {first} {last}: needs a budget review."
+    _referral_step(page, reason)
+    _continue(page, "Step 2 of 8: Find the client")
+
+    # Typing part of the name is enough for matches to appear, with their reasons.
+    page.get_by_label("Name", exact=True).press_sequentially(f"{first} {last}", delay=40)
+    match = page.get_by_label(re.compile(f"^Same person: {re.escape(first)} {re.escape(last)}"))
+    expect(match.first).to_be_visible(timeout=15_000)
+    _shot(page, "linked-2-lookup")
+    match.first.check()
+    _continue(page, "Step 3 of 8: Client details")
+    # Their details fill the form; the worker updates the phone number.
+    expect(page.get_by_label("First name")).to_have_value(first)
+    expect(page.get_by_text("You are updating the record of")).to_be_visible()
+    page.get_by_label("Phone number").fill("022 101 2020")
+    _continue(page, "Step 4 of 8: Emergency contacts")
+    page.get_by_label("Contact's name").fill("Sam Whitu")
+    page.get_by_label("Contact's phone number").fill("027 222 3333")
+    _continue(page, "Step 5 of 8: Cultural identity")
+    _continue(page, "Step 6 of 8: Risk assessment")
+    page.get_by_label("Low").check()
+    _continue(page, "Step 7 of 8: Program")
+    page.get_by_label("Budgeting Service").check()
+    _continue(page, "Step 8 of 8: Consent")
+    page.get_by_label("Asked, not yet given: follow up").check()
+    page.get_by_label("Follow-up date").fill((TODAY + timedelta(days=5)).isoformat())
+    _continue(page, "Check your answers")
+    expect(page.get_by_text("Existing client (their record is updated)")).to_be_visible()
+    page.get_by_role("button", name="Finish intake").click()
+    expect(page.get_by_role("status").filter(has_text="waiting for consent")).to_be_visible(
+        timeout=30_000
+    )
+
+    referral = _referral(e2e_db_url, reason)
+    assert referral.client_id == known_id and referral.status == "FOLLOW_UP"
+    with session_scope(url=e2e_db_url) as session:
+        assert len(session.exec(select(Client.id)).all()) == clients_before
+        assert session.get(Client, known_id).phone == "022 101 2020"  # type: ignore[union-attr]
+
+
+def test_consent_declined_ends_in_a_declined_referral(page: Page, e2e_db_url: str) -> None:
+    sign_in(page, "intake")
+    _start(page)
+    reason = "Declined journey: referred for budgeting, client does not want the service."
+    _referral_step(page, reason)
+    _continue(page, "Step 2 of 8: Find the client")
+    page.get_by_label("This is a new client").check()
+    _continue(page, "Step 3 of 8: Client details")
+    page.get_by_label("First name").fill("Losa")
+    page.get_by_label("Last name").fill("Faleolo-Declines")
+    page.get_by_label("Date of birth").fill("1990-07-03")
+    _continue(page, "Step 4 of 8: Emergency contacts")
+    _later_steps(page)
+    page.get_by_label("Declined: the referral is declined").check()
+    # Declining without a reason is refused on the server, next to the field.
+    page.get_by_role("button", name="Continue to check").click()
+    expect(page.locator("#intake-decline_reason_id-error")).to_have_text(
+        re.compile("Choose a reason for declining"), timeout=15_000
+    )
+    page.get_by_label("Reason for declining").select_option(label="Client declined consent")
+    _continue(page, "Check your answers")
+    page.get_by_role("button", name="Finish intake").click()
+    expect(page.get_by_role("status").filter(has_text="is declined")).to_be_visible(timeout=30_000)
+
+    referral = _referral(e2e_db_url, reason)
+    assert referral.status == "DECLINED" and referral.decline_reason_id is not None
+    with session_scope(url=e2e_db_url) as session:
+        consent = session.exec(
+            select(ConsentRecord).where(ConsentRecord.referral_id == referral.id)
+        ).one()
+        assert consent.status == "DECLINED"
+        assert (
+            session.exec(select(Enrolment).where(Enrolment.referral_id == referral.id)).first()
+            is None
+        )
+
+
+def _wait_for_saved(e2e_db_url: str, draft_id: int, name: str, value: str) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with session_scope(url=e2e_db_url) as session:
+            draft = session.get(IntakeDraft, draft_id)
+            if draft is not None and draft.values.get(name) == value:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"the draft never held {name}={value!r}")
+
+
+def test_a_draft_survives_a_page_reload_and_can_be_resumed_or_discarded(
+    page: Page, e2e_db_url: str
+) -> None:
+    sign_in(page, "intake")
+    _start(page)
+    draft_id = int(page.url.rsplit("draft=", 1)[1])
+    reason = "Draft journey: typed, then the browser was reloaded."
+    page.get_by_label("Reason for referral").fill(reason)
+    page.get_by_label("Reason for referral").press("Tab")  # leaving the field saves it
+    _wait_for_saved(e2e_db_url, draft_id, "reason", reason)
+
+    page.reload()
+    _heading(page, "Step 1 of 8: The referral")
+    expect(page.get_by_label("Reason for referral")).to_have_value(reason)
+
+    # It is in "my drafts", from where it resumes, and it can be discarded (after a question).
+    page.goto("/intake")
+    row = page.get_by_role("row").filter(has_text="Draft journey")
+    expect(row).to_be_visible(timeout=30_000)
+    _shot(page, "drafts")
+    row.get_by_role("link", name=re.compile("^Resume")).click()
+    expect(page.get_by_label("Reason for referral")).to_have_value(reason, timeout=30_000)
+    page.goto("/intake")
+    row = page.get_by_role("row").filter(has_text="Draft journey")
+    row.get_by_role("button", name=re.compile("^Discard")).click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("will be removed from your drafts")
+    dialog.get_by_role("button", name="Discard draft").click()
+    expect(page.get_by_text("Draft discarded")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("row").filter(has_text="Draft journey")).to_have_count(0)
+    with session_scope(url=e2e_db_url) as session:
+        kept = session.exec(
+            select(IntakeDraft)
+            .where(IntakeDraft.id == draft_id)
+            .execution_options(include_deleted=True)
+        ).one()
+        assert kept.is_deleted
