@@ -366,6 +366,11 @@ class IntakeState(AppState):
         """Continue: the step is saved and checked on the server."""
         if not isinstance(form_data, dict):
             return
+        choice = form_data.get("client_choice", intake.NEW_CLIENT)
+        if self.step == 2 and choice != intake.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
+            # Linking opens the client's record: only for workers who may see clients.
+            yield rx.toast.error("You are not allowed to open client records")
+            return
         self.busy = True
         yield
         try:

@@ -280,3 +280,21 @@ def test_a_draft_survives_a_page_reload_and_can_be_resumed_or_discarded(
             .execution_options(include_deleted=True)
         ).one()
         assert kept.is_deleted
+
+
+def test_someone_elses_draft_cannot_be_opened(page: Page, e2e_db_url: str) -> None:
+    from mtkcare.intake import service as intake
+    from mtkcare.users.models import User
+
+    with session_scope(url=e2e_db_url) as session:
+        owner = session.exec(select(User).where(User.username == "intake")).one()
+        draft = intake.start_draft(session, owner)
+        intake.save_values(session, owner, draft.id, {"reason": "Private draft of intake"})
+        draft_id = draft.id
+    sign_in(page, "caseworker")
+    page.goto(f"/intake?draft={draft_id}")
+    expect(page.get_by_role("heading", name="This intake is not available")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("Private draft of intake")).to_have_count(0)
+    expect(page.get_by_label("Reason for referral")).to_have_count(0)
