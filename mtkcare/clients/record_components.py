@@ -214,6 +214,7 @@ def deleted_notice() -> rx.Component:
                     rx.icon("undo_2", size=16, aria_hidden="true"),
                     "Restore client",
                     size="2",
+                    color_scheme="indigo",
                 ),
                 title="Restore " + S.client["full_name"] + "?",
                 body="They will appear in the clients list and searches again, and their "
@@ -326,7 +327,7 @@ def profile_form() -> rx.Component:
                         value=client["date_of_birth_iso"],
                         errors=errors,
                         type="date",
-                        hint="Day, month and year, for example 27 03 2007",
+                        hint="Day, month and year, for example 27 March 2007",
                         width="12rem",
                     ),
                     select_field(

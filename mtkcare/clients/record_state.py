@@ -37,6 +37,7 @@ from mtkcare.clients.service import (
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, EditConflict, NotAllowed, NotFound, ValidationFailed
 from mtkcare.reference.service import list_options
+from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.users.models import User
 
@@ -76,6 +77,8 @@ CONTACT_FIELDS: tuple[str, ...] = (
 )
 RISK_FIELDS: tuple[str, ...] = ("risk_level", "risk_factors", "risk_notes")
 CHECKBOXES = frozenset({"interpreter_required", "is_primary"})
+# Required text stays "" when blank, so the message is "Enter first name", not a type error.
+REQUIRED_TEXT = frozenset({"first_name", "last_name", "name"})
 RISK_CHOICES: tuple[tuple[str, str], ...] = tuple(
     (level.value, rec.RISK_LABELS[level.value]) for level in RiskLevel
 )
@@ -112,7 +115,7 @@ def form_values(form_data: Any, names: tuple[str, ...], max_length: int = 10_000
             values[name] = None
             continue
         text = raw[:max_length]
-        values[name] = text if text.strip() else None
+        values[name] = text if text.strip() or name in REQUIRED_TEXT else None
     return values
 
 
@@ -244,6 +247,16 @@ def enrolment_fields(view: rec.EnrolmentView) -> dict[str, str]:
 
 def history_fields(line: rec.HistoryLine) -> dict[str, str]:
     return {"id": str(line.id), "sentence": line.sentence}
+
+
+def summary_items(
+    client_id: int, errors: dict[str, str], form: str, order: tuple[str, ...]
+) -> list[dict[str, str]]:
+    """The error summary's links. They keep ``?id=``: a bare "#field" link would navigate
+    to the page without it, which reloads the page as "no such client"."""
+    items = error_items(errors, form, order)
+    base = f"{routes.CLIENT}?id={client_id}"
+    return [{**item, "href": base + item["href"]} for item in items]
 
 
 def _acting_user(principal: Principal | None, db: Session) -> User | None:
@@ -497,7 +510,9 @@ class ClientRecordState(AppState):
                 self._reread(db)
         except ValidationFailed as exc:
             self.errors = exc.errors
-            self.error_list = error_items(exc.errors, PROFILE_FORM, PROFILE_FIELDS)
+            self.error_list = summary_items(
+                self._client_id, exc.errors, PROFILE_FORM, PROFILE_FIELDS
+            )
             return focus_error_summary()
         except EditConflict as exc:
             self.conflict = exc.message
@@ -540,7 +555,9 @@ class ClientRecordState(AppState):
                 self._reread(db)
         except ValidationFailed as exc:
             self.contact_errors = exc.errors
-            self.contact_error_list = error_items(exc.errors, CONTACT_FORM, CONTACT_FIELDS)
+            self.contact_error_list = summary_items(
+                self._client_id, exc.errors, CONTACT_FORM, CONTACT_FIELDS
+            )
             return focus_error_summary()
         except DomainError as exc:
             return rx.toast.error(exc.message)
@@ -627,7 +644,9 @@ class ClientRecordState(AppState):
                 self._reread(db)
         except ValidationFailed as exc:
             self.risk_errors = exc.errors
-            self.risk_error_list = error_items(exc.errors, RISK_FORM, RISK_FIELDS)
+            self.risk_error_list = summary_items(
+                self._client_id, exc.errors, RISK_FORM, RISK_FIELDS
+            )
             return focus_error_summary()
         except DomainError as exc:
             return rx.toast.error(exc.message)
