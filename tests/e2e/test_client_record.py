@@ -151,3 +151,52 @@ def test_an_intake_worker_sees_no_risk_tab(page: Page, client_on_record: tuple[i
     expect(page.get_by_role("tab", name="Risk history")).to_have_count(0)
     expect(page.get_by_text("Risk not assessed")).to_have_count(0)
     expect(page.get_by_role("button", name="Delete client")).to_have_count(0)
+
+
+def test_case_worker_adds_a_contact_changes_identity_and_records_risk(
+    page: Page, client_on_record: tuple[int, str]
+) -> None:
+    client_id, name = client_on_record
+    sign_in(page, "caseworker")
+    page.goto(f"/clients/view?id={client_id}", timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible(timeout=TIMEOUT)
+    tabs = page.get_by_role("tablist")
+
+    tabs.get_by_role("tab", name="Emergency contacts", exact=True).click()
+    page.get_by_role("button", name="Add emergency contact").click()
+    page.get_by_label("Contact's name").fill("Tama Smith")
+    page.get_by_label("Relationship to the client").select_option(label="Brother or sister")
+    page.get_by_role("button", name="Add contact").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_contain_text(
+        "Enter a phone number for the emergency contact", timeout=TIMEOUT
+    )
+    page.get_by_label("Contact's phone number").fill("027 555 8888")
+    page.get_by_role("button", name="Add contact").click()
+    expect(page.get_by_text("Emergency contact Tama Smith added")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Tama Smith")).to_be_visible()
+    expect(page.get_by_text("Brother or sister")).to_be_visible()
+    _shot(page, "contacts")
+
+    tabs.get_by_role("tab", name="Cultural identity", exact=True).click()
+    page.get_by_role("button", name="Change cultural identity").click()
+    page.get_by_label("Māori", exact=True).check()
+    page.get_by_label("Cultural identity notes").fill("Iwi: Ngāti Kahungunu")
+    page.get_by_role("button", name="Save cultural identity").click()
+    expect(page.get_by_text("Cultural identity saved")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Iwi: Ngāti Kahungunu")).to_be_visible()
+
+    tabs.get_by_role("tab", name="Risk history", exact=True).click()
+    page.get_by_role("button", name="Record a new assessment").click()
+    page.get_by_label("High", exact=True).check()
+    page.get_by_label("Risk factors").fill("Unstable housing")
+    page.get_by_role("button", name="Save assessment").click()
+    expect(page.get_by_text("Risk assessment saved: High")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Risk: High").first).to_be_visible()
+    _shot(page, "risk")
+
+    tabs.get_by_role("tab", name="History", exact=True).click()
+    history = page.get_by_role("list", name="History of this record")
+    expect(history).to_contain_text("added emergency contact Tama Smith")
+    expect(history).to_contain_text("added cultural identity Māori")
+    expect(history).to_contain_text("set risk level to High")
