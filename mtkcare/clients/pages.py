@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.clients.components import clients_list, search_form
+from mtkcare.clients.record_components import client_record, delete_button
+from mtkcare.clients.record_state import ClientRecordState
 from mtkcare.clients.state import ClientsState
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
@@ -38,4 +40,16 @@ def clients() -> rx.Component:
             as_child=True,
             size="2",
         ),
+    )
+
+
+@app_page(routes.CLIENT, page_title("Client record"), on_load=ClientRecordState.load)
+def client() -> rx.Component:
+    return page_layout(
+        client_record(),
+        # The h1 is the client's name once loaded ("Client record" until then).
+        title=ClientRecordState.heading,
+        active=routes.CLIENTS,
+        crumbs=[("Clients", routes.CLIENTS), (ClientRecordState.heading, None)],
+        actions=delete_button(),
     )

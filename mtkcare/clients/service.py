@@ -182,10 +182,18 @@ def list_clients(
     return ClientPage(rows=[_row(c) for c in rows], total=total, page=page, page_size=page_size)
 
 
-def load_client_for(session: Session, principal: Principal | None, client_id: int) -> Client:
+def load_client_for(
+    session: Session,
+    principal: Principal | None,
+    client_id: int,
+    *,
+    include_deleted: bool = False,
+) -> Client:
     """The client, if ``principal`` may see clients (NotFound and NotAllowed otherwise).
     Looking at a client is itself audited (who looked at whom), in the caller's transaction.
-    Callers that show risk details check ``client.view_risk`` on top."""
+    Callers that show risk details check ``client.view_risk`` on top. A deleted client is
+    only found with ``include_deleted``, which needs the permission to delete (and restore)
+    clients."""
     viewer = require(
         principal,
         Permission.CLIENT_VIEW,
@@ -193,7 +201,15 @@ def load_client_for(session: Session, principal: Principal | None, client_id: in
         resource_id=client_id,
         url=url_of(session),
     )
-    client = get_client(session, client_id)
+    if include_deleted:
+        require(
+            viewer,
+            Permission.CLIENT_DELETE,
+            resource="Client",
+            resource_id=client_id,
+            url=url_of(session),
+        )
+    client = get_client(session, client_id, include_deleted=include_deleted)
     record_event(session, AuditAction.VIEW, "Client", user_id=viewer.user_id, resource_id=client_id)
     return client
 
