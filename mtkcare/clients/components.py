@@ -32,7 +32,12 @@ _CHECKBOX_STYLE = {"width": "1.1rem", "height": "1.1rem", "margin": "0", "cursor
 
 
 def _filter(
-    label: str, name: str, options: Options, value: rx.Var | str, placeholder: str | None
+    label: str,
+    name: str,
+    options: Options,
+    value: rx.Var | str,
+    placeholder: str | None,
+    width: str = "9rem",
 ) -> rx.Component:
     # A select applies itself at once; the form's Search button sends all of them too.
     return rx.box(
@@ -45,7 +50,7 @@ def _filter(
             placeholder=placeholder,
             on_change=lambda v: ClientsState.set_filter(name, v),
         ),
-        min_width="10rem",
+        width=width,
     )
 
 
@@ -105,9 +110,15 @@ def search_form() -> rx.Component:
                     ClientsState.program_options,
                     ClientsState.program_id,
                     "Any program",
+                    width="13rem",
                 ),
                 _filter(
-                    "Status", STATUS_FIELD, STATUS_OPTIONS, ClientsState.status_filter, "Any status"
+                    "Status",
+                    STATUS_FIELD,
+                    STATUS_OPTIONS,
+                    ClientsState.status_filter,
+                    "Any status",
+                    width="12rem",
                 ),
                 rx.cond(
                     ClientsState.show_risk,
@@ -119,13 +130,16 @@ def search_form() -> rx.Component:
                         "Any risk level",
                     ),
                 ),
-                _filter("Sort by", SORT_FIELD, SORT_OPTIONS, ClientsState.sort, None),
+                _filter(
+                    "Sort by", SORT_FIELD, SORT_OPTIONS, ClientsState.sort, None, width="12rem"
+                ),
                 _filter(
                     "Clients per page",
                     PAGE_SIZE_FIELD,
                     PAGE_SIZE_OPTIONS,
                     ClientsState.page_size_choice,
                     None,
+                    width="7rem",
                 ),
                 spacing="3",
                 wrap="wrap",

@@ -165,6 +165,7 @@ class ClientsState(PagedList, AppState):
     # Bulk consent: the selected clients (id -> name), the dialog and its problems.
     selection: dict[str, str] = {}
     consent_open: bool = False
+    consent_choice: str = ""  # the decision ticked in the dialog: which fields it shows
     consent_errors: dict[str, str] = {}
     consent_client_errors: dict[str, str] = {}
     consent_summary: list[dict[str, str]] = []
@@ -381,8 +382,15 @@ class ClientsState(PagedList, AppState):
             reasons = list_options(session, "decline_reason")
         self.decline_reasons = [{"value": str(o.id), "label": o.label} for o in reasons]
         self._reset_consent_problems()
+        self.consent_choice = ""
         self.consent_open = True
         return None
+
+    @requires(Permission.CONSENT_RECORD)
+    @rx.event
+    def choose_consent(self, choice: str) -> None:
+        if isinstance(choice, str) and choice in CONSENT_CHOICES:
+            self.consent_choice = choice
 
     @requires(Permission.CONSENT_RECORD)
     @rx.event
