@@ -110,7 +110,7 @@ def search_form() -> rx.Component:
                     ClientsState.program_options,
                     ClientsState.program_id,
                     "Any program",
-                    width="13rem",
+                    width="12rem",
                 ),
                 _filter(
                     "Status",
@@ -139,7 +139,7 @@ def search_form() -> rx.Component:
                     PAGE_SIZE_OPTIONS,
                     ClientsState.page_size_choice,
                     None,
-                    width="7rem",
+                    width="8.5rem",
                 ),
                 spacing="3",
                 wrap="wrap",
