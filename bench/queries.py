@@ -135,11 +135,32 @@ def benchmarks(session: Session, rng: random.Random) -> list[tuple[str, Callable
         session.expunge_all()
         return len(result.rows)
 
+    def service_filtered(**asked: object) -> Callable[[], int]:
+        # The list screen's filters: the name search (0003's name-key prefix indexes) with a
+        # status, a program (EXISTS on enrolments and referrals) or another sort.
+        def run() -> int:
+            term = rng.choice(NAME_PREFIXES)
+            result = list_clients(session, page=1, page_size=PAGE, search=term, **asked)
+            session.expunge_all()
+            return len(result.rows)
+
+        return run
+
+    program_id = session.execute(sa.text("SELECT min(id) FROM programs_program")).scalar()
     found += [
         ("clients.service.list_clients page 1", service(1), 1),
         (f"clients.service.list_clients page {deep_page:,}", service(deep_page), 1),
         ("clients.service.list_clients search 'prefix'", service_search, 1),
+        (
+            "list_clients search + status awaiting consent",
+            service_filtered(status="awaiting_consent"),
+            1,
+        ),
+        ("list_clients search + status in service", service_filtered(status="in_service"), 1),
+        ("list_clients search, newest first", service_filtered(sort="newest"), 1),
     ]
+    if program_id is not None:
+        found.append(("list_clients search + program", service_filtered(program_id=program_id), 1))
     return found
 
 

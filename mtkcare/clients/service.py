@@ -3,8 +3,10 @@ transaction (the audit rows come from the session hooks in mtkcare.db)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator
@@ -15,6 +17,7 @@ from mtkcare.audit.service import record_event
 from mtkcare.auth.access import require
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
+from mtkcare.clients.duplicates import fold_name, name_key, phone_key
 from mtkcare.clients.models import (
     Client,
     ClientCulturalIdentity,
@@ -24,8 +27,10 @@ from mtkcare.clients.models import (
 )
 from mtkcare.db import service, url_of, utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
+from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
-from mtkcare.referrals.models import Referral
+from mtkcare.referrals.models import Referral, ReferralStatus
+from mtkcare.referrals.workflow import OPEN_STATUSES
 from mtkcare.users.models import User
 from mtkcare.validation import Input, validate
 
@@ -104,12 +109,17 @@ class RiskAssessmentInput(Input):
 
 class ClientRow(BaseModel):
     id: int
-    full_name: str
+    full_name: str  # "Last, First", as the list sorts
+    name: str  # "First Last", as people say it
     preferred_name: str
     date_of_birth: str
     phone: str
     city: str
     risk_level: str
+    # The programs the client is in service with or referred to ("Housing First (referred)").
+    programs: list[str]
+    status: str  # a ClientStatus value other than AWAITING_CONSENT
+    awaiting_consent: bool  # has a referral waiting for a consent decision
 
 
 class ClientPage(BaseModel):
@@ -123,16 +133,210 @@ class ClientPage(BaseModel):
         return max(1, -(-self.total // self.page_size))
 
 
-def _row(c: Client) -> ClientRow:
-    return ClientRow(
-        id=c.id or 0,
-        full_name=f"{c.last_name}, {c.first_name}",
-        preferred_name=c.preferred_name or "",
-        date_of_birth=c.date_of_birth.isoformat(),
-        phone=c.phone or "",
-        city=c.city or "",
-        risk_level=c.risk_level or "",
+# --------------------------------------------------------------------------------------------
+# The clients list: what it can be filtered and sorted by
+
+
+PAGE_SIZES: tuple[int, ...] = (10, 25, 50, 100)
+
+
+class ClientStatus(StrEnum):
+    """Where a client stands, from their enrolments and referrals (the list's Status column
+    and filter). The first three are exclusive, in this order of precedence:
+
+    - IN_SERVICE: at least one active enrolment in a program.
+    - REFERRED: no active enrolment, at least one open referral (any status but declined or
+      closed).
+    - NO_OPEN_REFERRAL: neither.
+
+    AWAITING_CONSENT is a filter only, across the other three: the client has a referral
+    waiting for a consent decision (awaiting consent or follow-up), which is what bulk
+    consent needs. The list shows it as a marker beside the status."""
+
+    IN_SERVICE = "in_service"
+    REFERRED = "referred"
+    AWAITING_CONSENT = "awaiting_consent"
+    NO_OPEN_REFERRAL = "no_open_referral"
+
+
+class ClientSort(StrEnum):
+    NAME = "name"  # surname A-Z, then first name
+    NAME_DESC = "name_desc"  # surname Z-A
+    DATE_OF_BIRTH = "dob"  # oldest first
+    NEWEST = "newest"  # most recently added first
+
+
+NOT_ASSESSED = "NONE"  # the risk filter's value for clients without a risk assessment
+RiskFilter = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL", "NONE"]
+
+WAITING_FOR_CONSENT = (ReferralStatus.AWAITING_CONSENT.value, ReferralStatus.FOLLOW_UP.value)
+_OPEN_REFERRAL = tuple(sorted(s.value for s in OPEN_STATUSES))
+
+
+class ClientListQuery(Input):
+    """What the list was asked for. The state builds it from what the browser sent; anything
+    outside these values is refused, never guessed at."""
+
+    page: int = Field(default=1, ge=1, title="Page")
+    page_size: Literal[10, 25, 50, 100] = Field(default=25, title="Clients per page")
+    search: str = Field(default="", max_length=100, title="Search")
+    program_id: int | None = Field(default=None, ge=1, le=2**31 - 1, title="Program")
+    status: ClientStatus | None = Field(default=None, title="Status")
+    risk_level: RiskFilter | None = Field(default=None, title="Risk level")
+    sort: ClientSort = Field(default=ClientSort.NAME, title="Sort by")
+
+
+def _active_enrolment(program_id: int | None = None) -> sa.ColumnElement[bool]:
+    cond = [
+        col(Enrolment.client_id) == col(Client.id),
+        col(Enrolment.status) == EnrolmentStatus.ACTIVE.value,
+        col(Enrolment.is_deleted) == sa.false(),
+    ]
+    if program_id is not None:
+        cond.append(col(Enrolment.program_id) == program_id)
+    return sa.exists().where(*cond)
+
+
+def _referral_in(
+    statuses: tuple[str, ...], program_id: int | None = None
+) -> sa.ColumnElement[bool]:
+    cond = [
+        col(Referral.client_id) == col(Client.id),
+        col(Referral.status).in_(statuses),
+        col(Referral.is_deleted) == sa.false(),
+    ]
+    if program_id is not None:
+        cond.append(col(Referral.target_program_id) == program_id)
+    return sa.exists().where(*cond)
+
+
+def _escape_like(text: str) -> str:
+    # Staff type names, not patterns: % and _ match themselves.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_PHONE_TEXT = re.compile(r"^\+?[0-9 ()\-.]+$")
+
+
+def _search_condition(term: str) -> sa.ColumnElement[bool] | None:
+    """Digits mean the start of a phone number (in any format); anything else the start of a
+    name, first name first or surname first ("ngat", "Ngāta", "aroha ng" all find Aroha
+    Ngata). Both go through the expression indexes of migration 0003, normalised the same way
+    (clients/duplicates.py), so a search never reads the whole table."""
+    if not term:
+        return None
+    if _PHONE_TEXT.match(term) and any(c.isdigit() for c in term):
+        key = phone_key(term)
+        if key is None:
+            return sa.false()
+        return func.mtkcare_phone_key(col(Client.phone)).like(f"{_escape_like(key)}%", escape="\\")
+    key = fold_name(term)
+    if not key:
+        return sa.false()  # only punctuation: nothing can start with it
+    pattern = f"{_escape_like(key)}%"
+    first, last = col(Client.first_name), col(Client.last_name)
+    return sa.or_(
+        func.mtkcare_name_key(first, last).like(pattern, escape="\\"),
+        func.mtkcare_name_key(last, first).like(pattern, escape="\\"),
     )
+
+
+def _filters(query: ClientListQuery) -> list[sa.ColumnElement[bool]]:
+    found: list[sa.ColumnElement[bool]] = []
+    search = _search_condition(" ".join(query.search.split()))
+    if search is not None:
+        found.append(search)
+    if query.program_id is not None:
+        found.append(
+            sa.or_(
+                _active_enrolment(query.program_id),
+                _referral_in(_OPEN_REFERRAL, query.program_id),
+            )
+        )
+    match query.status:
+        case ClientStatus.IN_SERVICE:
+            found.append(_active_enrolment())
+        case ClientStatus.REFERRED:
+            found.append(sa.and_(~_active_enrolment(), _referral_in(_OPEN_REFERRAL)))
+        case ClientStatus.AWAITING_CONSENT:
+            found.append(_referral_in(WAITING_FOR_CONSENT))
+        case ClientStatus.NO_OPEN_REFERRAL:
+            found.append(sa.and_(~_active_enrolment(), ~_referral_in(_OPEN_REFERRAL)))
+    if query.risk_level == NOT_ASSESSED:
+        found.append(col(Client.risk_level).is_(None))
+    elif query.risk_level is not None:
+        found.append(col(Client.risk_level) == query.risk_level)
+    return found
+
+
+def _order(sort: ClientSort) -> tuple[Any, ...]:
+    last, first, cid = col(Client.last_name), col(Client.first_name), col(Client.id)
+    match sort:
+        case ClientSort.NAME_DESC:
+            return (last.desc(), first.desc(), cid.desc())
+        case ClientSort.DATE_OF_BIRTH:
+            return (col(Client.date_of_birth), last, first, cid)
+        case ClientSort.NEWEST:
+            return (col(Client.created_at).desc(), cid.desc())
+    return (last, first, cid)
+
+
+def _use_python_keys_on_sqlite(session: Session) -> None:
+    # SQLite has no mtkcare_name_key / mtkcare_phone_key (PostgreSQL functions of migration
+    # 0003): give its connection their Python twins, so both databases run the same query.
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    dbapi = session.connection().connection.driver_connection
+    dbapi.create_function("mtkcare_name_key", 2, name_key, deterministic=True)  # type: ignore[union-attr]
+    dbapi.create_function("mtkcare_phone_key", 1, phone_key, deterministic=True)  # type: ignore[union-attr]
+
+
+def _where_they_stand(
+    session: Session, client_ids: list[int]
+) -> dict[int, tuple[list[str], str, bool]]:
+    """Programs, status and "awaiting consent" of the clients of one page (two small
+    queries on the page's ids, not a join over the whole list)."""
+    if not client_ids:
+        return {}
+    enrolled: dict[int, list[str]] = {i: [] for i in client_ids}
+    referred: dict[int, list[str]] = {i: [] for i in client_ids}
+    has_open: set[int] = set()
+    waiting: set[int] = set()
+    for client_id, program in session.exec(
+        select(Enrolment.client_id, Program.name)
+        .join(Program, col(Program.id) == col(Enrolment.program_id))
+        .where(
+            col(Enrolment.client_id).in_(client_ids),
+            col(Enrolment.status) == EnrolmentStatus.ACTIVE.value,
+        )
+        .order_by(col(Program.name))
+    ):
+        if program not in enrolled[client_id]:
+            enrolled[client_id].append(program)
+    for referred_id, status, program in session.exec(
+        select(Referral.client_id, Referral.status, Program.name)
+        .join(Program, col(Program.id) == col(Referral.target_program_id), isouter=True)
+        .where(col(Referral.client_id).in_(client_ids), col(Referral.status).in_(_OPEN_REFERRAL))
+        .order_by(col(Program.name))
+    ):
+        if referred_id is None:
+            continue
+        has_open.add(referred_id)
+        if status in WAITING_FOR_CONSENT:
+            waiting.add(referred_id)
+        if program and program not in enrolled[referred_id] + referred[referred_id]:
+            referred[referred_id].append(program)
+    found = {}
+    for i in client_ids:
+        if enrolled[i]:
+            status = ClientStatus.IN_SERVICE
+        elif i in has_open:
+            status = ClientStatus.REFERRED
+        else:
+            status = ClientStatus.NO_OPEN_REFERRAL
+        programs = enrolled[i] + [f"{name} (referred)" for name in referred[i]]
+        found[i] = (programs, status.value, i in waiting)
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,37 +353,45 @@ def get_client(session: Session, client_id: int, *, include_deleted: bool = Fals
     return client
 
 
-def list_clients(
-    session: Session, *, page: int = 1, page_size: int = 25, search: str = ""
-) -> ClientPage:
-    """One page of clients, sorted by name; ``search`` matches the start of either name,
-    the preferred name, or the phone number."""
-    page = max(1, page)
-    page_size = min(max(1, page_size), 200)
-    stmt = select(Client)
-    count = select(func.count()).select_from(Client)
-    term = search.strip()
-    if term:
-        # Staff type names, not patterns: % and _ match themselves.
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"{escaped.lower()}%"
-        cond = sa.or_(
-            func.lower(Client.first_name).like(like, escape="\\"),
-            func.lower(Client.last_name).like(like, escape="\\"),
-            func.lower(func.coalesce(Client.preferred_name, "")).like(like, escape="\\"),
-            col(Client.phone).like(f"{escaped}%", escape="\\"),
-        )
-        stmt = stmt.where(cond)
-        count = count.where(cond)
-    total = session.exec(count).one()
-    last_page = max(1, -(-total // page_size))
-    page = min(page, last_page)
-    rows = session.exec(
-        stmt.order_by(col(Client.last_name), col(Client.first_name), col(Client.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+def list_clients(session: Session, **asked: object) -> ClientPage:
+    """One page of clients and how many match, filtered and sorted as ``asked`` (the fields
+    of ``ClientListQuery``; unknown values raise ValidationFailed). A page past the end gives
+    the last page. Risk rows and filters are returned to whoever calls: callers decide who
+    may see risk (the list's state only passes ``risk_level`` for users with
+    CLIENT_VIEW_RISK and blanks the column for the others)."""
+    query = validate(ClientListQuery, asked)
+    _use_python_keys_on_sqlite(session)
+    where = _filters(query)
+    total = session.exec(select(func.count()).select_from(Client).where(*where)).one()
+    last_page = max(1, -(-total // query.page_size))
+    page = min(query.page, last_page)
+    clients = session.exec(
+        select(Client)
+        .where(*where)
+        .order_by(*_order(query.sort))
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
     ).all()
-    return ClientPage(rows=[_row(c) for c in rows], total=total, page=page, page_size=page_size)
+    standing = _where_they_stand(session, [c.id for c in clients if c.id is not None])
+    rows = []
+    for c in clients:
+        programs, status, waiting = standing[c.id or 0]
+        rows.append(
+            ClientRow(
+                id=c.id or 0,
+                full_name=f"{c.last_name}, {c.first_name}",
+                name=c.full_name,
+                preferred_name=c.preferred_name or "",
+                date_of_birth=c.date_of_birth.isoformat(),
+                phone=c.phone or "",
+                city=c.city or "",
+                risk_level=c.risk_level or "",
+                programs=programs,
+                status=status,
+                awaiting_consent=waiting,
+            )
+        )
+    return ClientPage(rows=rows, total=total, page=page, page_size=query.page_size)
 
 
 def load_client_for(
