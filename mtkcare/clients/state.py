@@ -411,8 +411,14 @@ class ClientsState(PagedList, AppState):
         self.consent_client_errors = {k: v for k, v in clients.items() if k in self.selection}
         self.consent_summary = (
             error_items(fields, CONSENT_FORM, CONSENT_FIELDS)
-            + [{"href": f"#consent-client-{cid}", "message": msg} for cid, msg in clients.items()]
-            + [{"href": "#consent-clients", "message": msg} for msg in others]
+            + [
+                {"href": f"#consent-client-{cid}", "id": f"consent-client-{cid}", "message": msg}
+                for cid, msg in clients.items()
+            ]
+            + [
+                {"href": "#consent-clients", "id": "consent-clients", "message": msg}
+                for msg in others
+            ]
         )
 
     @requires(Permission.CONSENT_RECORD)

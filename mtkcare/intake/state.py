@@ -238,7 +238,9 @@ class IntakeState(AppState):
         self.error_list = error_items(
             {k: v for k, v in errors.items() if k != "__all__"}, FORM, order
         ) + (
-            [{"href": "#intake-step", "message": errors["__all__"]}] if "__all__" in errors else []
+            [{"href": "#intake-step", "id": "intake-step", "message": errors["__all__"]}]
+            if "__all__" in errors
+            else []
         )
 
     def _refused(self, exc: DomainError) -> Any:

@@ -337,12 +337,15 @@ def error_items(
     """The error summary's lines: each message with a link to its field, in form order."""
     rank = {name: i for i, name in enumerate(order)}
     names = sorted(errors, key=lambda n: (rank.get(n, len(rank)), n))
-    return [{"href": f"#{field_id(form, n)}", "message": errors[n]} for n in names]
+    return [
+        {"href": f"#{field_id(form, n)}", "id": field_id(form, n), "message": errors[n]}
+        for n in names
+    ]
 
 
 def error_summary(items: rx.Var) -> rx.Component:
     """Heads the form after a failed submit: every problem, each a link to its field.
-    ``items`` is a Var list of {"href", "message"} (see ``error_items``)."""
+    ``items`` is a Var list of {"href", "id", "message"} (see ``error_items``)."""
     return rx.cond(
         items.length() > 0,
         rx.callout.root(
@@ -353,7 +356,16 @@ def error_summary(items: rx.Var) -> rx.Component:
                     rx.foreach(
                         items,
                         lambda item: rx.el.li(
-                            rx.link(item["message"], href=item["href"], color_scheme="red")
+                            # A plain anchor: the browser keeps the page's query string
+                            # (a router link would drop it); the field then takes focus.
+                            rx.el.a(
+                                item["message"],
+                                href=item["href"],
+                                on_click=rx.call_script(
+                                    "document.getElementById('" + item["id"] + "')?.focus()"
+                                ),
+                                style={"color": "var(--red-11)", "text_decoration": "underline"},
+                            )
                         ),
                     ),
                     style={"margin": "0", "padding_left": "1.2rem"},

@@ -147,8 +147,15 @@ def test_a_new_client_goes_through_the_whole_wizard_to_enrolment(
 
 def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_url: str) -> None:
     with session_scope(url=e2e_db_url) as session:
+        # Someone with no referral waiting for consent (other tests record consent for those).
+        waiting = select(Referral.client_id).where(
+            col(Referral.status).in_(["AWAITING_CONSENT", "FOLLOW_UP"]),
+            col(Referral.client_id).is_not(None),
+        )
         known = session.exec(
-            select(Client).where(col(Client.phone).is_not(None)).order_by(col(Client.id))
+            select(Client)
+            .where(col(Client.phone).is_not(None), col(Client.id).not_in(waiting))
+            .order_by(col(Client.id).desc())
         ).first()
         assert known is not None
         known_id, first, last = known.id, known.first_name, known.last_name
@@ -298,3 +305,34 @@ def test_someone_elses_draft_cannot_be_opened(page: Page, e2e_db_url: str) -> No
     )
     expect(page.get_by_text("Private draft of intake")).to_have_count(0)
     expect(page.get_by_label("Reason for referral")).to_have_count(0)
+
+
+def test_a_step_can_be_done_with_the_keyboard_alone(page: Page) -> None:
+    sign_in(page, "intake")
+    _start(page)
+    # Radios move with the arrow keys, a select takes type-ahead, Enter submits the step.
+    page.get_by_label("Internal").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Self-referral")).to_be_checked()
+    page.get_by_label("Service type").focus()
+    page.keyboard.type("Financial")
+    expect(page.get_by_label("Service type")).to_have_value(
+        re.compile(r"^\d+$")
+    )  # an option, not the "Choose…" placeholder
+    page.get_by_label("Reason for referral").focus()
+    page.keyboard.type("Keyboard journey: asked for help with a budget.")
+    page.get_by_label("Referrer's name").focus()
+    page.keyboard.press("Enter")
+    _heading(page, "Step 2 of 8: Find the client")
+
+    # Continuing without an answer: focus goes to the error summary, whose link leads to
+    # the question.
+    page.get_by_label("Name", exact=True).focus()
+    page.keyboard.press("Enter")
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused(timeout=15_000)
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("This is a new client")).to_be_focused()
