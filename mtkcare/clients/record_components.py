@@ -16,7 +16,7 @@ from mtkcare.clients.record_state import (
     ClientRecordState,
 )
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
 from mtkcare.ui.forms import (
     checkbox_field,
     error_summary,
@@ -32,42 +32,6 @@ S = ClientRecordState
 
 # --------------------------------------------------------------------------------------------
 # Small pieces
-
-
-def confirm_dialog(
-    trigger: rx.Component,
-    *,
-    title: str | rx.Var,
-    body: str | rx.Var,
-    confirm_label: str,
-    on_confirm: Any,
-    destructive: bool = True,
-) -> rx.Component:
-    """A confirmation that says what will happen; focus returns to the trigger on close."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(body, custom_attrs={"size": "2"}),
-            rx.flex(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        confirm_label,
-                        color_scheme="red" if destructive else "indigo",
-                        type="button",
-                        on_click=on_confirm,
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="var(--space-4)",
-            ),
-            max_width="32rem",
-        ),
-    )
 
 
 def risk_badge(level: rx.Var, label: rx.Var) -> rx.Component:

@@ -27,6 +27,7 @@ from mtkcare.clients import record as rec
 from mtkcare.clients.history import when
 from mtkcare.clients.models import RiskLevel
 from mtkcare.clients.service import (
+    ClientDetails,
     add_emergency_contact,
     assess_risk,
     delete_client,
@@ -39,9 +40,8 @@ from mtkcare.errors import DomainError, EditConflict, NotAllowed, NotFound, Vali
 from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
+from mtkcare.ui.paging import clean_id
 from mtkcare.users.models import User
-
-MAX_ID = 2**31 - 1
 
 PROFILE_FORM = "profile"
 CONTACT_FORM = "contact"
@@ -50,23 +50,7 @@ RISK_FORM = "risk"
 IDENTITY_PREFIX = "identity:"
 
 # The profile form's fields, in the order they appear (the error summary follows it).
-PROFILE_FIELDS: tuple[str, ...] = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "gender",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "suburb",
-    "city",
-    "postcode",
-    "primary_language_id",
-    "interpreter_required",
-    "notes",
-)
+PROFILE_FIELDS: tuple[str, ...] = tuple(ClientDetails.model_fields)
 CONTACT_FIELDS: tuple[str, ...] = (
     "name",
     "relationship_type_id",
@@ -87,17 +71,6 @@ GENDER_CHOICES: tuple[tuple[str, str], ...] = tuple(rec.GENDER_LABELS.items())
 
 # --------------------------------------------------------------------------------------------
 # Checking what the browser sent
-
-
-def clean_id(value: Any) -> int | None:
-    """A record id from the address or a form: a positive int (or its digits), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
-        return None
-    return value
 
 
 def form_values(form_data: Any, names: tuple[str, ...], max_length: int = 10_000) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from mtkcare.intake import service as intake
 from mtkcare.intake.review import CONSENT, GENDERS, METHODS, PRIORITIES, RISK_LEVELS, SOURCES
 from mtkcare.intake.state import FORM, IntakeState
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
 from mtkcare.ui.forms import (
     checkbox_field,
     error_summary,
@@ -142,40 +142,21 @@ def _draft_row(draft: rx.Var) -> rx.Component:
                     as_child=True,
                     size="1",
                 ),
-                rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(
-                        rx.button(
-                            "Discard",
-                            rx.el.span(" ", draft["summary"], style=VISUALLY_HIDDEN),
-                            size="1",
-                            variant="soft",
-                            color_scheme="red",
-                        )
+                confirm_dialog(
+                    rx.button(
+                        "Discard",
+                        rx.el.span(" ", draft["summary"], style=VISUALLY_HIDDEN),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
                     ),
-                    rx.alert_dialog.content(
-                        rx.alert_dialog.title("Discard this draft?"),
-                        rx.alert_dialog.description(
-                            "The intake for “",
-                            draft["summary"],
-                            "” will be removed from your drafts. Nothing was saved to client "
-                            "records yet, so nothing else changes.",
-                        ),
-                        rx.flex(
-                            rx.alert_dialog.cancel(
-                                rx.button("Keep the draft", variant="soft", color_scheme="gray")
-                            ),
-                            rx.alert_dialog.action(
-                                rx.button(
-                                    "Discard draft",
-                                    color_scheme="red",
-                                    on_click=S.discard(draft["id"]),
-                                )
-                            ),
-                            spacing="3",
-                            justify="end",
-                            margin_top="var(--space-4)",
-                        ),
-                    ),
+                    title="Discard this draft?",
+                    body="The intake for “" + draft["summary"].to(str) + "” will be removed "
+                    "from your drafts. Nothing was saved to client records yet, so nothing "
+                    "else changes.",
+                    confirm_label="Discard draft",
+                    cancel_label="Keep the draft",
+                    on_confirm=S.discard(draft["id"]),
                 ),
                 spacing="2",
             )
@@ -318,55 +299,64 @@ def step_referral() -> rx.Component:
     )
 
 
-def _match(match: rx.Var) -> rx.Component:
-    rid = "intake-client_choice-" + match["id"].to(str)
+def _radio_card(
+    name: str,
+    value: rx.Var,
+    label: list[Any],
+    *details: rx.Component,
+    badge: rx.Component | None = None,
+) -> rx.Component:
+    """One answer of a choice drawn from data (a client, a program), as a card: the radio,
+    its label, a few lines of detail."""
+    rid = f"{FORM}-{name}-" + value.to(str)
     return rx.card(
         rx.flex(
             rx.el.input(
                 type="radio",
                 id=rid,
-                name="client_choice",
-                value=match["id"],
-                default_checked=_value("client_choice") == match["id"],
-                on_change=lambda _v: S.keep("client_choice", match["id"]),
+                name=name,
+                value=value,
+                default_checked=_value(name) == value,
+                on_change=lambda _v: S.keep(name, value),
                 style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
             ),
             rx.flex(
                 rx.text(
-                    rx.el.label(
-                        "Same person: ",
-                        match["name"],
-                        ", born ",
-                        match["born"],
-                        html_for=rid,
-                    ),
-                    as_child=True,
-                    weight="medium",
-                    size="2",
+                    rx.el.label(*label, html_for=rid), as_child=True, weight="medium", size="2"
                 ),
-                rx.text(
-                    rx.cond(match["phone"] != "", match["phone"] + " · ", ""),
-                    match["city"],
-                    size="1",
-                    color_scheme="gray",
-                ),
-                rx.text("Why: ", match["reasons"], size="1"),
+                *details,
                 direction="column",
                 spacing="1",
                 flex="1",
             ),
-            rx.badge(
-                "Match ",
-                match["score"],
-                "%",
-                color_scheme=rx.cond(match["likely"] == "yes", "orange", "gray"),
-                variant="soft",
-            ),
+            badge if badge is not None else rx.fragment(),
             align="start",
             spacing="3",
         ),
         size="1",
         variant="surface",
+    )
+
+
+def _match(match: rx.Var) -> rx.Component:
+    return _radio_card(
+        "client_choice",
+        match["id"],
+        ["Same person: ", match["name"], ", born ", match["born"]],
+        rx.text(
+            rx.cond(match["phone"] != "", match["phone"] + " · ", ""),
+            match["city"],
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.text("Why: ", match["reasons"], size="1"),
+        badge=rx.badge(
+            "Match ",
+            match["score"],
+            "%",
+            color_scheme=rx.cond(match["likely"] == "yes", "orange", "gray"),
+            variant="soft",
+        ),
     )
 
 
@@ -657,33 +647,11 @@ def step_risk() -> rx.Component:
 
 
 def _program(program: rx.Var) -> rx.Component:
-    pid = "intake-target_program_id-" + program["value"].to(str)
-    return rx.card(
-        rx.flex(
-            rx.el.input(
-                type="radio",
-                id=pid,
-                name="target_program_id",
-                value=program["value"],
-                default_checked=_value("target_program_id") == program["value"],
-                on_change=lambda _v: S.keep("target_program_id", program["value"]),
-                style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
-            ),
-            rx.flex(
-                rx.text(
-                    rx.el.label(program["label"], html_for=pid),
-                    as_child=True,
-                    weight="medium",
-                    size="2",
-                ),
-                rx.text(program["description"], size="1", color_scheme="gray"),
-                direction="column",
-            ),
-            spacing="3",
-            align="start",
-        ),
-        size="1",
-        variant="surface",
+    return _radio_card(
+        "target_program_id",
+        program["value"],
+        [program["label"]],
+        rx.text(program["description"], size="1", color_scheme="gray"),
     )
 
 

@@ -24,6 +24,7 @@ from mtkcare.audit.service import record_event
 from mtkcare.clients.duplicates import DuplicateCandidate, find_likely_duplicates
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
 from mtkcare.clients.service import (
+    ClientDetails,
     EmergencyContactInput,
     RiskAssessmentInput,
     add_emergency_contact,
@@ -90,21 +91,9 @@ REFERRAL_FIELDS = (
     "reason",
 )
 LOOKUP_FIELDS = ("lookup_name", "lookup_dob", "lookup_phone", "lookup_email", "client_choice")
+# The client's details as the client service takes them, plus the duplicate confirmation.
 CLIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "gender",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "suburb",
-    "city",
-    "postcode",
-    "primary_language_id",
-    "interpreter_required",
+    *(name for name in ClientDetails.model_fields if name != "notes"),
     "not_duplicate",
 )
 CONTACT_PARTS = ("name", "relationship_type_id", "phone", "email")

@@ -30,8 +30,8 @@ from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
+from mtkcare.ui.paging import clean_id
 from mtkcare.users.models import User
-from mtkcare.users.state import clean_id
 
 FORM = "intake"
 LOOKUP_MIN_LENGTH = 2

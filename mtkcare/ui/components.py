@@ -104,3 +104,41 @@ def pager(state: Any, what: str) -> rx.Component:
         spacing="4",
         wrap="wrap",
     )
+
+
+def confirm_dialog(
+    trigger: rx.Component,
+    *,
+    title: str | rx.Var,
+    body: str | rx.Var,
+    confirm_label: str,
+    on_confirm: Any,
+    destructive: bool = True,
+    cancel_label: str = "Cancel",
+) -> rx.Component:
+    """A confirmation that says what will happen; focus returns to the trigger on close."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            # Plain text only: the description is itself a <p>.
+            rx.alert_dialog.description(body, custom_attrs={"size": "2"}),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(cancel_label, variant="soft", color_scheme="gray", type="button")
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        confirm_label,
+                        color_scheme="red" if destructive else "indigo",
+                        type="button",
+                        on_click=on_confirm,
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="var(--space-4)",
+            ),
+            max_width="30rem",
+        ),
+    )

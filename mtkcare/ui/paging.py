@@ -34,6 +34,21 @@ def clean_page(value: Any) -> int:
     return max(1, min(value, 1_000_000))
 
 
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer key holds
+
+
+def clean_id(value: Any) -> int | None:
+    """A record id from the browser (address, form, event): a positive int or its digits;
+    anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None
+    return value
+
+
 def clean_search(value: Any) -> str:
     """A search term from the browser: a string, trimmed and cut to a sane length."""
     if not isinstance(value, str):

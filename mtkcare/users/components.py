@@ -6,12 +6,11 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from typing import Any
 
 import reflex as rx
 
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
 from mtkcare.ui.components import pager as shared_pager
 from mtkcare.ui.paging import SEARCH_MAX_LENGTH
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
@@ -205,43 +204,6 @@ def status_badge(active: rx.Var) -> rx.Component:
         ),
         rx.badge(
             rx.icon("circle_slash", size=12, aria_hidden="true"), "Inactive", color_scheme="gray"
-        ),
-    )
-
-
-def confirm_dialog(
-    trigger: rx.Component,
-    *,
-    title: str | rx.Var,
-    body: str | rx.Var,
-    confirm_label: str,
-    on_confirm: Any,
-    destructive: bool = True,
-) -> rx.Component:
-    """A confirmation that says what will happen; focus returns to the trigger on close."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            # Plain text only: the description is itself a <p>.
-            rx.alert_dialog.description(body, custom_attrs={"size": "2"}),
-            rx.flex(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        confirm_label,
-                        color_scheme="red" if destructive else "indigo",
-                        type="button",
-                        on_click=on_confirm,
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="var(--space-4)",
-            ),
-            max_width="30rem",
         ),
     )
 

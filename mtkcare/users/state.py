@@ -24,7 +24,7 @@ from mtkcare.auth.state import AppState
 from mtkcare.db import session_scope, utcnow
 from mtkcare.errors import DomainError, NotFound, ValidationFailed
 from mtkcare.settings import get_settings
-from mtkcare.ui.paging import PagedList, clean_page, clean_search
+from mtkcare.ui.paging import PagedList, clean_id, clean_page, clean_search
 from mtkcare.users import service
 from mtkcare.users.models import AuthSource, User
 from mtkcare.users.service import (
@@ -37,7 +37,6 @@ from mtkcare.users.service import (
 
 # Times are shown in New Zealand time, where the organisation works.
 LOCAL_TZ = ZoneInfo("Pacific/Auckland")
-MAX_ID = 2**31 - 1
 SEARCH_FIELD = "q"
 STATUS_FIELD = "status"
 STATUS_CHOICES = {"all": None, "active": True, "inactive": False}
@@ -107,17 +106,6 @@ PERMISSION_LABELS: dict[str, str] = {
 
 # --------------------------------------------------------------------------------------------
 # Checking what the browser sent
-
-
-def clean_id(value: Any) -> int | None:
-    """A record id from the browser: a positive int (or its digits), anything else is None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
-        return None
-    return value
 
 
 def form_text(form_data: Any, name: str, max_length: int = 500) -> str:
