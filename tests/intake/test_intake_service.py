@@ -388,3 +388,29 @@ def test_back_and_the_step_links_go_only_to_steps_already_reached(
     assert intake.go_to_step(db, intake_worker, draft.id, 8).step == 3
     assert intake.go_to_step(db, intake_worker, draft.id, 1).step == 1
     assert draft.reached == 3 and draft.values["reason"].startswith("Family")
+
+
+def test_a_linked_client_deleted_meanwhile_stops_the_finish_and_saves_nothing(
+    reference: Session, intake_worker: User, team_lead: User, housing: Program
+) -> None:
+    from mtkcare.clients.service import delete_client
+
+    db = reference
+    existing = make_client(db, None, first_name="Tama", last_name="Rewi")
+    answers = _answers(db, housing)
+    draft = intake.start_draft(db, intake_worker)
+    intake.submit_step(db, intake_worker, draft.id, 1, answers[1])
+    draft, _ = intake.submit_step(
+        db, intake_worker, draft.id, 2, {"client_choice": str(existing.id)}
+    )
+    answers[3] = {k: draft.values.get(k, "") for k in intake.CLIENT_FIELDS}
+    for step in range(3, intake.LAST_STEP + 1):
+        intake.submit_step(db, intake_worker, draft.id, step, answers[step])
+    delete_client(db, team_lead, existing.id)
+
+    with pytest.raises(intake.StepInvalid) as refused:
+        intake.finish_intake(db, intake_worker, draft.id)
+
+    assert refused.value.step == 2
+    assert "no longer on the system" in refused.value.errors["client_choice"]
+    assert db.exec(select(Referral).where(col(Referral.reason).contains("flood"))).all() == []
