@@ -219,6 +219,28 @@ def test_sorts(reference: Session, case_worker: User) -> None:
     assert by["newest"] == [c.first_name for c in reversed(made)]
 
 
+@pytest.mark.parametrize("sort", ["name", "name_desc", "dob", "newest"])
+def test_many_and_few_matches_give_the_same_pages(
+    reference: Session, case_worker: User, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """A filtered page is read one of two ways (matches gathered then sorted when they are
+    few, the list walked in order when they are many): both give the same clients."""
+    from mtkcare.clients import service
+
+    for i in range(14):
+        make_client(reference, case_worker, first_name=f"Ann{i:02d}", last_name="Ttways",
+                    date_of_birth=date(1960 + i % 5, 1 + i % 12, 1 + i))  # fmt: skip
+    few = [list_clients(reference, search="ttways", sort=sort, page_size=10, page=p)
+           for p in (1, 2)]  # fmt: skip
+    monkeypatch.setattr(service, "FEW_MATCHES", 0)
+    many = [list_clients(reference, search="ttways", sort=sort, page_size=10, page=p)
+            for p in (1, 2)]  # fmt: skip
+    assert [[r.id for r in page.rows] for page in few] == [
+        [r.id for r in page.rows] for page in many
+    ]
+    assert [len(page.rows) for page in few] == [10, 4] and few[0].total == 14
+
+
 @pytest.mark.parametrize("size", [10, 25, 50, 100])
 def test_page_sizes_offered(reference: Session, case_worker: User, size: int) -> None:
     for i in range(12):
