@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     mtkcare_env: Literal["development", "test", "production"] = Field(
         default="development", validation_alias="MTKCARE_ENV"
     )
+    # The embedded database lives in a hidden folder: `reflex run` reloads the backend when a
+    # file in the project changes, and SQLite's -wal/-shm files change on every write.
     database_url: str = Field(
-        default=f"sqlite:///{PROJECT_ROOT / 'mtkcare.db'}",
+        default=f"sqlite:///{PROJECT_ROOT / '.data' / 'mtkcare.db'}",
         validation_alias="DATABASE_URL",
     )
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
@@ -93,6 +95,14 @@ class Settings(BaseSettings):
     def session_cookie_name(self) -> str:
         # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
         return "__Host-mtkcare_session" if self.is_production else "mtkcare_session"
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_folder_exists(cls, value: str) -> str:
+        """A SQLite file's folder is made on first use (a fresh clone has no .data/)."""
+        if value.startswith("sqlite:///") and ":memory:" not in value:
+            Path(value.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return value
 
     @property
     def is_sqlite(self) -> bool:
