@@ -351,7 +351,7 @@ def _match(match: rx.Var) -> rx.Component:
         ),
         rx.text("Why: ", match["reasons"], size="1"),
         badge=rx.badge(
-            "Match ",
+            rx.cond(match["likely"] == "yes", "Likely the same: ", "Fits what you typed: "),
             match["score"],
             "%",
             color_scheme=rx.cond(match["likely"] == "yes", "orange", "gray"),

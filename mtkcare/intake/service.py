@@ -21,7 +21,11 @@ from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
-from mtkcare.clients.duplicates import DuplicateCandidate, find_likely_duplicates
+from mtkcare.clients.duplicates import (
+    DuplicateCandidate,
+    find_likely_duplicates,
+    search_clients,
+)
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
 from mtkcare.clients.service import (
     ClientDetails,
@@ -413,6 +417,57 @@ def first_invalid_step(session: Session, values: dict[str, Any]) -> tuple[int, d
         if errors:
             return step.number, errors
     return 0, {}
+
+
+LOOKUP_MIN_LENGTH = 2
+
+
+def match_view(candidate: DuplicateCandidate) -> dict[str, str]:
+    born = date.fromisoformat(candidate.date_of_birth)
+    return {
+        "id": str(candidate.client_id),
+        "name": candidate.full_name,
+        "born": f"{born.day} {born:%b %Y}",
+        "phone": candidate.phone,
+        "city": candidate.city,
+        "score": str(candidate.score),
+        "likely": "yes" if candidate.likely else "",
+        "reasons": "; ".join(candidate.reasons),
+    }
+
+
+def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateCandidate]:
+    """Clients matching what was typed in step 2, best first: a full name is scored with
+    the date of birth, phone and email typed beside it; a partial one is searched as typed."""
+    name = " ".join(str(values.get("lookup_name", "")).split())
+    born = str(values.get("lookup_dob", "")).strip()
+    phone = str(values.get("lookup_phone", "")).strip() or None
+    email = str(values.get("lookup_email", "")).strip() or None
+    try:
+        dob = date.fromisoformat(born) if born else None
+    except ValueError:
+        dob = None
+    found: dict[int, DuplicateCandidate] = {}
+    parts = name.split(" ", 1)
+    if len(parts) == 2:
+        for c in find_likely_duplicates(
+            session,
+            first_name=parts[0],
+            last_name=parts[1],
+            date_of_birth=dob,
+            phone=phone,
+            email=email,
+        ):
+            found[c.client_id] = c
+    for term in (name, phone or "", email or ""):
+        if len(term) >= LOOKUP_MIN_LENGTH:
+            for c in search_clients(session, term, limit=10):
+                # A search hit says how well the typing fits, not that it is the same
+                # person: only the duplicate check (name with birth date, phone, email)
+                # flags a likely match, and its reasons are kept.
+                if c.client_id not in found:
+                    found[c.client_id] = c.model_copy(update={"likely": False})
+    return sorted(found.values(), key=lambda c: (not c.likely, -c.score, c.full_name))[:10]
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import load_actor
 from mtkcare.auth.state import AppState
-from mtkcare.clients.duplicates import DuplicateCandidate, find_likely_duplicates, search_clients
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from mtkcare.intake import service as intake
@@ -34,7 +33,6 @@ from mtkcare.ui.paging import clean_id
 from mtkcare.users.models import User
 
 FORM = "intake"
-LOOKUP_MIN_LENGTH = 2
 
 
 def _options(session: Session, kind: str) -> list[dict[str, str]]:
@@ -59,51 +57,6 @@ def _when(moment: datetime, now: datetime | None = None) -> str:
         return "yesterday"
     local = moment.astimezone()
     return f"{local.day} {local:%b %Y}"
-
-
-def match_view(candidate: DuplicateCandidate) -> dict[str, str]:
-    born = date.fromisoformat(candidate.date_of_birth)
-    return {
-        "id": str(candidate.client_id),
-        "name": candidate.full_name,
-        "born": f"{born.day} {born:%b %Y}",
-        "phone": candidate.phone,
-        "city": candidate.city,
-        "score": str(candidate.score),
-        "likely": "yes" if candidate.likely else "",
-        "reasons": "; ".join(candidate.reasons),
-    }
-
-
-def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateCandidate]:
-    """Clients matching what was typed in step 2, best first: a full name is scored with
-    the date of birth, phone and email typed beside it; a partial one is searched as typed."""
-    name = " ".join(str(values.get("lookup_name", "")).split())
-    born = str(values.get("lookup_dob", "")).strip()
-    phone = str(values.get("lookup_phone", "")).strip() or None
-    email = str(values.get("lookup_email", "")).strip() or None
-    try:
-        dob = date.fromisoformat(born) if born else None
-    except ValueError:
-        dob = None
-    found: dict[int, DuplicateCandidate] = {}
-    parts = name.split(" ", 1)
-    if len(parts) == 2:
-        for c in find_likely_duplicates(
-            session,
-            first_name=parts[0],
-            last_name=parts[1],
-            date_of_birth=dob,
-            phone=phone,
-            email=email,
-        ):
-            found[c.client_id] = c
-    for term in (name, phone or "", email or ""):
-        if len(term) >= LOOKUP_MIN_LENGTH:
-            for c in search_clients(session, term, limit=10):
-                if c.client_id not in found or found[c.client_id].score < c.score:
-                    found[c.client_id] = c
-    return sorted(found.values(), key=lambda c: (-c.score, c.full_name))[:10]
 
 
 class IntakeState(AppState):
@@ -208,10 +161,12 @@ class IntakeState(AppState):
             else ""
         )
         if self.step == 2:
-            self.matches = [match_view(c) for c in look_up_clients(session, draft.values)]
+            self.matches = [
+                intake.match_view(c) for c in intake.look_up_clients(session, draft.values)
+            ]
         elif self.step == 3:
             self.duplicates = [
-                match_view(c) for c in intake.likely_duplicates(session, draft.values)
+                intake.match_view(c) for c in intake.likely_duplicates(session, draft.values)
             ]
         elif self.step == 7:
             service_type = clean_id(draft.values.get("service_type_id"))
@@ -357,7 +312,9 @@ class IntakeState(AppState):
                     session, self._actor(session), self.draft_id, {name: value}
                 )
                 self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
-                self.matches = [match_view(c) for c in look_up_clients(session, draft.values)]
+                self.matches = [
+                    intake.match_view(c) for c in intake.look_up_clients(session, draft.values)
+                ]
         except NotFound as exc:
             return self._refused(exc)
         return None

@@ -414,3 +414,25 @@ def test_a_linked_client_deleted_meanwhile_stops_the_finish_and_saves_nothing(
     assert refused.value.step == 2
     assert "no longer on the system" in refused.value.errors["client_choice"]
     assert db.exec(select(Referral).where(col(Referral.reason).contains("flood"))).all() == []
+
+
+def test_the_look_up_flags_only_duplicate_check_matches_as_likely(
+    reference: Session, intake_worker: User
+) -> None:
+    db = reference
+    same = make_client(
+        db, None, first_name="Rāwiri", last_name="Tautahi", date_of_birth=date(1983, 5, 9)
+    )
+    other = make_client(
+        db, None, first_name="Rawinia", last_name="Tautahi", date_of_birth=date(1991, 1, 2)
+    )
+    # Part of a name: clients whose names fit it, none called likely.
+    partial = intake.look_up_clients(db, {"lookup_name": "Tautah"})
+    assert {c.client_id for c in partial} >= {same.id, other.id}
+    assert not any(c.likely for c in partial)
+    # Full name and birth date: the same person first, flagged, with the reasons why.
+    full = intake.look_up_clients(db, {"lookup_name": "Rawiri Tautahi", "lookup_dob": "1983-05-09"})
+    assert full[0].client_id == same.id and full[0].likely
+    assert any("birth" in reason.lower() for reason in full[0].reasons)
+    view = intake.match_view(full[0])
+    assert view["likely"] == "yes" and view["born"] == "9 May 1983"
