@@ -558,7 +558,26 @@ def _contact(index: int) -> rx.Component:
 
 def step_contacts() -> rx.Component:
     return rx.flex(
-        _help("Who should we call in an emergency? Add at least one person with a phone number."),
+        rx.cond(
+            S.on_record.length() > 0,  # type: ignore[attr-defined]
+            rx.callout.root(
+                rx.callout.icon(rx.icon("contact", aria_hidden="true")),
+                rx.flex(
+                    rx.text(S.linked_name, " already has these contacts on record:"),
+                    rx.el.ul(
+                        rx.foreach(S.on_record, lambda line: rx.el.li(line)),
+                        style={"margin": "0", "padding_left": "1.2rem"},
+                    ),
+                    rx.text("Add anyone new below, or continue.", size="2"),
+                    direction="column",
+                    spacing="1",
+                ),
+                color_scheme="gray",
+            ),
+            _help(
+                "Who should we call in an emergency? Add at least one person with a phone number."
+            ),
+        ),
         *(_contact(i) for i in range(intake.MAX_CONTACTS)),
         rx.flex(
             rx.cond(

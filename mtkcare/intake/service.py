@@ -294,14 +294,18 @@ def likely_duplicates(session: Session, values: dict[str, Any]) -> list[Duplicat
     ]
 
 
-def _existing_contacts(session: Session, client_id: int | None) -> int:
+def existing_contacts(session: Session, client_id: int | None) -> list[str]:
+    """A linked client's emergency contacts on record ("Mere Smith, 021 555 0101")."""
     if client_id is None:
-        return 0
-    return len(
-        session.exec(
-            select(ClientEmergencyContact.id).where(ClientEmergencyContact.client_id == client_id)
-        ).all()
-    )
+        return []
+    return [
+        f"{c.name}, {c.phone}"
+        for c in session.exec(
+            select(ClientEmergencyContact)
+            .where(ClientEmergencyContact.client_id == client_id)
+            .order_by(col(ClientEmergencyContact.id))
+        )
+    ]
 
 
 def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str, str]:
@@ -405,7 +409,7 @@ def _check_contacts(session: Session, values: dict[str, Any]) -> dict[str, str]:
                 errors[contact_field(index, "relationship_type_id")] = (
                     "Choose a relationship from the list"
                 )
-    if filled == 0 and _existing_contacts(session, linked_client_id(values)) == 0:
+    if filled == 0 and not existing_contacts(session, linked_client_id(values)):
         errors[contact_field(0, "name")] = "Add at least one emergency contact"
     return errors
 

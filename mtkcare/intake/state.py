@@ -75,6 +75,7 @@ class IntakeState(AppState):
     matches: list[dict[str, str]] = []
     duplicates: list[dict[str, str]] = []
     linked_name: str = ""
+    on_record: list[str] = []  # a linked client's emergency contacts already on record
     programs: list[dict[str, str]] = []
     review: list[dict[str, str]] = []
     outcome: dict[str, str] = {}
@@ -154,6 +155,7 @@ class IntakeState(AppState):
         self.duplicates = []
         self.programs = []
         self.review = []
+        self.on_record = []
         linked = intake.linked_client_id(draft.values)
         self.linked_name = (
             f"{draft.values.get('first_name', '')} {draft.values.get('last_name', '')}".strip()
@@ -168,6 +170,8 @@ class IntakeState(AppState):
             self.duplicates = [
                 intake.match_view(c) for c in intake.likely_duplicates(session, draft.values)
             ]
+        elif self.step == 4:
+            self.on_record = intake.existing_contacts(session, linked)
         elif self.step == 7:
             service_type = clean_id(draft.values.get("service_type_id"))
             self.programs = (

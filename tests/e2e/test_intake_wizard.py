@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
-from mtkcare.clients.models import Client
+from mtkcare.clients.models import Client, ClientEmergencyContact
 from mtkcare.db import session_scope
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment
@@ -154,7 +154,11 @@ def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_u
         )
         known = session.exec(
             select(Client)
-            .where(col(Client.phone).is_not(None), col(Client.id).not_in(waiting))
+            .where(
+                col(Client.phone).is_not(None),
+                col(Client.id).not_in(waiting),
+                col(Client.id).in_(select(ClientEmergencyContact.client_id)),
+            )
             .order_by(col(Client.id).desc())
         ).first()
         assert known is not None
@@ -178,6 +182,7 @@ def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_u
     expect(page.get_by_text("You are updating the record of")).to_be_visible()
     page.get_by_label("Phone number").fill("022 101 2020")
     _continue(page, "Step 4 of 8: Emergency contacts")
+    expect(page.get_by_text("already has these contacts on record")).to_be_visible()
     page.get_by_label("Contact's name").fill("Sam Whitu")
     page.get_by_label("Contact's phone number").fill("027 222 3333")
     _continue(page, "Step 5 of 8: Cultural identity")
