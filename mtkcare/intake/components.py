@@ -30,6 +30,8 @@ from mtkcare.ui.forms import (
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 S = IntakeState
+# A link drawn as a solid button keeps the button's text colour (white on the accent).
+BUTTON_LINK = {"color": "var(--accent-contrast)"}
 
 
 def _value(name: str) -> rx.Var:
@@ -137,7 +139,7 @@ def _draft_row(draft: rx.Var) -> rx.Component:
                         rx.el.span(" ", draft["summary"], style=VISUALLY_HIDDEN),
                         href=routes.INTAKE + "?draft=" + draft["id"],
                         underline="none",
-                        color="inherit",
+                        style=BUTTON_LINK,
                     ),
                     as_child=True,
                     size="1",
@@ -891,7 +893,7 @@ def done_view() -> rx.Component:
             rx.flex(
                 rx.button(
                     rx.link("Open " + S.outcome["client_name"] + "'s record",
-                            href=S.outcome["client_href"], underline="none", color="inherit"),
+                            href=S.outcome["client_href"], underline="none", style=BUTTON_LINK),
                     as_child=True,
                 ),
                 rx.button("Start another intake", variant="soft", on_click=S.start),

@@ -162,11 +162,13 @@ class IntakeState(AppState):
             if linked is not None
             else ""
         )
-        if self.step == 2:
+        # Other clients' names only for workers who may see clients.
+        sees_clients = self._can(Permission.CLIENT_VIEW)
+        if self.step == 2 and sees_clients:
             self.matches = [
                 intake.match_view(c) for c in intake.look_up_clients(session, draft.values)
             ]
-        elif self.step == 3:
+        elif self.step == 3 and sees_clients:
             self.duplicates = [
                 intake.match_view(c) for c in intake.likely_duplicates(session, draft.values)
             ]
