@@ -20,7 +20,12 @@ from mtkcare.ui.components import loading_block
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 from mtkcare.users.components import error_summary, labelled_field, section, text_input
-from mtkcare.users.service import change_own_password, user_detail
+from mtkcare.users.service import (
+    WrongPassword,
+    change_own_password,
+    note_wrong_password,
+    user_detail,
+)
 from mtkcare.users.state import acting_user, form_password, problem, sign_in_method
 
 CURRENT_ID = "current-password"
@@ -70,6 +75,14 @@ class AccountState(AppState):
                     confirmation=form_password(form_data, "confirm_password"),
                     keep_session_id=principal.session_id,
                 )
+        except WrongPassword as exc:
+            # Counted in its own transaction: the failed change itself saved nothing.
+            with session_scope() as db:
+                actor = acting_user(self, db)
+                if actor is not None:
+                    note_wrong_password(db, actor)
+            self.errors = exc.errors
+            return problem(exc)
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors

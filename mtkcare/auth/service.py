@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -163,9 +163,16 @@ def invalidate_permissions(session: Session, user_ids: list[int] | None = None) 
 
 
 def _recent_failures(
-    session: Session, *, username: str | None = None, ip: str | None = None
+    session: Session,
+    *,
+    username: str | None = None,
+    ip: str | None = None,
+    since: datetime | None = None,
 ) -> int:
+    """Failed attempts within the lock-out window (and after ``since``, when given)."""
     window = utcnow() - timedelta(minutes=get_settings().signin_lockout_minutes)
+    if since is not None:
+        window = max(window, since if since.tzinfo else since.replace(tzinfo=UTC))
     stmt = (
         select(sa.func.count())
         .select_from(SignInAttempt)
@@ -176,6 +183,19 @@ def _recent_failures(
     if ip is not None:
         stmt = stmt.where(SignInAttempt.ip_address == ip)
     return int(session.exec(stmt).one())
+
+
+def account_locked(session: Session, username: str, *, since: datetime | None = None) -> bool:
+    """Too many recent failed attempts for this account name (since its password was last
+    set, when ``since`` is given)."""
+    failures = _recent_failures(session, username=username, since=since)
+    return failures >= get_settings().signin_max_failures
+
+
+def record_failed_attempt(session: Session, username: str, ip_address: str | None = None) -> None:
+    """A wrong password for ``username``, counted towards its lock-out."""
+    session.add(SignInAttempt(username=username, ip_address=ip_address, succeeded=False))
+    session.flush()
 
 
 def sign_in_local(
@@ -191,11 +211,11 @@ def sign_in_local(
     address for a while (both counted, so neither guessing nor spraying pays)."""
     settings = get_settings()
     name = username.strip().lower()[:254]
-    locked = _recent_failures(session, username=name) >= settings.signin_max_failures or (
+    user = session.exec(select(User).where(User.username == name)).first()
+    locked = account_locked(session, name, since=user.password_changed_at if user else None) or (
         ip_address is not None
         and _recent_failures(session, ip=ip_address) >= settings.signin_max_failures * 4
     )
-    user = session.exec(select(User).where(User.username == name)).first()
     ok = verify_password(user.password_hash if user else None, password) and not locked
     if ok and user is not None and user.is_active:
         session.add(SignInAttempt(username=name, ip_address=ip_address, succeeded=True))

@@ -34,6 +34,9 @@ class User(Audited, SoftDelete, table=True):
     azure_tenant_id: str | None = Field(default=None, max_length=64)
     azure_object_id: str | None = Field(default=None, max_length=64)
     last_login_at: datetime | None = Field(default=None)
+    # Set when the password is set, changed or reset: failed attempts before it no longer
+    # count towards a lock-out (an administrator's reset unlocks the account).
+    password_changed_at: datetime | None = Field(default=None)
     is_demo: bool = Field(default=False, nullable=False)
 
     @property

@@ -21,7 +21,12 @@ from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.passwords import hash_password, password_problem, verify_password
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import end_user_sessions, invalidate_permissions
+from mtkcare.auth.service import (
+    account_locked,
+    end_user_sessions,
+    invalidate_permissions,
+    record_failed_attempt,
+)
 from mtkcare.db import service, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.settings import get_settings
@@ -541,10 +546,21 @@ def reset_password(
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()  # ends a lock-out of the account
     session.flush()
     ended = end_user_sessions(session, user_id)
     _record_sessions_ended(session, actor, user, ended, "password reset by an administrator")
     return user_detail(session, user_id)
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given was wrong: the caller records the attempt in its own
+    transaction (this one is rolled back), so guessing from a signed-in session locks the
+    account like guessing at the sign-in page."""
+
+
+def note_wrong_password(session: Session, actor: User) -> None:
+    record_failed_attempt(session, actor.username)
 
 
 @service
@@ -570,14 +586,22 @@ def change_own_password(
                 "password to change. Change it in your Microsoft account."
             }
         )
+    if account_locked(session, user.username, since=user.password_changed_at):
+        raise ValidationFailed(
+            {
+                "current_password": "Too many wrong passwords. Wait "
+                f"{get_settings().signin_lockout_minutes} minutes, then try again."
+            }
+        )
     if not verify_password(user.password_hash, current_password):
-        raise ValidationFailed({"current_password": "Enter your current password correctly"})
+        raise WrongPassword({"current_password": "Enter your current password correctly"})
     problems = _new_password_problem(new_password, confirmation, user.username)
     if not problems and new_password == current_password:
         problems = {"new_password": "Choose a new password that is different from the current one"}
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
     session.flush()
     stmt = sa.update(UserSession).where(
         col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None)

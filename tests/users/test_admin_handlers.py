@@ -227,3 +227,37 @@ def test_an_administrator_sets_roles_and_resets_a_password_through_the_handlers(
     assert verify_password(user_state(pg_url, target.id)["password_hash"], new)  # type: ignore[arg-type]
     assert not live(pg_url, target_token)
     assert session_cookie(sign_in(backend, target.username, new))
+
+
+def test_wrong_current_passwords_on_the_account_page_count_towards_a_lock_out(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    from mtkcare.users.models import SignInAttempt
+
+    worker = person("Case worker")
+    token = signed_in_token(backend, worker)
+    name = handler("account_state", "change_password")
+    for _ in range(2):
+        received = call_event(
+            backend,
+            name,
+            {
+                "form_data": {
+                    "current_password": "a-wrong-guess",
+                    "new_password": "Kereru-flies-high-77",
+                    "confirm_password": "Kereru-flies-high-77",
+                }
+            },
+            token=token,
+            pathname="/account",
+        )
+        assert "Enter your current password correctly" in json.dumps(received)
+    with session_scope(url=pg_url) as db:
+        failures = db.exec(
+            select(SignInAttempt).where(
+                SignInAttempt.username == worker.username,
+                SignInAttempt.succeeded == False,  # noqa: E712
+            )
+        ).all()
+    assert len(failures) == 2
+    assert user_state(pg_url, worker.id)["password_hash"] == worker.password_hash  # type: ignore[arg-type]

@@ -436,3 +436,30 @@ def test_the_users_list_is_paged_searchable_and_filtered_by_status(
     assert inactive.rows[0].is_active is False
     assert list_users(reference, search="paging", active=True).total == 7
     assert list_users(reference, search="%").total == 0
+
+
+def test_wrong_current_passwords_lock_the_account_until_an_administrator_resets_it(
+    reference: Session, worker: User, admin: User
+) -> None:
+    from mtkcare.auth.service import SignInFailed, sign_in_local
+    from mtkcare.settings import get_settings
+    from mtkcare.users.service import WrongPassword, note_wrong_password
+
+    for _ in range(get_settings().signin_max_failures):
+        with pytest.raises(WrongPassword):
+            change_own_password(reference, worker, "a-guess", NEW_PASSWORD)
+        note_wrong_password(reference, worker)  # what the account page does with the refusal
+
+    # Even the right password is refused now, here and at the sign-in page.
+    with pytest.raises(ValidationFailed) as locked:
+        change_own_password(
+            reference, worker, OLD_PASSWORD, NEW_PASSWORD, confirmation=NEW_PASSWORD
+        )
+    assert "Too many wrong passwords" in locked.value.errors["current_password"]
+    with pytest.raises(SignInFailed) as refused:
+        sign_in_local(reference, worker.username, OLD_PASSWORD)
+    assert "Too many attempts" in refused.value.message
+
+    # An administrator's reset ends the lock-out.
+    reset_password(reference, admin, worker.id, NEW_PASSWORD)  # type: ignore[arg-type]
+    assert sign_in_local(reference, worker.username, NEW_PASSWORD)
