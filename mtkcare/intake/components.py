@@ -828,6 +828,22 @@ def _wizard_form() -> rx.Component:
             rx.match(S.step, *((n, view()) for n, view in STEP_VIEWS.items()), rx.fragment()),
             rx.flex(
                 rx.link("Save and close", href=routes.INTAKE, size="2"),
+                rx.text(
+                    rx.cond(
+                        S.saved,
+                        rx.fragment(
+                            rx.icon("circle_check", size=14, aria_hidden="true"),
+                            " Draft saved",
+                        ),
+                        "Saved as you go",
+                    ),
+                    role="status",
+                    size="1",
+                    color_scheme="gray",
+                    display="flex",
+                    align_items="center",
+                    gap="var(--space-1)",
+                ),
                 rx.spacer(),
                 rx.cond(
                     S.step > 1,

@@ -71,6 +71,7 @@ class IntakeState(AppState):
     error_list: list[dict[str, str]] = []
     form_key: str = ""
     busy: bool = False
+    saved: bool = False  # something was saved to the draft since the page opened
     contact_count: int = 1
     matches: list[dict[str, str]] = []
     duplicates: list[dict[str, str]] = []
@@ -216,7 +217,7 @@ class IntakeState(AppState):
     @rx.event
     def load(self) -> Any:
         """Page load: ``?draft=<id>`` opens that draft of yours, else your drafts list."""
-        self.errors, self.error_list, self.outcome = {}, [], {}
+        self.errors, self.error_list, self.outcome, self.saved = {}, [], {}, False
         draft_id = clean_id(self.router.url.query_parameters.get("draft"))
         try:
             with session_scope() as session:
@@ -293,6 +294,7 @@ class IntakeState(AppState):
                 self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
         except NotFound as exc:
             return self._refused(exc)
+        self.saved = True
         return None
 
     @requires(Permission.REFERRAL_CREATE)
@@ -355,6 +357,7 @@ class IntakeState(AppState):
             yield self._refused(exc)
             return
         self.busy = False
+        self.saved = True
         if errors:
             yield focus_error_summary()
         else:

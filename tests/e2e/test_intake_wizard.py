@@ -26,6 +26,7 @@ TODAY = date.today()
 
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of the shot
     page.screenshot(path=str(Path(SHOTS, f"intake-{name}.png")), full_page=True)
 
 
@@ -263,7 +264,9 @@ def test_a_draft_survives_a_page_reload_and_can_be_resumed_or_discarded(
     draft_id = int(page.url.rsplit("draft=", 1)[1])
     reason = "Draft journey: typed, then the browser was reloaded."
     page.get_by_label("Reason for referral").fill(reason)
+    expect(page.get_by_role("status").filter(has_text="Saved as you go")).to_be_visible()
     page.get_by_label("Reason for referral").press("Tab")  # leaving the field saves it
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
     _wait_for_saved(e2e_db_url, draft_id, "reason", reason)
 
     page.reload()
@@ -341,3 +344,57 @@ def test_a_step_can_be_done_with_the_keyboard_alone(page: Page) -> None:
     expect(summary.get_by_role("link")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_label("This is a new client")).to_be_focused()
+
+
+def test_a_likely_duplicate_must_be_confirmed_as_a_different_person(
+    page: Page, e2e_db_url: str
+) -> None:
+    from mtkcare.audit.models import AuditLog
+    from mtkcare.clients.service import create_client
+
+    with session_scope(url=e2e_db_url) as session:
+        twin = create_client(
+            session, None, first_name="Anaru", last_name="Te Whata-Duplicate",
+            date_of_birth=date(1975, 8, 19), phone="027 909 1919",
+        )  # fmt: skip
+        twin_id = twin.id
+    sign_in(page, "intake")
+    _start(page)
+    reason = "Duplicate journey: same name and birth date as a client on record."
+    _referral_step(page, reason)
+    _continue(page, "Step 2 of 8: Find the client")
+    page.get_by_label("This is a new client").check()
+    _continue(page, "Step 3 of 8: Client details")
+    page.get_by_label("First name").fill("Anaru")
+    page.get_by_label("Last name").fill("Te Whata Duplicate")
+    page.get_by_label("Date of birth").fill("1975-08-19")
+    page.get_by_role("button", name="Continue").click()
+
+    # Stopped: the likely match is shown, and continuing needs the explicit confirmation.
+    expect(page.get_by_text("This person may already be a client").first).to_be_visible(
+        timeout=15_000
+    )
+    expect(
+        page.get_by_text(re.compile("Anaru Te Whata-Duplicate, born 19 Aug 1975"))
+    ).to_be_visible()
+    _shot(page, "3-duplicate")
+    page.get_by_label("I have checked: this is a different person").check()
+    _continue(page, "Step 4 of 8: Emergency contacts")
+    _later_steps(page)
+    page.get_by_label("How consent was given").select_option(label="Verbal")
+    _continue(page, "Check your answers")
+    expect(page.get_by_text("New client — confirmed not a duplicate")).to_be_visible()
+    page.get_by_role("button", name="Finish intake").click()
+    expect(page.get_by_role("status").filter(has_text="is enrolled")).to_be_visible(timeout=30_000)
+
+    referral = _referral(e2e_db_url, reason)
+    assert referral.client_id != twin_id
+    with session_scope(url=e2e_db_url) as session:
+        confirmation = session.exec(
+            select(AuditLog).where(
+                AuditLog.action == "NOT_DUPLICATE_CONFIRMED",
+                AuditLog.resource_id == str(referral.client_id),
+            )
+        ).one()
+        assert confirmation.changes is not None
+        assert twin_id in [c[0] for c in confirmation.changes["candidates"]]
