@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.clients.badges import risk_badge
 from mtkcare.clients.bulk_consent import consent_toolbar
 from mtkcare.clients.state import (
     FILTER_FORM,
@@ -156,26 +157,10 @@ def search_form() -> rx.Component:
 
 
 def _risk_badge(row: rx.Var) -> rx.Component:
-    # Colour is never the only signal: each level has its word and an icon.
-    return rx.match(
+    return risk_badge(
         row["risk_level"],
-        (
-            "CRITICAL",
-            rx.badge(rx.icon("octagon_alert", size=12), row["risk_label"], color_scheme="red"),
-        ),
-        (
-            "HIGH",
-            rx.badge(rx.icon("triangle_alert", size=12), row["risk_label"], color_scheme="orange"),
-        ),
-        (
-            "MEDIUM",
-            rx.badge(rx.icon("circle_alert", size=12), row["risk_label"], color_scheme="amber"),
-        ),
-        (
-            "LOW",
-            rx.badge(rx.icon("circle_check", size=12), row["risk_label"], color_scheme="green"),
-        ),
-        rx.text(row["risk_label"], size="2", color_scheme="gray"),
+        row["risk_label"],
+        otherwise=rx.text(row["risk_label"], size="2", color_scheme="gray"),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare.clients.badges import risk_badge as shared_risk_badge
 from mtkcare.clients.record_state import (
     CONTACT_FORM,
     GENDER_CHOICES,
@@ -35,50 +36,12 @@ S = ClientRecordState
 
 
 def risk_badge(level: rx.Var, label: rx.Var) -> rx.Component:
-    # Colour is never the only signal: each level has its word and an icon.
-    return rx.match(
+    return shared_risk_badge(
         level,
-        (
-            "CRITICAL",
-            rx.badge(
-                rx.icon("octagon_alert", size=12, aria_hidden="true"),
-                "Risk: ",
-                label,
-                color_scheme="red",
-                size="2",
-            ),
-        ),
-        (
-            "HIGH",
-            rx.badge(
-                rx.icon("triangle_alert", size=12, aria_hidden="true"),
-                "Risk: ",
-                label,
-                color_scheme="orange",
-                size="2",
-            ),
-        ),
-        (
-            "MEDIUM",
-            rx.badge(
-                rx.icon("circle_alert", size=12, aria_hidden="true"),
-                "Risk: ",
-                label,
-                color_scheme="amber",
-                size="2",
-            ),
-        ),
-        (
-            "LOW",
-            rx.badge(
-                rx.icon("circle_check", size=12, aria_hidden="true"),
-                "Risk: ",
-                label,
-                color_scheme="green",
-                size="2",
-            ),
-        ),
-        rx.badge("Risk not assessed", color_scheme="gray", variant="surface", size="2"),
+        label,
+        prefix="Risk: ",
+        size="2",
+        otherwise=rx.badge("Risk not assessed", color_scheme="gray", variant="surface", size="2"),
     )
 
 
