@@ -17,7 +17,7 @@ from mtkcare.clients.record_state import (
     ClientRecordState,
 )
 from mtkcare.ui import routes
-from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
 from mtkcare.ui.forms import (
     checkbox_field,
     error_summary,
@@ -27,7 +27,7 @@ from mtkcare.ui.forms import (
     text_field,
     textarea_field,
 )
-from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
+from mtkcare.ui.styles import PLAIN_LIST
 
 S = ClientRecordState
 
@@ -699,24 +699,12 @@ def referrals_panel() -> rx.Component:
 
     return _panel(
         "Referrals",
-        rx.cond(
-            S.referrals.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.el.caption("The client's referrals, newest first", style=VISUALLY_HIDDEN),
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Tracking id"),
-                        rx.table.column_header_cell("Referral date"),
-                        rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Program"),
-                    )
-                ),
-                rx.table.body(rx.foreach(S.referrals, row)),
-                variant="surface",
-                size="2",
-                width="100%",
-            ),
-            empty_state(
+        records_table(
+            S.referrals,
+            ("Tracking id", "Referral date", "Status", "Program"),
+            row,
+            caption="The client's referrals, newest first",
+            empty=empty_state(
                 "inbox",
                 "No referrals",
                 "Referrals for this client appear here once one is made through intake.",
@@ -737,23 +725,12 @@ def enrolments_panel() -> rx.Component:
 
     return _panel(
         "Enrolments",
-        rx.cond(
-            S.enrolments.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Program"),
-                        rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Commenced"),
-                        rx.table.column_header_cell("Ended"),
-                    )
-                ),
-                rx.table.body(rx.foreach(S.enrolments, row)),
-                variant="surface",
-                size="2",
-                width="100%",
-            ),
-            empty_state(
+        records_table(
+            S.enrolments,
+            ("Program", "Status", "Commenced", "Ended"),
+            row,
+            caption="The client's enrolments",
+            empty=empty_state(
                 "graduation_cap",
                 "No enrolments",
                 "When an approved referral starts service, the client's enrolment in the "

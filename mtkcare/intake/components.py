@@ -16,7 +16,7 @@ from mtkcare.intake import service as intake
 from mtkcare.intake.review import CONSENT, GENDERS, METHODS, PRIORITIES, RISK_LEVELS, SOURCES
 from mtkcare.intake.state import FORM, IntakeState
 from mtkcare.ui import routes
-from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
 from mtkcare.ui.forms import (
     checkbox_field,
     error_summary,
@@ -186,22 +186,12 @@ def drafts_view() -> rx.Component:
             "An intake is saved as you go: pick it up here after a break, a lost connection "
             "or a closed browser. Only you can see your drafts."
         ),
-        rx.cond(
-            S.drafts.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Client or referral"),
-                        rx.table.column_header_cell("Reached"),
-                        rx.table.column_header_cell("Last saved"),
-                        rx.table.column_header_cell("Actions"),
-                    )
-                ),
-                rx.table.body(rx.foreach(S.drafts, _draft_row)),
-                variant="surface",
-                width="100%",
-            ),
-            empty_state(
+        records_table(
+            S.drafts,
+            ("Client or referral", "Reached", "Last saved", "Actions"),
+            _draft_row,
+            caption="Your intakes in progress, most recently saved first",
+            empty=empty_state(
                 "clipboard_list",
                 "No intakes in progress",
                 "Start an intake when a referral comes in: it takes the referral, finds or "

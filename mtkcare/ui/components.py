@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import reflex as rx
 
 from mtkcare.ui import routes
+from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 
 def empty_state(
@@ -141,4 +143,29 @@ def confirm_dialog(
             ),
             max_width="30rem",
         ),
+    )
+
+
+def records_table(
+    items: rx.Var,
+    columns: Sequence[str],
+    row: Callable[[rx.Var], rx.Component],
+    *,
+    empty: rx.Component,
+    caption: str | None = None,
+    size: str = "2",
+) -> rx.Component:
+    """A small, unpaged table of ``items`` (one ``row`` each, under ``columns``), or
+    ``empty`` when there are none. ``caption`` names the table for screen readers."""
+    return rx.cond(
+        items.length() > 0,
+        rx.table.root(
+            rx.el.caption(caption, style=VISUALLY_HIDDEN) if caption else rx.fragment(),
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in columns))),
+            rx.table.body(rx.foreach(items, row)),
+            variant="surface",
+            size=size,
+            width="100%",
+        ),
+        empty,
     )
