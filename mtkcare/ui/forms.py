@@ -362,7 +362,8 @@ def field_group(
         _error_text(fid, error),
         control,
         id=fid,
-        tab_index=-1,
+        # Focusable by script only (Reflex's fieldset has no tab_index prop).
+        custom_attrs={"tabIndex": -1},
         aria_describedby=_described_by(fid, hint),
         border="none",
         padding="0",
