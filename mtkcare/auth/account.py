@@ -17,20 +17,27 @@ from mtkcare.db import session_scope
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
+from mtkcare.ui.forms import error_summary, focus_error_summary, text_field
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
-from mtkcare.users.components import error_summary, labelled_field, section, text_input
+from mtkcare.users.components import section
 from mtkcare.users.service import (
     WrongPassword,
     change_own_password,
     note_wrong_password,
     user_detail,
 )
-from mtkcare.users.state import acting_user, form_password, problem, sign_in_method
+from mtkcare.users.state import (
+    acting_user,
+    form_password,
+    form_summary,
+    problem,
+    sign_in_method,
+)
 
-CURRENT_ID = "current-password"
-NEW_ID = "account-new-password"
-CONFIRM_ID = "account-confirm-password"
+# The password form: its fields' element ids are f"{FORM}-{name}" (see mtkcare.ui.forms).
+FORM = "account"
+FIELDS = ("current_password", "new_password", "confirm_password")
 
 
 class AccountState(AppState):
@@ -42,6 +49,10 @@ class AccountState(AppState):
     errors: dict[str, str] = {}
     # Bumped after a change, so the form starts empty again.
     form_key: int = 0
+
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, FORM, FIELDS)
 
     @signed_in
     @rx.event
@@ -82,10 +93,11 @@ class AccountState(AppState):
                 if actor is not None:
                     note_wrong_password(db, actor)
             self.errors = exc.errors
-            return problem(exc)
+            return focus_error_summary()
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
+                return focus_error_summary()
             return problem(exc)
         self.form_key += 1
         elsewhere = f" You were signed out of {ended} other session(s)." if ended else ""
@@ -96,14 +108,7 @@ def password_form() -> rx.Component:
     errors = AccountState.errors
     return rx.form(
         rx.flex(
-            error_summary(
-                errors,
-                [
-                    ("current_password", CURRENT_ID),
-                    ("new_password", NEW_ID),
-                    ("confirm_password", CONFIRM_ID),
-                ],
-            ),
+            error_summary(AccountState.error_list),
             # Lets password managers tie the new password to this account.
             rx.el.input(
                 type="text",
@@ -113,50 +118,34 @@ def password_form() -> rx.Component:
                 read_only=True,
                 hidden=True,
             ),
-            labelled_field(
+            text_field(
                 "Current password",
-                text_input(
-                    CURRENT_ID,
-                    "current_password",
-                    errors=errors,
-                    kind="password",
-                    autocomplete="current-password",
-                    width="22rem",
-                ),
-                input_id=CURRENT_ID,
-                name="current_password",
+                "current_password",
+                form=FORM,
                 errors=errors,
+                type="password",
+                auto_complete="current-password",
+                width="22rem",
             ),
-            labelled_field(
+            text_field(
                 "New password",
-                text_input(
-                    NEW_ID,
-                    "new_password",
-                    errors=errors,
-                    kind="password",
-                    hint=True,
-                    autocomplete="new-password",
-                    width="22rem",
-                ),
-                input_id=NEW_ID,
-                name="new_password",
+                "new_password",
+                form=FORM,
                 errors=errors,
+                type="password",
+                auto_complete="new-password",
+                width="22rem",
                 hint="At least 12 characters, not containing your username. "
                 "A few unrelated words make a strong password.",
             ),
-            labelled_field(
+            text_field(
                 "Type the new password again",
-                text_input(
-                    CONFIRM_ID,
-                    "confirm_password",
-                    errors=errors,
-                    kind="password",
-                    autocomplete="new-password",
-                    width="22rem",
-                ),
-                input_id=CONFIRM_ID,
-                name="confirm_password",
+                "confirm_password",
+                form=FORM,
                 errors=errors,
+                type="password",
+                auto_complete="new-password",
+                width="22rem",
             ),
             rx.text(
                 "Your other sessions (other browsers and devices) are signed out; this one "

@@ -124,10 +124,16 @@ def text_field(
     auto_complete: str = "off",
     width: str = "100%",
     debounce: int | None = None,
+    monospace: bool = False,
 ) -> rx.Component:
+    """A one-line input. For a password give ``type="password"`` and ``auto_complete``
+    ("current-password" / "new-password"), and no ``value``: the browser keeps what is typed
+    and the page never holds it. ``monospace`` suits codes and identifiers."""
     fid = field_id(form, name)
     error = _error_of(errors, name)
     props: dict[str, Any] = {}
+    if monospace:
+        props["font_family"] = "var(--code-font-family)"
     if on_blur is not None:
         props["on_blur"] = on_blur
     if on_change is not None:
@@ -327,6 +333,45 @@ def radio_field(
         display="flex",
         flex_direction="column",
         gap="var(--space-1)",
+        **_error_edge(error),
+    )
+
+
+def field_group(
+    legend: str,
+    name: str,
+    control: rx.Component,
+    *,
+    form: str,
+    errors: rx.Var | None = None,
+    hint: str | None = None,
+    hide_legend: bool = False,
+) -> rx.Component:
+    """Several inputs answering one question (a list of checkboxes), as a fieldset: the
+    legend names the group, then the hint and the group's error, then ``control``. The
+    fieldset carries the field id and takes focus from the error summary's link."""
+    fid = field_id(form, name)
+    error = _error_of(errors, name)
+    return rx.el.fieldset(
+        rx.el.legend(
+            rx.text(legend, size="2", weight="medium"),
+            padding="0",
+            style=VISUALLY_HIDDEN if hide_legend else {},
+        ),
+        rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        _error_text(fid, error),
+        control,
+        id=fid,
+        # Focusable by script only (Reflex's fieldset has no tab_index prop).
+        custom_attrs={"tabIndex": -1},
+        aria_describedby=_described_by(fid, hint),
+        border="none",
+        padding="0",
+        margin="0",
+        display="flex",
+        flex_direction="column",
+        gap="var(--space-1)",
+        min_width="0",
         **_error_edge(error),
     )
 

@@ -3,23 +3,24 @@ roles / password / sessions, the roles matrix and the group-mapping form."""
 
 from __future__ import annotations
 
-import functools
-import operator
-from collections.abc import Sequence
-
 import reflex as rx
 
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
 from mtkcare.ui.components import pager as shared_pager
+from mtkcare.ui.forms import error_summary, field_group, select_field, text_field
 from mtkcare.ui.paging import SEARCH_MAX_LENGTH
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
 from mtkcare.users.service import GUID_EXAMPLE
 from mtkcare.users.state import (
+    MAPPING_FORM,
     PERMISSION_FIELD_PREFIX,
     PERMISSION_GROUPS,
+    RESET_FORM,
+    ROLE_FORM,
     SEARCH_FIELD,
     STATUS_FIELD,
+    USER_ROLES_FORM,
     AdminMappingsState,
     AdminRolesState,
     AdminUsersState,
@@ -74,110 +75,6 @@ def admin_tabs(current: str) -> rx.Component:
         rx.el.ul(*items, display="flex", gap="var(--space-2)", **PLAIN_LIST),
         aria_label="Admin",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
-    )
-
-
-def field_error(errors: rx.Var, name: str, input_id: str) -> rx.Component:
-    """A field's error, in the same place (above the input) every time."""
-    return rx.cond(
-        errors.contains(name),
-        rx.text(
-            rx.icon(
-                "circle_alert", size=14, aria_hidden="true", display="inline", margin_right="4px"
-            ),
-            errors[name],
-            id=f"{input_id}-error",
-            size="2",
-            weight="medium",
-            color_scheme="red",
-        ),
-    )
-
-
-def labelled_field(
-    label: str,
-    control: rx.Component,
-    *,
-    input_id: str,
-    name: str,
-    errors: rx.Var,
-    hint: str | None = None,
-) -> rx.Component:
-    return rx.flex(
-        rx.text(rx.el.label(label, html_for=input_id), as_child=True, size="2", weight="medium"),
-        rx.text(hint, id=f"{input_id}-hint", size="1", color_scheme="gray")
-        if hint
-        else rx.fragment(),
-        field_error(errors, name, input_id),
-        control,
-        direction="column",
-        spacing="1",
-        # A field in error also gets a red bar beside it (not colour alone: the message).
-        border_left=rx.cond(
-            errors.contains(name), f"4px solid {rx.color('red', 9)}", "4px solid transparent"
-        ),
-        padding_left="var(--space-3)",
-        margin_left="calc(-1 * var(--space-3) - 4px)",
-    )
-
-
-def text_input(
-    input_id: str,
-    name: str,
-    *,
-    errors: rx.Var,
-    kind: str = "text",
-    hint: bool = False,
-    autocomplete: str = "off",
-    max_length: int | None = None,
-    width: str = "100%",
-    monospace: bool = False,
-) -> rx.Component:
-    described = " ".join(
-        part for part in (f"{input_id}-hint" if hint else "", f"{input_id}-error") if part
-    )
-    return rx.input(
-        id=input_id,
-        name=name,
-        type=kind,
-        auto_complete=autocomplete,
-        max_length=max_length,
-        aria_describedby=described,
-        aria_invalid=rx.cond(errors.contains(name), "true", "false"),
-        color_scheme=rx.cond(errors.contains(name), "red", "indigo"),
-        size="2",
-        width=width,
-        font_family="var(--code-font-family)" if monospace else None,
-    )
-
-
-def error_summary(errors: rx.Var, fields: Sequence[tuple[str, str]]) -> rx.Component:
-    """At the top of a form after a failed submit: each problem, linking to its field."""
-    links = [
-        rx.cond(
-            errors.contains(name),
-            rx.el.li(rx.link(errors[name], href=f"#{input_id}", color_scheme="red", size="2")),
-        )
-        for name, input_id in fields
-    ]
-    # Only this form's fields: a page may hold several forms sharing one errors dict.
-    any_problem = functools.reduce(
-        operator.or_, [errors.contains(name) for name, _input_id in fields]
-    )
-    return rx.cond(
-        any_problem,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("circle_alert")),
-            rx.flex(
-                rx.text("There is a problem", weight="bold", size="2"),
-                rx.el.ul(*links, margin="0", padding_left="1.2em"),
-                direction="column",
-                spacing="1",
-            ),
-            color_scheme="red",
-            role="alert",
-            size="1",
-        ),
     )
 
 
@@ -359,9 +256,6 @@ def users_list() -> rx.Component:
 # --------------------------------------------------------------------------------------------
 # One user
 
-NEW_PASSWORD_ID = "new-password"
-CONFIRM_PASSWORD_ID = "confirm-password"
-
 
 def _fact(label: str, value: rx.Var | rx.Component) -> rx.Component:
     return rx.data_list.item(
@@ -505,20 +399,24 @@ def user_roles_form() -> rx.Component:
         "Roles",
         rx.form(
             rx.el.input(type="hidden", name="user_id", value=AdminUserState.user_id.to_string()),  # type: ignore[attr-defined]
-            rx.el.fieldset(
-                rx.el.legend("Roles given in MTK Care", style=VISUALLY_HIDDEN),
-                error_summary(AdminUserState.errors, [("role_ids", "roles")]),
-                rx.el.ul(
-                    rx.foreach(AdminUserState.roles, _role_checkbox),
-                    display="grid",
-                    grid_template_columns="repeat(auto-fill, minmax(18rem, 1fr))",
-                    gap="var(--space-3)",
-                    **PLAIN_LIST,
+            rx.flex(
+                error_summary(AdminUserState.roles_error_list),
+                field_group(
+                    "Roles given in MTK Care",
+                    "role_ids",
+                    rx.el.ul(
+                        rx.foreach(AdminUserState.roles, _role_checkbox),
+                        display="grid",
+                        grid_template_columns="repeat(auto-fill, minmax(18rem, 1fr))",
+                        gap="var(--space-3)",
+                        **PLAIN_LIST,
+                    ),
+                    form=USER_ROLES_FORM,
+                    errors=AdminUserState.errors,
+                    hide_legend=True,
                 ),
-                border="none",
-                margin="0",
-                padding="0",
-                id="roles",
+                direction="column",
+                spacing="3",
             ),
             rx.cond(
                 AdminUserState.has_azure_roles,
@@ -546,39 +444,25 @@ def reset_password_form() -> rx.Component:
     form = rx.form(
         rx.el.input(type="hidden", name="user_id", value=AdminUserState.user_id.to_string()),  # type: ignore[attr-defined]
         rx.flex(
-            error_summary(
-                errors,
-                [("new_password", NEW_PASSWORD_ID), ("confirm_password", CONFIRM_PASSWORD_ID)],
-            ),
-            labelled_field(
+            error_summary(AdminUserState.password_error_list),
+            text_field(
                 "New password",
-                text_input(
-                    NEW_PASSWORD_ID,
-                    "new_password",
-                    errors=errors,
-                    kind="password",
-                    hint=True,
-                    autocomplete="new-password",
-                    width="22rem",
-                ),
-                input_id=NEW_PASSWORD_ID,
-                name="new_password",
+                "new_password",
+                form=RESET_FORM,
                 errors=errors,
+                type="password",
+                auto_complete="new-password",
+                width="22rem",
                 hint="At least 12 characters, not containing their username",
             ),
-            labelled_field(
+            text_field(
                 "Type the new password again",
-                text_input(
-                    CONFIRM_PASSWORD_ID,
-                    "confirm_password",
-                    errors=errors,
-                    kind="password",
-                    autocomplete="new-password",
-                    width="22rem",
-                ),
-                input_id=CONFIRM_PASSWORD_ID,
-                name="confirm_password",
+                "confirm_password",
+                form=RESET_FORM,
                 errors=errors,
+                type="password",
+                auto_complete="new-password",
+                width="22rem",
             ),
             rx.callout(
                 "Setting a new password signs them out everywhere: all of their sessions end. "
@@ -716,9 +600,6 @@ def user_page_body() -> rx.Component:
 
 # --------------------------------------------------------------------------------------------
 # Roles
-
-ROLE_NAME_ID = "role-name"
-ROLE_DESCRIPTION_ID = "role-description"
 
 
 def _permission_badge(label: rx.Var) -> rx.Component:
@@ -880,7 +761,6 @@ def _permission_fieldsets() -> rx.Component:
         display="grid",
         grid_template_columns="repeat(2, minmax(0, 1fr))",
         gap="var(--space-4)",
-        id="permissions",
     )
 
 
@@ -911,45 +791,37 @@ def role_dialog() -> rx.Component:
                     value=AdminRolesState.editing_role_id.to_string(),  # type: ignore[attr-defined]
                 ),
                 rx.flex(
-                    error_summary(
-                        errors,
-                        [
-                            ("name", ROLE_NAME_ID),
-                            ("description", ROLE_DESCRIPTION_ID),
-                            ("permissions", "permissions"),
-                        ],
-                    ),
+                    error_summary(AdminRolesState.error_list),
                     rx.cond(
                         creating,
                         rx.flex(
-                            labelled_field(
+                            text_field(
                                 "Role name",
-                                text_input(ROLE_NAME_ID, "name", errors=errors, max_length=80),
-                                input_id=ROLE_NAME_ID,
-                                name="name",
+                                "name",
+                                form=ROLE_FORM,
                                 errors=errors,
+                                max_length=80,
                             ),
-                            labelled_field(
-                                "Description (optional)",
-                                text_input(
-                                    ROLE_DESCRIPTION_ID,
-                                    "description",
-                                    errors=errors,
-                                    hint=True,
-                                    max_length=500,
-                                ),
-                                input_id=ROLE_DESCRIPTION_ID,
-                                name="description",
+                            text_field(
+                                "Description",
+                                "description",
+                                form=ROLE_FORM,
                                 errors=errors,
+                                optional=True,
+                                max_length=500,
                                 hint="Who it is for, in a sentence",
                             ),
                             direction="column",
                             spacing="3",
                         ),
                     ),
-                    rx.text("Permissions", as_="div", size="2", weight="medium"),
-                    field_error(errors, "permissions", "permissions"),
-                    _permission_fieldsets(),
+                    field_group(
+                        "Permissions",
+                        "permissions",
+                        _permission_fieldsets(),
+                        form=ROLE_FORM,
+                        errors=errors,
+                    ),
                     rx.flex(
                         rx.dialog.close(
                             rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
@@ -1012,10 +884,6 @@ def roles_body() -> rx.Component:
 
 # --------------------------------------------------------------------------------------------
 # Azure AD group mappings
-
-GROUP_ID_INPUT = "azure-group-id"
-GROUP_NAME_INPUT = "group-name"
-GROUP_ROLE_INPUT = "group-role"
 
 
 def _mapping_row(row: rx.Var) -> rx.Component:
@@ -1086,65 +954,35 @@ def add_mapping_form() -> rx.Component:
         "Add a mapping",
         rx.form(
             rx.flex(
-                error_summary(
-                    errors,
-                    [
-                        ("azure_group_id", GROUP_ID_INPUT),
-                        ("group_name", GROUP_NAME_INPUT),
-                        ("role_id", GROUP_ROLE_INPUT),
-                    ],
-                ),
-                labelled_field(
+                error_summary(AdminMappingsState.error_list),
+                text_field(
                     "Group object ID",
-                    text_input(
-                        GROUP_ID_INPUT,
-                        "azure_group_id",
-                        errors=errors,
-                        hint=True,
-                        max_length=64,
-                        width="26rem",
-                        monospace=True,
-                    ),
-                    input_id=GROUP_ID_INPUT,
-                    name="azure_group_id",
+                    "azure_group_id",
+                    form=MAPPING_FORM,
                     errors=errors,
+                    max_length=64,
+                    width="26rem",
+                    monospace=True,
                     hint=f"In Azure AD: Groups, the group, Overview, Object ID. Like {GUID_EXAMPLE}",
                 ),
-                labelled_field(
-                    "Group name (optional)",
-                    text_input(
-                        GROUP_NAME_INPUT,
-                        "group_name",
-                        errors=errors,
-                        hint=True,
-                        max_length=200,
-                        width="26rem",
-                    ),
-                    input_id=GROUP_NAME_INPUT,
-                    name="group_name",
+                text_field(
+                    "Group name",
+                    "group_name",
+                    form=MAPPING_FORM,
                     errors=errors,
+                    optional=True,
+                    max_length=200,
+                    width="26rem",
                     hint="The group's display name, so people here can recognise it",
                 ),
-                labelled_field(
+                select_field(
                     "Role its members get",
-                    rx.select.root(
-                        rx.select.trigger(
-                            id=GROUP_ROLE_INPUT,
-                            placeholder="Choose a role",
-                            width="26rem",
-                            aria_describedby=f"{GROUP_ROLE_INPUT}-error",
-                        ),
-                        rx.select.content(
-                            rx.foreach(
-                                AdminMappingsState.role_options,
-                                lambda r: rx.select.item(r["name"], value=r["id"]),
-                            )
-                        ),
-                        name="role_id",
-                    ),
-                    input_id=GROUP_ROLE_INPUT,
-                    name="role_id",
+                    "role_id",
+                    form=MAPPING_FORM,
+                    options=AdminMappingsState.role_options,
                     errors=errors,
+                    placeholder="Choose a role",
+                    width="26rem",
                 ),
                 rx.box(rx.button("Add mapping", type="submit")),
                 direction="column",

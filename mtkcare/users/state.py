@@ -24,6 +24,8 @@ from mtkcare.auth.state import AppState
 from mtkcare.db import session_scope, utcnow
 from mtkcare.errors import DomainError, NotFound, ValidationFailed
 from mtkcare.settings import get_settings
+from mtkcare.ui import routes
+from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import PagedList, clean_id, clean_page, clean_search
 from mtkcare.users import service
 from mtkcare.users.models import AuthSource, User
@@ -102,6 +104,17 @@ PERMISSION_GROUPS: tuple[tuple[str, tuple[tuple[Permission, str], ...]], ...] = 
 PERMISSION_LABELS: dict[str, str] = {
     permission.value: label for _area, items in PERMISSION_GROUPS for permission, label in items
 }
+
+# The admin forms: each field's element id is f"{form}-{name}" (see mtkcare.ui.forms), and
+# the fields in the order the form shows them (its error summary lists problems that way).
+USER_ROLES_FORM = "user"
+USER_ROLES_FIELDS = ("role_ids",)
+RESET_FORM = "reset"
+RESET_FIELDS = ("new_password", "confirm_password")
+ROLE_FORM = "role"
+ROLE_FIELDS = ("name", "description", "permissions")
+MAPPING_FORM = "mapping"
+MAPPING_FIELDS = ("azure_group_id", "group_name", "role_id")
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,10 +352,20 @@ def first_error(exc: ValidationFailed) -> str:
 
 def problem(exc: DomainError, *, shown_inline: bool = True) -> Any:
     """What to show for a refused action: a form's field errors are shown on the page (the
-    error summary is announced), anything else as a toast."""
+    form's handler moves focus to its error summary), anything else as a toast."""
     if isinstance(exc, ValidationFailed):
         return None if shown_inline else rx.toast.error(first_error(exc))
     return rx.toast.error(exc.message)
+
+
+def form_summary(
+    errors: dict[str, str], form: str, fields: tuple[str, ...], page: str = ""
+) -> list[dict[str, str]]:
+    """One form's error summary lines (only its own fields: a page may hold several forms
+    sharing one errors dict). ``page`` ("/path?query") goes in front of each link, so a page
+    opened with a query string keeps it."""
+    items = error_items({k: v for k, v in errors.items() if k in fields}, form, fields)
+    return [{**item, "href": page + item["href"]} for item in items]
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,6 +444,17 @@ class AdminUserState(AppState):
     def has_azure_roles(self) -> bool:
         return any(role.held_via_azure for role in self.roles)
 
+    # The error summaries' links keep ?id=: this page is nothing without it.
+    @rx.var
+    def roles_error_list(self) -> list[dict[str, str]]:
+        page = f"{routes.ADMIN_USER}?id={self.user_id}"
+        return form_summary(self.errors, USER_ROLES_FORM, USER_ROLES_FIELDS, page)
+
+    @rx.var
+    def password_error_list(self) -> list[dict[str, str]]:
+        page = f"{routes.ADMIN_USER}?id={self.user_id}"
+        return form_summary(self.errors, RESET_FORM, RESET_FIELDS, page)
+
     def _show(self, detail: UserDetail) -> None:
         principal = self._principal
         self.user = user_detail_view(detail)
@@ -483,6 +517,7 @@ class AdminUserState(AppState):
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
+                return focus_error_summary()
             return problem(exc)
         self._show(detail)
         return rx.toast.success(f"Roles of {detail.full_name} saved")
@@ -538,6 +573,7 @@ class AdminUserState(AppState):
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
+                return focus_error_summary()
             return problem(exc)
         self._show(detail)
         return rx.toast.success(
@@ -575,6 +611,10 @@ class AdminRolesState(AppState):
     editing_role_name: str = ""
     editing_permissions: list[str] = []
     errors: dict[str, str] = {}
+
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, ROLE_FORM, ROLE_FIELDS)
 
     def _show(self, roles: list[RoleView]) -> None:
         self.roles = [role_card(role) for role in roles]
@@ -653,6 +693,7 @@ class AdminRolesState(AppState):
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
+                return focus_error_summary()
             return problem(exc)
         self._show(roles)
         self.dialog = ""
@@ -672,9 +713,13 @@ class AdminMappingsState(AppState):
     # Bumped after a successful add, so the form (keyed on it) starts empty again.
     form_key: int = 0
 
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, MAPPING_FORM, MAPPING_FIELDS)
+
     def _refresh(self, db: Session) -> None:
         self.mappings = [mapping_view(m) for m in service.list_group_mappings(db)]
-        self.role_options = [{"id": str(r.id), "name": r.name} for r in service.list_roles(db)]
+        self.role_options = [{"value": str(r.id), "label": r.name} for r in service.list_roles(db)]
         self.loaded = True
 
     @requires(Permission.ADMIN_USERS)
@@ -702,6 +747,7 @@ class AdminMappingsState(AppState):
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
+                return focus_error_summary()
             return problem(exc)
         self.form_key += 1
         name = added.group_name or added.azure_group_id
