@@ -52,8 +52,8 @@ def _described_by(fid: str, hint: str | None) -> str:
 
 
 def _error_edge(error: rx.Var | str) -> dict[str, Any]:
-    """A field in error gets a red bar on its left; every field keeps the bar's room, so
-    fields line up whether or not they are in error."""
+    """A field in error gets a red bar on its left and moves right by a small gap; every
+    field keeps the bar's 3px, so fields not in error line up with each other."""
     return {
         "padding_left": rx.cond(error != "", "var(--space-3)", "0"),
         "border_left": rx.cond(error != "", "3px solid var(--red-9)", "3px solid transparent"),
@@ -302,7 +302,8 @@ def radio_field(
 
     def radio(option: tuple[str, str]) -> rx.Component:
         opt_value, text = option
-        rid = f"{fid}-{opt_value.lower()}"
+        # The first radio carries the field's id: the error summary's link focuses it.
+        rid = fid if opt_value == options[0][0] else f"{fid}-{opt_value.lower()}"
         props: dict[str, Any] = {}
         if on_change is not None:
             props["on_change"] = lambda _checked: on_change(opt_value)
@@ -325,7 +326,7 @@ def radio_field(
         rx.el.legend(rx.text(legend, size="2", weight="medium"), padding="0"),
         rx.text(hint, id=f"{fid}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
         _error_text(fid, error),
-        rx.flex(*(radio(o) for o in options), direction="column", spacing="2", id=fid),
+        rx.flex(*(radio(o) for o in options), direction="column", spacing="2"),
         aria_describedby=_described_by(fid, hint),
         border="none",
         padding="0",
@@ -401,14 +402,22 @@ def error_summary(items: rx.Var) -> rx.Component:
                     rx.foreach(
                         items,
                         lambda item: rx.el.li(
-                            # A plain anchor: the browser keeps the page's query string
-                            # (a router link would drop it); the field then takes focus.
+                            # A plain anchor to the field (a router link would drop the
+                            # page's query string).
                             rx.el.a(
                                 item["message"],
                                 href=item["href"],
-                                on_click=rx.call_script(
-                                    "document.getElementById('" + item["id"] + "')?.focus()"
-                                ),
+                                # No navigation (a changed address would reload the
+                                # page's state): scroll the field into view, focus it.
+                                on_click=[
+                                    rx.prevent_default,
+                                    rx.call_script(
+                                        "(el => { el?.scrollIntoView({block: 'center'}); "
+                                        "el?.focus(); })(document.getElementById('"
+                                        + item["id"]
+                                        + "'))"
+                                    ),
+                                ],
                                 style={"color": "var(--red-11)", "text_decoration": "underline"},
                             )
                         ),

@@ -52,8 +52,9 @@ def _referral_step(page: Page, reason: str) -> None:
     page.get_by_label("Reason for referral").fill(reason)
 
 
-def _later_steps(page: Page, *, shots: bool = False) -> None:
-    """Steps 4 to 7 for a new client (one contact, one identity, risk, the program)."""
+def _later_steps(page: Page, *, shots: bool = False, risk_error: bool = False) -> None:
+    """Steps 4 to 7 for a new client (one contact, one identity, risk, the program);
+    ``risk_error`` first continues without a risk level and follows the summary's link."""
     page.get_by_label("Contact's name").fill("Hine Tānemahuta")
     page.get_by_label("Relationship").select_option(label="Partner or spouse")
     page.get_by_label("Contact's phone number").fill("027 444 1313")
@@ -65,6 +66,12 @@ def _later_steps(page: Page, *, shots: bool = False) -> None:
     if shots:
         _shot(page, "5-identity")
     _continue(page, "Step 6 of 8: Risk assessment")
+    if risk_error:
+        page.get_by_role("button", name="Continue").click()
+        summary = page.get_by_role("alert").filter(has_text="There is a problem")
+        expect(summary).to_be_focused(timeout=15_000)
+        summary.get_by_role("link").first.click()
+        expect(page.get_by_label("Low")).to_be_focused()  # the question's first answer
     page.get_by_label("Medium").check()
     page.get_by_label("Risk factors").fill("Behind on rent")
     if shots:
@@ -220,7 +227,7 @@ def test_consent_declined_ends_in_a_declined_referral(page: Page, e2e_db_url: st
     page.get_by_label("Last name").fill("Faleolo-Declines")
     page.get_by_label("Date of birth").fill("1990-07-03")
     _continue(page, "Step 4 of 8: Emergency contacts")
-    _later_steps(page)
+    _later_steps(page, risk_error=True)
     page.get_by_label("Declined: the referral is declined").check()
     # Declining without a reason is refused on the server, next to the field.
     page.get_by_role("button", name="Continue to check").click()
