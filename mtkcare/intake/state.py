@@ -24,7 +24,7 @@ from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from mtkcare.intake import service as intake
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.intake.review import review_rows, written_date
-from mtkcare.organisations.models import ExternalOrganisation
+from mtkcare.organisations.service import active_organisations
 from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
@@ -130,15 +130,8 @@ class IntakeState(AppState):
         self.relationships = _options(session, "relationship_type")
         self.identities = _options(session, "cultural_identity")
         self.decline_reasons = _options(session, "decline_reason")
-        from sqlmodel import col, select
-
         self.organisations = [
-            {"value": str(o.id), "label": o.name}
-            for o in session.exec(
-                select(ExternalOrganisation)
-                .where(ExternalOrganisation.is_active)
-                .order_by(col(ExternalOrganisation.name))
-            )
+            {"value": str(o.id), "label": o.name} for o in active_organisations(session)
         ]
 
     def _show(self, session: Session, draft: IntakeDraft, *, remount: bool = True) -> None:

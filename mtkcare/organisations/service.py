@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import EmailStr, Field, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mtkcare.db import service
 from mtkcare.errors import NotFound, ValidationFailed
@@ -33,6 +33,17 @@ def get_organisation(session: Session, organisation_id: int) -> ExternalOrganisa
     if org is None:
         raise NotFound(f"There is no organisation with id {organisation_id}")
     return org
+
+
+def active_organisations(session: Session) -> list[ExternalOrganisation]:
+    """Organisations that may refer clients now, by name (for choice lists)."""
+    return list(
+        session.exec(
+            select(ExternalOrganisation)
+            .where(ExternalOrganisation.is_active)
+            .order_by(col(ExternalOrganisation.name))
+        )
+    )
 
 
 def require_active_organisation(
