@@ -26,6 +26,22 @@ class Gender(StrEnum):
     NOT_STATED = "NOT_STATED"
 
 
+# The words staff see for each code, in the order choice lists offer them.
+RISK_LABELS: dict[str, str] = {
+    RiskLevel.LOW.value: "Low",
+    RiskLevel.MEDIUM.value: "Medium",
+    RiskLevel.HIGH.value: "High",
+    RiskLevel.CRITICAL.value: "Critical",
+}
+GENDER_LABELS: dict[str, str] = {
+    Gender.NOT_STATED.value: "Not stated",
+    Gender.FEMALE.value: "Female",
+    Gender.MALE.value: "Male",
+    Gender.NON_BINARY.value: "Non-binary",
+    Gender.ANOTHER.value: "Another gender",
+}
+
+
 def _search_indexes() -> tuple[sa.Index, ...]:
     table = "client_management_client"
     first: sa.ColumnElement[str] = sa.literal_column("first_name")

@@ -22,10 +22,11 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients import history
 from mtkcare.clients.models import (
+    GENDER_LABELS,
+    RISK_LABELS,
     Client,
     ClientCulturalIdentity,
     ClientEmergencyContact,
-    Gender,
 )
 from mtkcare.clients.service import get_client, load_client_for
 from mtkcare.db import url_of
@@ -36,19 +37,6 @@ from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatus
 from mtkcare.referrals.workflow import STATUS_LABELS
 from mtkcare.users.models import User
 
-GENDER_LABELS: dict[str, str] = {
-    Gender.FEMALE.value: "Female",
-    Gender.MALE.value: "Male",
-    Gender.NON_BINARY.value: "Non-binary",
-    Gender.ANOTHER.value: "Another gender",
-    Gender.NOT_STATED.value: "Not stated",
-}
-RISK_LABELS: dict[str, str] = {
-    "LOW": "Low",
-    "MEDIUM": "Medium",
-    "HIGH": "High",
-    "CRITICAL": "Critical",
-}
 HISTORY_PAGE_SIZE = 25
 
 

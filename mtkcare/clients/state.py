@@ -19,6 +19,7 @@ from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import load_actor
 from mtkcare.auth.state import AppState
+from mtkcare.clients.models import RISK_LABELS
 from mtkcare.clients.service import (
     NOT_ASSESSED,
     PAGE_SIZES,
@@ -50,12 +51,6 @@ CONSENT_FORM = "consent"
 # More than a page of the largest size would be selected blind; the service checks each one.
 MAX_SELECTION = 100
 
-RISK_LABELS = {
-    "LOW": "Low",
-    "MEDIUM": "Medium",
-    "HIGH": "High",
-    "CRITICAL": "Critical",
-}
 
 STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
     (ClientStatus.IN_SERVICE.value, "In service"),

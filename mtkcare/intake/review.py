@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from mtkcare.clients.models import Gender
+from mtkcare.clients.models import GENDER_LABELS, RISK_LABELS
 from mtkcare.intake import service as intake
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Program
@@ -16,14 +16,8 @@ from mtkcare.reference.models import REFERENCE_TABLES
 
 SOURCES = {"INTERNAL": "Internal", "EXTERNAL": "External organisation", "SELF": "Self-referral"}
 PRIORITIES = {"LOW": "Low", "NORMAL": "Normal", "HIGH": "High", "URGENT": "Urgent"}
-GENDERS = {
-    Gender.NOT_STATED.value: "Not stated",
-    Gender.FEMALE.value: "Female",
-    Gender.MALE.value: "Male",
-    Gender.NON_BINARY.value: "Non-binary",
-    Gender.ANOTHER.value: "Another gender",
-}
-RISK_LEVELS = {"LOW": "Low", "MEDIUM": "Medium", "HIGH": "High", "CRITICAL": "Critical"}
+GENDERS = GENDER_LABELS
+RISK_LEVELS = RISK_LABELS
 CONSENT = {
     "OBTAINED": "Obtained: enrol the client",
     "REQUESTED": "Asked, not yet given: follow up",

@@ -577,6 +577,18 @@ def save_values(
     return draft
 
 
+@service
+def set_contact_count(session: Session, actor: User, draft_id: int, count: int) -> IntakeDraft:
+    """Show ``count`` emergency contact blocks (1 to MAX_CONTACTS); the fields of the
+    blocks taken away are cleared."""
+    count = max(1, min(count, MAX_CONTACTS))
+    changes = {"contact_count": str(count)}
+    for index in range(count, MAX_CONTACTS):
+        for part in CONTACT_PARTS:
+            changes[contact_field(index, part)] = ""
+    return save_values(session, actor, draft_id, changes)
+
+
 def _step_checkboxes(step: int, values: dict[str, Any]) -> dict[str, str]:
     """A form leaves unticked checkboxes out: on submit they are cleared explicitly."""
     if step == 3:

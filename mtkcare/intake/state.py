@@ -396,13 +396,11 @@ class IntakeState(AppState):
         return self._set_contacts(self.contact_count - 1)
 
     def _set_contacts(self, count: int) -> Any:
-        changes = {"contact_count": str(count)}
-        for index in range(count, intake.MAX_CONTACTS):
-            for part in intake.CONTACT_PARTS:
-                changes[intake.contact_field(index, part)] = ""
         try:
             with session_scope() as session:
-                draft = intake.save_values(session, self._actor(session), self.draft_id, changes)
+                draft = intake.set_contact_count(
+                    session, self._actor(session), self.draft_id, count
+                )
                 self._show(session, draft, remount=False)
         except NotFound as exc:
             return self._refused(exc)

@@ -436,3 +436,25 @@ def test_the_look_up_flags_only_duplicate_check_matches_as_likely(
     assert any("birth" in reason.lower() for reason in full[0].reasons)
     view = intake.match_view(full[0])
     assert view["likely"] == "yes" and view["born"] == "9 May 1983"
+
+
+def test_removing_a_contact_block_clears_its_fields(
+    reference: Session, intake_worker: User
+) -> None:
+    db = reference
+    draft = intake.start_draft(db, intake_worker)
+    intake.set_contact_count(db, intake_worker, draft.id, 2)
+    intake.save_values(
+        db, intake_worker, draft.id, {"contact_1_name": "Moana", "contact_1_phone": "021 555 7777"}
+    )
+    draft = intake.set_contact_count(db, intake_worker, draft.id, 1)
+    assert intake.contact_count(draft.values) == 1
+    assert draft.values["contact_1_name"] == "" and draft.values["contact_1_phone"] == ""
+    # Never fewer than one block, nor more than the maximum.
+    assert (
+        intake.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 0).values) == 1
+    )
+    assert (
+        intake.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 99).values)
+        == intake.MAX_CONTACTS
+    )
