@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from mtkcare.auth.service import Principal  # noqa: E402
 from mtkcare.clients.duplicates import (  # noqa: E402
     LIKELY_SCORE,
     PHONE_MIN_DIGITS,
@@ -51,6 +52,8 @@ from mtkcare.clients.duplicates import (  # noqa: E402
     search_clients,
 )
 from mtkcare.db import get_engine  # noqa: E402
+
+VIEWER = Principal.system("benchmark")
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_bench"
 TABLE = "client_management_client"
@@ -422,10 +425,10 @@ def main(argv: list[str] | None = None) -> None:
     capture = Capture(engine)
 
     def finder(probe: Probe) -> Callable[[Session], Any]:
-        return lambda session: find_likely_duplicates(session, **probe.kwargs)
+        return lambda session: find_likely_duplicates(session, VIEWER, **probe.kwargs)
 
     def searcher(term: str) -> Callable[[Session], Any]:
-        return lambda session: search_clients(session, term)
+        return lambda session: search_clients(session, VIEWER, term)
 
     find_t, found = run(engine, capture, [finder(p) for p in probes])
     search_t, searched = run(engine, capture, [searcher(t) for _, t in terms])

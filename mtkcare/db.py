@@ -9,14 +9,13 @@ The audit trail and the soft-delete filter are session hooks, so no service writ
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from typing import Any, ClassVar, Concatenate
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -110,34 +109,42 @@ def session_scope(actor_id: int | None = None, *, url: str | None = None) -> Ite
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            # Work the error asked to have done once its transaction is gone (an audited
+            # refusal that SQLite could not write beside an open write transaction).
+            for then in getattr(exc, "after_rollback", ()):
+                then()
             raise
+
+
+def holds_sqlite_write_lock(session: Session) -> bool:
+    """True when ``session`` is SQLite and has written in its open transaction: SQLite then
+    refuses every other writer until it ends."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    raw = session.connection().connection.driver_connection
+    return bool(getattr(raw, "in_transaction", False))
 
 
 def set_actor(session: Session, actor_id: int | None) -> None:
     session.info["actor_id"] = actor_id
 
 
-def service[A, **P, R](
-    fn: Callable[Concatenate[Session, A, P], R],
-) -> Callable[Concatenate[Session, A, P], R]:
-    """Marks a business write. Its audit rows name ``actor`` and, if it fails part-way, a
-    savepoint undoes its writes, so the caller's transaction never holds half of it."""
-
-    @functools.wraps(fn)
-    def wrapper(session: Session, actor: A, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        previous = session.info.get("actor_id")
-        session.info["actor_id"] = getattr(actor, "id", None)
-        try:
-            with session.begin_nested():
-                result = fn(session, actor, *args, **kwargs)
-                session.flush()
-            return result
-        finally:
-            session.info["actor_id"] = previous
-
-    return wrapper
+@contextmanager
+def acting_as(session: Session, actor_id: int | None) -> Iterator[None]:
+    """One business write inside the caller's transaction: its audit rows name ``actor_id``
+    and, if it fails part-way, a savepoint undoes its writes, so the caller's transaction
+    never holds half of it. (``mtkcare.auth.access.service`` wraps every service in this.)"""
+    previous = session.info.get("actor_id")
+    session.info["actor_id"] = actor_id
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    finally:
+        session.info["actor_id"] = previous
 
 
 # --------------------------------------------------------------------------------------------

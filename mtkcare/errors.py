@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class DomainError(Exception):
     def __init__(self, message: str) -> None:
@@ -14,7 +16,10 @@ class NotFound(DomainError):
 
 
 class NotAllowed(DomainError):
-    pass
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # Run by the unit of work after it rolls back (see mtkcare.db.session_scope).
+        self.after_rollback: list[Callable[[], None]] = []
 
 
 class InvalidTransition(DomainError):

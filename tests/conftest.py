@@ -93,27 +93,49 @@ def reference(db: Session) -> Session:
     return db
 
 
-# Named people. Roles and permissions arrive with sign-in; for now they are active staff.
+# Named people: staff holding the role their name says, as the principals they act as.
 
 
 @pytest.fixture
 def intake_worker(reference: Session):
-    from tests.factories import make_user
+    from tests.factories import make_person
 
-    return make_user(
-        reference, None, username="irene.intake", first_name="Irene", last_name="Intake"
+    return make_person(
+        reference, "Intake worker", username="irene.intake", first_name="Irene", last_name="Intake"
     )
 
 
 @pytest.fixture
 def case_worker(reference: Session):
-    from tests.factories import make_user
+    from tests.factories import make_person
 
-    return make_user(reference, None, username="carl.case", first_name="Carl", last_name="Case")
+    return make_person(
+        reference, "Case worker", username="carl.case", first_name="Carl", last_name="Case"
+    )
 
 
 @pytest.fixture
 def team_lead(reference: Session):
-    from tests.factories import make_user
+    from tests.factories import make_person
 
-    return make_user(reference, None, username="tui.lead", first_name="Tui", last_name="Lead")
+    return make_person(
+        reference, "Team lead", username="tui.lead", first_name="Tui", last_name="Lead"
+    )
+
+
+@pytest.fixture
+def manager(reference: Session):
+    from tests.factories import make_person
+
+    return make_person(
+        reference, "Manager", username="mona.manager", first_name="Mona", last_name="Manager"
+    )
+
+
+@pytest.fixture
+def administrator(reference: Session):
+    from tests.factories import make_person
+
+    return make_person(
+        reference, "Administrator", username="ada.admin", first_name="Ada", last_name="Admin"
+    )

@@ -1,4 +1,5 @@
-"""Factories with overrides. They go through the service layer, like the app does."""
+"""Factories with overrides. They go through the service layer, like the app does; set-up
+that names no actor acts as the system principal (the one jobs and the bootstrap use)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from mtkcare.auth.service import Principal, principal_of, sync_roles
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import create_client
 from mtkcare.programs.models import Program
@@ -15,13 +17,14 @@ from mtkcare.programs.service import create_program
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import Referral
 from mtkcare.referrals.service import create_referral
-from mtkcare.users.models import User
+from mtkcare.users.models import Role, User, UserRole
 from mtkcare.users.service import create_user
 
 _seq = itertools.count(1)
+SYSTEM = Principal.system("test set-up")
 
 
-def make_user(db: Session, actor: User | None = None, **overrides: Any) -> User:
+def make_user(db: Session, actor: Principal | None = None, **overrides: Any) -> User:
     n = next(_seq)
     data: dict[str, Any] = {
         "username": f"staff{n}",
@@ -30,10 +33,21 @@ def make_user(db: Session, actor: User | None = None, **overrides: Any) -> User:
         "last_name": f"Member{n}",
     }
     data.update(overrides)
-    return create_user(db, actor, **data)
+    return create_user(db, actor or SYSTEM, **data)
 
 
-def make_client(db: Session, actor: User | None, **overrides: Any) -> Client:
+def make_person(db: Session, *roles: str, **overrides: Any) -> Principal:
+    """A staff member holding ``roles``, as the principal they act as."""
+    sync_roles(db)
+    user = make_user(db, **overrides)
+    for name in roles:
+        role_id = db.exec(select(Role.id).where(Role.name == name)).one()
+        db.add(UserRole(user_id=user.id, role_id=role_id))  # type: ignore[arg-type]
+    db.flush()
+    return principal_of(db, user)
+
+
+def make_client(db: Session, actor: Principal | None = None, **overrides: Any) -> Client:
     n = next(_seq)
     data: dict[str, Any] = {
         "first_name": "Aroha",
@@ -43,11 +57,11 @@ def make_client(db: Session, actor: User | None, **overrides: Any) -> Client:
         "primary_language_id": option_id_by_code(db, "language", "en"),
     }
     data.update(overrides)
-    return create_client(db, actor, **data)
+    return create_client(db, actor or SYSTEM, **data)
 
 
 def make_program(
-    db: Session, actor: User | None, service_type: str = "housing", **overrides: Any
+    db: Session, actor: Principal | None = None, service_type: str = "housing", **overrides: Any
 ) -> Program:
     n = next(_seq)
     data: dict[str, Any] = {
@@ -56,14 +70,14 @@ def make_program(
         "service_type_id": option_id_by_code(db, "service_type", service_type),
     }
     data.update(overrides)
-    return create_program(db, actor, **data)
+    return create_program(db, actor or SYSTEM, **data)
 
 
-def make_referral(db: Session, actor: User | None, **overrides: Any) -> Referral:
+def make_referral(db: Session, actor: Principal | None = None, **overrides: Any) -> Referral:
     data: dict[str, Any] = {
         "referral_date": date.today() - timedelta(days=2),
         "reason": "Needs support finding stable housing.",
         "service_type_id": option_id_by_code(db, "service_type", "housing"),
     }
     data.update(overrides)
-    return create_referral(db, actor, **data)
+    return create_referral(db, actor or SYSTEM, **data)

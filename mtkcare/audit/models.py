@@ -19,6 +19,8 @@ class AuditAction(StrEnum):
     DELETE = "DELETE"
     RESTORE = "RESTORE"
     VIEW = "VIEW"
+    # A list page or search result was shown: the query and the ids of the records shown.
+    LIST = "LIST"
     EXPORT = "EXPORT"
     SIGN_IN = "SIGN_IN"
     SIGN_IN_FAILED = "SIGN_IN_FAILED"

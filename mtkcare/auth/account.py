@@ -24,11 +24,10 @@ from mtkcare.users.components import section
 from mtkcare.users.service import (
     WrongPassword,
     change_own_password,
+    my_account,
     note_wrong_password,
-    user_detail,
 )
 from mtkcare.users.state import (
-    acting_user,
     form_password,
     form_summary,
     problem,
@@ -58,11 +57,8 @@ class AccountState(AppState):
     @rx.event
     def load(self) -> None:
         self.errors = {}
-        principal = self._principal
-        if principal is None:
-            return
         with session_scope() as db:
-            me = user_detail(db, principal.user_id)
+            me = my_account(db, self._acting())
         self.full_name = me.full_name
         self.username = me.username
         self.sign_in = sign_in_method(me.auth_source)
@@ -80,7 +76,7 @@ class AccountState(AppState):
             with session_scope() as db:
                 ended = change_own_password(
                     db,
-                    acting_user(self, db),
+                    self._acting(),
                     form_password(form_data, "current_password"),
                     form_password(form_data, "new_password"),
                     confirmation=form_password(form_data, "confirm_password"),
@@ -89,9 +85,7 @@ class AccountState(AppState):
         except WrongPassword as exc:
             # Counted in its own transaction: the failed change itself saved nothing.
             with session_scope() as db:
-                actor = acting_user(self, db)
-                if actor is not None:
-                    note_wrong_password(db, actor)
+                note_wrong_password(db, self._acting())
             self.errors = exc.errors
             return focus_error_summary()
         except (ValidationFailed, NotFound) as exc:

@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.REFERRAL_CREATE,
             P.CONSENT_RECORD,
             P.PROGRAM_VIEW,
+            # The intake's finish enrols a client who consents (the onboarding flow).
+            P.ENROLMENT_MANAGE,
             P.DOCUMENT_VIEW,
             P.DOCUMENT_UPLOAD,
         }
@@ -120,7 +122,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
-    "Intake worker": "Takes referrals in and runs the intake wizard.",
+    "Intake worker": "Takes referrals in and runs the intake wizard, to enrolment.",
     "Case worker": "Works with enrolled clients, their risk and consent.",
     "Team lead": "Assigns and decides referrals, sees restricted documents.",
     "Manager": "Runs programs, organisations and reports.",

@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.passwords import needs_rehash, verify_password
-from mtkcare.auth.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
+from mtkcare.auth.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, Permission
 from mtkcare.db import utcnow
-from mtkcare.errors import DomainError
+from mtkcare.errors import DomainError, NotAllowed
 from mtkcare.settings import get_settings
 from mtkcare.users.models import Role, RolePermission, SignInAttempt, User, UserRole, UserSession
 
@@ -34,16 +34,46 @@ class SignInFailed(DomainError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: what every permission check looks at. Lives only on the server."""
+    """Who is calling: what every permission check looks at. Lives only on the server.
 
-    user_id: int
+    Every service takes one and checks it (``mtkcare.auth.access``). A principal comes from a
+    sign-in session (``resolve_session``), or, for work no person does (the bootstrap
+    command, jobs, test set-up), from ``Principal.system``: it holds every permission and
+    no user id, so its audit rows name no one."""
+
+    user_id: int | None
     username: str
     display_name: str
     permissions: frozenset[str]
-    session_id: int
+    session_id: int | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+    @classmethod
+    def system(cls, purpose: str) -> Principal:
+        return cls(
+            user_id=None,
+            username="system",
+            display_name=f"MTK Care ({purpose})",
+            permissions=frozenset(p.value for p in Permission),
+        )
+
+
+def principal_of(session: Session, user: User) -> Principal:
+    """The principal a user acts as outside a browser session (their roles' permissions)."""
+    if user.id is None or user.is_deleted or not user.is_active:
+        raise NotAllowed("That account is not active.")
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.full_name,
+        permissions=user_permissions(session, user.id),
+    )
 
 
 def token_hash(token: str) -> str:
@@ -116,11 +146,11 @@ def resolve_session(session: Session, token: str | None) -> Principal | None:
         row.last_seen_at = now
     session.flush()
     return Principal(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         username=user.username,
         display_name=user.full_name,
         permissions=frozenset(row.permissions),
-        session_id=row.id,  # type: ignore[arg-type]
+        session_id=row.id,
     )
 
 
@@ -290,14 +320,3 @@ def sync_roles(session: Session) -> dict[str, int]:
             session.delete(have[permission])
     session.flush()
     return {name: cast(int, roles[name].id) for name in ROLE_PERMISSIONS}
-
-
-def load_actor(session: Session, principal: Principal | None) -> User:
-    """The signed-in user as the acting User for a service call (handlers pass
-    ``self._principal``; the guard has already checked the permission)."""
-    from mtkcare.errors import NotAllowed
-
-    user = session.get(User, principal.user_id) if principal is not None else None
-    if user is None or user.is_deleted or not user.is_active:
-        raise NotAllowed("Sign in again to continue.")
-    return user

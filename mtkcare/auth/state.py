@@ -6,8 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.auth.guard import audit_refusal, principal_for, public
+from mtkcare.auth.permissions import Permission
 from mtkcare.auth.routes import safe_next
 from mtkcare.auth.service import Principal
+from mtkcare.errors import NotAllowed
 from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
 
 
@@ -19,6 +21,26 @@ class AppState(rx.State):
     user_name: str = ""
     nav_areas: list[str] = []
     access: str = "checking"  # checking | allowed | denied | signed_out
+
+    def _acting(self) -> Principal:
+        """The caller, for a service call (the guard resolved it before this event)."""
+        if self._principal is None:
+            raise NotAllowed("Sign in again to continue.")
+        return self._principal
+
+    def _can(self, permission: Permission) -> bool:
+        return self._principal is not None and self._principal.can(permission)
+
+    def _refuse(self, needed: Permission, what: str) -> rx.event.EventSpec:
+        """A refusal decided inside a handler: audited like the guard's, told as a toast."""
+        principal = self._principal
+        audit_refusal(
+            principal.user_id if principal else None,
+            self.router.session.client_ip or "",
+            f"{type(self).get_full_name()}.{what}",
+            needed.value,
+        )
+        return rx.toast.error("You are not allowed to do that.")
 
     @public
     @rx.event

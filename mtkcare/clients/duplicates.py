@@ -37,6 +37,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, col, func
 
+from mtkcare.auth.access import reads
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client
 
 # A candidate at or above this score is a *likely* duplicate: the intake wizard asks the user to
@@ -627,8 +630,10 @@ def _scan_candidates(
     ]
 
 
+@reads(Permission.CLIENT_VIEW)
 def find_likely_duplicates(
     session: Session,
+    actor: Principal,
     *,
     first_name: str,
     last_name: str,
@@ -678,7 +683,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_clients(session: Session, term: str, limit: int = 25) -> list[DuplicateCandidate]:
+@reads(Permission.CLIENT_VIEW)
+def search_clients(
+    session: Session, actor: Principal, term: str, limit: int = 25
+) -> list[DuplicateCandidate]:
     """Clients whose name, phone number or email address matches what was typed so far.
 
     An "@" means an email address (matched from its start), a number of at least

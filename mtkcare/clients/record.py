@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditLog
-from mtkcare.auth.access import require
+from mtkcare.auth.access import reads, require
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients import history
@@ -28,8 +28,7 @@ from mtkcare.clients.models import (
     ClientCulturalIdentity,
     ClientEmergencyContact,
 )
-from mtkcare.clients.service import get_client, load_client_for
-from mtkcare.db import url_of
+from mtkcare.clients.service import _get_client, load_client_for
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.models import REFERENCE_TABLES, CulturalIdentity, RelationshipType
@@ -229,34 +228,27 @@ def _record(
 # Reads
 
 
-def open_client_record(
-    session: Session, principal: Principal | None, client_id: int
-) -> ClientRecord:
+@reads(Permission.CLIENT_VIEW)
+def open_client_record(session: Session, principal: Principal, client_id: int) -> ClientRecord:
     """The record as the page opens it: authorised and audited (one VIEW row) by
     ``load_client_for``. Deleted clients are found only by those who may delete (and so
     restore) clients; for everyone else they do not exist."""
-    can_delete = principal is not None and principal.can(Permission.CLIENT_DELETE)
+    can_delete = principal.can(Permission.CLIENT_DELETE)
     client = load_client_for(session, principal, client_id, include_deleted=can_delete)
-    assert principal is not None  # load_client_for refused otherwise
     return _record(session, client, principal)
 
 
-def reread_client_record(
-    session: Session, principal: Principal | None, client_id: int
-) -> ClientRecord:
+@reads(Permission.CLIENT_VIEW)
+def reread_client_record(session: Session, principal: Principal, client_id: int) -> ClientRecord:
     """The record again after a change made on the page (already opened and audited)."""
-    viewer = require(
-        principal,
-        Permission.CLIENT_VIEW,
-        resource="Client",
-        resource_id=client_id,
-        url=url_of(session),
+    client = _get_client(
+        session, client_id, include_deleted=principal.can(Permission.CLIENT_DELETE)
     )
-    client = get_client(session, client_id, include_deleted=viewer.can(Permission.CLIENT_DELETE))
-    return _record(session, client, viewer)
+    return _record(session, client, principal)
 
 
-def emergency_contacts(session: Session, client_id: int) -> list[ContactView]:
+@reads(Permission.CLIENT_VIEW)
+def emergency_contacts(session: Session, principal: Principal, client_id: int) -> list[ContactView]:
     rows = session.exec(
         select(ClientEmergencyContact, RelationshipType.label)
         .join(
@@ -281,7 +273,10 @@ def emergency_contacts(session: Session, client_id: int) -> list[ContactView]:
     ]
 
 
-def cultural_identities(session: Session, client_id: int) -> list[IdentityView]:
+@reads(Permission.CLIENT_VIEW)
+def cultural_identities(
+    session: Session, principal: Principal, client_id: int
+) -> list[IdentityView]:
     rows = session.exec(
         select(CulturalIdentity.id, CulturalIdentity.label)
         .join(
@@ -294,11 +289,10 @@ def cultural_identities(session: Session, client_id: int) -> list[IdentityView]:
     return [IdentityView(id=ident or 0, label=label) for ident, label in rows]
 
 
-def client_referrals(
-    session: Session, principal: Principal | None, client_id: int
-) -> list[ReferralView]:
+@reads(Permission.CLIENT_VIEW)
+def client_referrals(session: Session, principal: Principal, client_id: int) -> list[ReferralView]:
     """The client's referrals, newest first; nothing for someone who may not see referrals."""
-    if principal is None or not principal.can(Permission.REFERRAL_VIEW):
+    if not principal.can(Permission.REFERRAL_VIEW):
         return []
     referrals = session.exec(
         select(Referral)
@@ -322,10 +316,11 @@ def client_referrals(
     ]
 
 
+@reads(Permission.CLIENT_VIEW)
 def client_enrolments(
-    session: Session, principal: Principal | None, client_id: int
+    session: Session, principal: Principal, client_id: int
 ) -> list[EnrolmentView]:
-    if principal is None or not principal.can(Permission.PROGRAM_VIEW):
+    if not principal.can(Permission.PROGRAM_VIEW):
         return []
     enrolments = session.exec(
         select(Enrolment)
@@ -358,8 +353,9 @@ def _audit_row(row: AuditLog) -> history.AuditRow:
     )
 
 
+@reads(Permission.CLIENT_VIEW)
 def risk_history(
-    session: Session, principal: Principal | None, client_id: int
+    session: Session, principal: Principal, client_id: int
 ) -> list[RiskAssessmentView]:
     """Every risk assessment recorded for the client, newest first (the first is the current
     one), rebuilt from the client's audit rows. Needs ``client.view_risk``."""
@@ -368,7 +364,7 @@ def risk_history(
         Permission.CLIENT_VIEW_RISK,
         resource="Client",
         resource_id=client_id,
-        url=url_of(session),
+        session=session,
     )
     rows = session.exec(
         select(AuditLog)
@@ -533,9 +529,10 @@ def _lookups(
     )
 
 
+@reads(Permission.CLIENT_VIEW)
 def client_history(
     session: Session,
-    principal: Principal | None,
+    principal: Principal,
     client_id: int,
     *,
     page: int = 1,
@@ -548,7 +545,7 @@ def client_history(
         Permission.CLIENT_VIEW,
         resource="Client",
         resource_id=client_id,
-        url=url_of(session),
+        session=session,
     )
     page_size = min(max(1, page_size), 100)
     scope = _history_scope(session, viewer, client_id)

@@ -21,7 +21,6 @@ from sqlmodel import Session
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState
 from mtkcare.clients import record as rec
 from mtkcare.clients.history import when
@@ -41,7 +40,6 @@ from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import clean_id
-from mtkcare.users.models import User
 
 PROFILE_FORM = "profile"
 CONTACT_FORM = "contact"
@@ -232,10 +230,6 @@ def summary_items(
     return [{**item, "href": base + item["href"]} for item in items]
 
 
-def _acting_user(principal: Principal | None, db: Session) -> User | None:
-    return db.get(User, principal.user_id) if principal is not None else None
-
-
 # --------------------------------------------------------------------------------------------
 # The page's state
 
@@ -317,8 +311,7 @@ class ClientRecordState(AppState):
     # -- helpers (not callable from the browser)
 
     def _may(self, *permissions: Permission) -> bool:
-        principal = self._principal
-        return principal is not None and all(principal.can(p) for p in permissions)
+        return all(self._can(p) for p in permissions)
 
     def _reset(self) -> None:
         self.status = "loading"
@@ -361,7 +354,7 @@ class ClientRecordState(AppState):
 
     def _show(self, db: Session, record: rec.ClientRecord) -> None:
         """Everything the page shows, read in the caller's transaction."""
-        principal = self._principal
+        actor = self._acting()
         self._client_id = record.id
         self._loaded_version = record.version
         self.client = client_fields(record)
@@ -373,8 +366,8 @@ class ClientRecordState(AppState):
         self.can_assess = self.show_risk and self.can_edit
         self.show_referrals = self._may(Permission.REFERRAL_VIEW)
         self.show_enrolments = self._may(Permission.PROGRAM_VIEW)
-        self.contacts = [contact_fields(c) for c in rec.emergency_contacts(db, record.id)]
-        held = rec.cultural_identities(db, record.id)
+        self.contacts = [contact_fields(c) for c in rec.emergency_contacts(db, actor, record.id)]
+        held = rec.cultural_identities(db, actor, record.id)
         self.identities = [{"id": str(i.id), "label": i.label} for i in held]
         held_ids = {i.id for i in held}
         self.identity_options = [
@@ -394,29 +387,25 @@ class ClientRecordState(AppState):
         ]
         self.risk = risk_fields(record.risk)
         self.risk_assessments = (
-            [assessment_fields(a) for a in rec.risk_history(db, principal, record.id)]
+            [assessment_fields(a) for a in rec.risk_history(db, actor, record.id)]
             if self.show_risk
             else []
         )
-        self.referrals = [
-            referral_fields(r) for r in rec.client_referrals(db, principal, record.id)
-        ]
-        self.enrolments = [
-            enrolment_fields(e) for e in rec.client_enrolments(db, principal, record.id)
-        ]
+        self.referrals = [referral_fields(r) for r in rec.client_referrals(db, actor, record.id)]
+        self.enrolments = [enrolment_fields(e) for e in rec.client_enrolments(db, actor, record.id)]
         self._show_history(db, 1)
         self.form_key += 1
         self.status = "ready"
 
     def _show_history(self, db: Session, page: int) -> None:
-        result = rec.client_history(db, self._principal, self._client_id, page=page)
+        result = rec.client_history(db, self._acting(), self._client_id, page=page)
         self.history = [history_fields(line) for line in result.lines]
         self.history_page = result.page
         self.history_pages = result.pages
         self.history_total = result.total
 
     def _reread(self, db: Session) -> None:
-        self._show(db, rec.reread_client_record(db, self._principal, self._client_id))
+        self._show(db, rec.reread_client_record(db, self._acting(), self._client_id))
 
     def _ready_to_change(self, *permissions: Permission) -> bool:
         return (
@@ -439,7 +428,7 @@ class ClientRecordState(AppState):
             return
         try:
             with session_scope() as db:
-                record = rec.open_client_record(db, self._principal, client_id)
+                record = rec.open_client_record(db, self._acting(), client_id)
                 self._show(db, record)
         except (NotFound, NotAllowed):
             self._not_found()
@@ -474,7 +463,7 @@ class ClientRecordState(AppState):
             with session_scope() as db:
                 saved = update_client(
                     db,
-                    _acting_user(self._principal, db),
+                    self._acting(),
                     self._client_id,
                     expected_version=self._version,
                     **changes,
@@ -521,9 +510,7 @@ class ClientRecordState(AppState):
         data = form_values(form_data, CONTACT_FIELDS, 5_000)
         try:
             with session_scope() as db:
-                contact = add_emergency_contact(
-                    db, _acting_user(self._principal, db), self._client_id, **data
-                )
+                contact = add_emergency_contact(db, self._acting(), self._client_id, **data)
                 name = contact.name
                 self._reread(db)
         except ValidationFailed as exc:
@@ -566,7 +553,7 @@ class ClientRecordState(AppState):
             with session_scope() as db:
                 set_cultural_identities(
                     db,
-                    _acting_user(self._principal, db),
+                    self._acting(),
                     self._client_id,
                     ids,
                     notes["cultural_identity_notes"] or "",
@@ -613,7 +600,7 @@ class ClientRecordState(AppState):
         data = form_values(form_data, RISK_FIELDS, 5_000)
         try:
             with session_scope() as db:
-                assess_risk(db, _acting_user(self._principal, db), self._client_id, **data)
+                assess_risk(db, self._acting(), self._client_id, **data)
                 self._reread(db)
         except ValidationFailed as exc:
             self.risk_errors = exc.errors
@@ -635,7 +622,7 @@ class ClientRecordState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                client = delete_client(db, _acting_user(self._principal, db), self._client_id)
+                client = delete_client(db, self._acting(), self._client_id)
                 name = client.full_name
                 self._reread(db)
         except DomainError as exc:
@@ -655,7 +642,7 @@ class ClientRecordState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                client = restore_client(db, _acting_user(self._principal, db), self._client_id)
+                client = restore_client(db, self._acting(), self._client_id)
                 name = client.full_name
                 self._reread(db)
         except DomainError as exc:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
-from mtkcare.auth.access import require
+from mtkcare.auth.access import reads, refuse, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import fold_name, name_key, phone_key
@@ -26,13 +26,12 @@ from mtkcare.clients.models import (
     Gender,
     RiskLevel,
 )
-from mtkcare.db import service, url_of, utcnow
+from mtkcare.db import utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
 from mtkcare.referrals.models import Referral, ReferralStatus
 from mtkcare.referrals.workflow import OPEN_STATUSES
-from mtkcare.users.models import User
 from mtkcare.validation import Input, validate
 
 # --------------------------------------------------------------------------------------------
@@ -342,7 +341,8 @@ def _where_they_stand(
 # Reads
 
 
-def get_client(session: Session, client_id: int, *, include_deleted: bool = False) -> Client:
+def _get_client(session: Session, client_id: int, *, include_deleted: bool = False) -> Client:
+    """The row, unchecked and unaudited: only for services that have checked their caller."""
     stmt = select(Client).where(Client.id == client_id)
     if include_deleted:
         stmt = stmt.execution_options(include_deleted=True)
@@ -357,13 +357,20 @@ def get_client(session: Session, client_id: int, *, include_deleted: bool = Fals
 FEW_MATCHES = 20_000
 
 
-def list_clients(session: Session, **asked: object) -> ClientPage:
+@reads(Permission.CLIENT_VIEW)
+def list_clients(session: Session, actor: Principal, **asked: object) -> ClientPage:
     """One page of clients and how many match, filtered and sorted as ``asked`` (the fields
     of ``ClientListQuery``; unknown values raise ValidationFailed). A page past the end gives
-    the last page. Risk rows and filters are returned to whoever calls: callers decide who
-    may see risk (the list's state only passes ``risk_level`` for users with
-    CLIENT_VIEW_RISK and blanks the column for the others)."""
+    the last page. Risk is field-level: only a viewer with ``client.view_risk`` may filter by
+    it or receive it. Every page shown is audited (who listed which clients, asked how), so
+    paging through the whole list leaves a trail."""
     query = validate(ClientListQuery, asked)
+    show_risk = actor.can(Permission.CLIENT_VIEW_RISK)
+    if query.risk_level is not None and not show_risk:
+        raise refuse(
+            actor, Permission.CLIENT_VIEW_RISK, resource="Client", session=session,
+            detail="filter the clients list by risk needs client.view_risk",
+        )  # fmt: skip
     _use_python_keys_on_sqlite(session)
     where = _filters(query)
     total = session.exec(select(func.count()).select_from(Client).where(*where)).one()
@@ -397,12 +404,23 @@ def list_clients(session: Session, **asked: object) -> ClientPage:
                 date_of_birth=c.date_of_birth.isoformat(),
                 phone=c.phone or "",
                 city=c.city or "",
-                risk_level=c.risk_level or "",
+                risk_level=(c.risk_level or "") if show_risk else "",
                 programs=programs,
                 status=status,
                 awaiting_consent=waiting,
             )
         )
+    record_event(
+        session,
+        AuditAction.LIST,
+        "Client",
+        user_id=actor.user_id,
+        detail=f"clients list page {page}",
+        changes={
+            "query": query.model_dump(mode="json", exclude_defaults=True),
+            "ids": [row.id for row in rows],
+        },
+    )
     return ClientPage(rows=rows, total=total, page=page, page_size=query.page_size)
 
 
@@ -423,7 +441,7 @@ def load_client_for(
         Permission.CLIENT_VIEW,
         resource="Client",
         resource_id=client_id,
-        url=url_of(session),
+        session=session,
     )
     if include_deleted:
         require(
@@ -431,9 +449,9 @@ def load_client_for(
             Permission.CLIENT_DELETE,
             resource="Client",
             resource_id=client_id,
-            url=url_of(session),
+            session=session,
         )
-    client = get_client(session, client_id, include_deleted=include_deleted)
+    client = _get_client(session, client_id, include_deleted=include_deleted)
     record_event(session, AuditAction.VIEW, "Client", user_id=viewer.user_id, resource_id=client_id)
     return client
 
@@ -450,26 +468,57 @@ def _check_language(session: Session, language_id: int | None) -> None:
         raise ValidationFailed({"primary_language_id": "Choose a primary language from the list"})
 
 
-def check_client_details(session: Session, data: dict[str, object]) -> ClientDetails:
+@reads(Permission.CLIENT_EDIT)
+def check_client_details(
+    session: Session, actor: Principal, data: dict[str, object]
+) -> ClientDetails:
     """Validated client details, with the language checked against reference data."""
     details = validate(ClientDetails, data)
     _check_language(session, details.primary_language_id)
     return details
 
 
-@service
-def create_client(session: Session, actor: User | None, **data: object) -> Client:
-    details = check_client_details(session, data)
+@reads()
+def require_client(session: Session, actor: Principal, client_id: int) -> str:
+    """The client's name, if the client is on the system (for another service that links
+    something to them); NotFound otherwise. Reads nothing else of the client."""
+    return _get_client(session, client_id).full_name
+
+
+def _set_risk(client: Client, assessment: RiskAssessmentInput, actor: Principal) -> None:
+    client.risk_level = assessment.risk_level.value
+    client.risk_factors = assessment.risk_factors
+    client.risk_notes = assessment.risk_notes
+    client.risk_assessed_at = utcnow()
+    client.risk_assessed_by = actor.user_id
+
+
+@service(Permission.CLIENT_EDIT)
+def create_client(
+    session: Session,
+    actor: Principal,
+    *,
+    risk: dict[str, object] | None = None,
+    **data: object,
+) -> Client:
+    """A new client. ``risk`` is their first risk assessment (the fields of
+    ``RiskAssessmentInput``): whoever registers a client records it, as the onboarding flow
+    asks, since there is no earlier assessment to see or overwrite. Changing an assessment
+    later is ``assess_risk``, which needs ``client.view_risk``."""
+    details = check_client_details(session, actor, data)
+    assessment = validate(RiskAssessmentInput, risk) if risk is not None else None
     client = Client(**details.model_dump())
+    if assessment is not None:
+        _set_risk(client, assessment, actor)
     session.add(client)
     session.flush()
     return client
 
 
-@service
+@service(Permission.CLIENT_EDIT)
 def update_client(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     client_id: int,
     *,
     expected_version: int | None = None,
@@ -506,11 +555,11 @@ def update_client(
     return client
 
 
-@service
+@service(Permission.CLIENT_EDIT)
 def add_emergency_contact(
-    session: Session, actor: User | None, client_id: int, **data: object
+    session: Session, actor: Principal, client_id: int, **data: object
 ) -> ClientEmergencyContact:
-    get_client(session, client_id)
+    _get_client(session, client_id)
     contact = validate(EmergencyContactInput, data)
     if not contact.phone:
         raise ValidationFailed({"phone": "Enter a phone number for the emergency contact"})
@@ -524,17 +573,17 @@ def add_emergency_contact(
     return row
 
 
-@service
+@service(Permission.CLIENT_EDIT)
 def set_cultural_identities(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     client_id: int,
     identity_ids: list[int],
     notes: str | None = None,
 ) -> list[int]:
     """Make the client's identities exactly ``identity_ids`` (removed ones are soft-deleted,
     re-added ones restored)."""
-    client = get_client(session, client_id)
+    client = _get_client(session, client_id)
     wanted = set(identity_ids)
     if wanted:
         found = set(
@@ -566,23 +615,21 @@ def set_cultural_identities(
     return sorted(wanted)
 
 
-@service
-def assess_risk(session: Session, actor: User | None, client_id: int, **data: object) -> Client:
+@service(Permission.CLIENT_EDIT, Permission.CLIENT_VIEW_RISK)
+def assess_risk(session: Session, actor: Principal, client_id: int, **data: object) -> Client:
+    """A new risk assessment replacing the current one: only someone who may see the current
+    one may replace it (a staff-safety flag must never be overwritten blind)."""
     assessment = validate(RiskAssessmentInput, data)
-    client = get_client(session, client_id)
-    client.risk_level = assessment.risk_level.value
-    client.risk_factors = assessment.risk_factors
-    client.risk_notes = assessment.risk_notes
-    client.risk_assessed_at = utcnow()
-    client.risk_assessed_by = actor.id if actor else None
+    client = _get_client(session, client_id)
+    _set_risk(client, assessment, actor)
     session.flush()
     return client
 
 
-@service
-def delete_client(session: Session, actor: User | None, client_id: int) -> Client:
+@service(Permission.CLIENT_DELETE)
+def delete_client(session: Session, actor: Principal, client_id: int) -> Client:
     """Soft-delete the client. Their referrals stay, marked orphaned (design: cascade rules)."""
-    client = get_client(session, client_id)
+    client = _get_client(session, client_id)
     client.is_deleted = True
     for referral in session.exec(select(Referral).where(Referral.client_id == client_id)):
         referral.is_orphaned = True
@@ -590,9 +637,9 @@ def delete_client(session: Session, actor: User | None, client_id: int) -> Clien
     return client
 
 
-@service
-def restore_client(session: Session, actor: User | None, client_id: int) -> Client:
-    client = get_client(session, client_id, include_deleted=True)
+@service(Permission.CLIENT_DELETE)
+def restore_client(session: Session, actor: Principal, client_id: int) -> Client:
+    client = _get_client(session, client_id, include_deleted=True)
     if not client.is_deleted:
         return client
     client.is_deleted = False

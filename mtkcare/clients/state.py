@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import load_actor
 from mtkcare.auth.state import AppState
 from mtkcare.clients.models import RISK_LABELS
 from mtkcare.clients.service import (
@@ -217,6 +216,7 @@ class ClientsState(PagedList, AppState):
         with session_scope() as session:
             result = list_clients(
                 session,
+                self._acting(),
                 page=page,
                 page_size=self.page_size,
                 search=self.search_term,
@@ -433,8 +433,7 @@ class ClientsState(PagedList, AppState):
         yield
         try:
             with session_scope() as session:
-                actor = load_actor(session, self._principal)
-                records = record_bulk_consent(session, actor, client_ids, **data)
+                records = record_bulk_consent(session, self._acting(), client_ids, **data)
                 count = len(records)
         except ValidationFailed as exc:
             self._show_consent_problems(exc.errors)

@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 from mtkcare.auth.access import require
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import url_of
 from mtkcare.documents.models import AccessLevel, Document
 from mtkcare.errors import NotFound
 
@@ -21,13 +20,16 @@ LEVEL_PERMISSION = {
 
 def load_document_for(session: Session, principal: Principal | None, document_id: int) -> Document:
     """The document's metadata, if ``principal`` may see documents of its access level."""
-    url = url_of(session)
     require(
-        principal, Permission.DOCUMENT_VIEW, resource="Document", resource_id=document_id, url=url
+        principal,
+        Permission.DOCUMENT_VIEW,
+        resource="Document",
+        resource_id=document_id,
+        session=session,
     )
     document = session.exec(select(Document).where(Document.id == document_id)).first()
     if document is None:
         raise NotFound(f"There is no document with id {document_id}")
     needed = LEVEL_PERMISSION.get(document.access_level, Permission.DOCUMENT_VIEW_RESTRICTED)
-    require(principal, needed, resource="Document", resource_id=document_id, url=url)
+    require(principal, needed, resource="Document", resource_id=document_id, session=session)
     return document

@@ -213,17 +213,26 @@ def _step_item(step: intake.Step) -> rx.Component:
     label = f"{step.number}. {step.title}"
     return rx.el.li(
         rx.cond(
-            current,
-            rx.text(label, size="2", weight="bold", color_scheme="indigo", aria_current="step"),
+            S.skipped.contains(step.number),  # type: ignore[attr-defined]
+            rx.text(
+                label,
+                rx.el.span(" (not needed: you may not see this client's risk)"),
+                size="2",
+                color_scheme="gray",
+            ),
             rx.cond(
-                reached,
-                rx.link(
-                    label,
-                    href="#",
-                    size="2",
-                    on_click=[S.go_to(step.number), rx.prevent_default],
+                current,
+                rx.text(label, size="2", weight="bold", color_scheme="indigo", aria_current="step"),
+                rx.cond(
+                    reached,
+                    rx.link(
+                        label,
+                        href="#",
+                        size="2",
+                        on_click=[S.go_to(step.number), rx.prevent_default],
+                    ),
+                    rx.text(label, size="2", color_scheme="gray"),
                 ),
-                rx.text(label, size="2", color_scheme="gray"),
             ),
         ),
         padding_y="var(--space-1)",
@@ -299,7 +308,9 @@ def _radio_card(
     badge: rx.Component | None = None,
 ) -> rx.Component:
     """One answer of a choice drawn from data (a client, a program), as a card: the radio,
-    its label, a few lines of detail."""
+    its label, a few lines of detail. The client choice is only taken when step 2 is
+    submitted (nothing is kept as it is ticked)."""
+    keep = None if name == intake.CLIENT_CHOICE else (lambda _v: S.keep(name, value))
     rid = f"{FORM}-{name}-" + value.to(str)
     return rx.card(
         rx.flex(
@@ -309,7 +320,7 @@ def _radio_card(
                 name=name,
                 value=value,
                 default_checked=_value(name) == value,
-                on_change=lambda _v: S.keep(name, value),
+                on_change=keep,
                 style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
             ),
             rx.flex(
@@ -400,7 +411,6 @@ def step_lookup() -> rx.Component:
                             name="client_choice",
                             value=intake.NEW_CLIENT,
                             default_checked=_value("client_choice") == intake.NEW_CLIENT,
-                            on_change=lambda _v: S.keep("client_choice", intake.NEW_CLIENT),
                             style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
                         ),
                         rx.text(

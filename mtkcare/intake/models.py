@@ -29,6 +29,13 @@ class IntakeDraft(SoftDelete, table=True):
     values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # "My drafts" shows this: the client's name once typed, else the referral reason.
     summary: str = Field(default="", max_length=200, nullable=False)
+    # The existing client this intake is for, chosen in step 2 through the audited read of
+    # their record, and the record's version then: finishing refuses to overwrite a client
+    # changed since. Never set from what the browser keeps as the worker types.
+    client_id: int | None = Field(
+        default=None, foreign_key="client_management_client.id", index=True
+    )
+    client_version: int | None = Field(default=None)
     finished_at: datetime | None = Field(default=None)
     referral_id: int | None = Field(
         default=None, foreign_key="referral_management_referral.id", index=True

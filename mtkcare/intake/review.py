@@ -8,8 +8,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from mtkcare.auth.access import reads
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import GENDER_LABELS, RISK_LABELS
 from mtkcare.intake import service as intake
+from mtkcare.intake.models import IntakeDraft
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Program
 from mtkcare.reference.models import REFERENCE_TABLES
@@ -54,7 +58,9 @@ def _row(label: str, value: str) -> dict[str, str]:
     return {"kind": "row", "label": label, "value": value or "Not given"}
 
 
-def review_rows(session: Session, values: dict[str, Any]) -> list[dict[str, str]]:
+@reads(Permission.REFERRAL_CREATE)
+def review_rows(session: Session, actor: Principal, draft: IntakeDraft) -> list[dict[str, str]]:
+    values: dict[str, Any] = draft.values
     v = {k: (x.strip() if isinstance(x, str) else "") for k, x in values.items()}
     get = lambda name: v.get(name, "")  # noqa: E731
     rows = [_section(1), _row("Referral source", SOURCES.get(get("source"), ""))]
@@ -72,7 +78,7 @@ def review_rows(session: Session, values: dict[str, Any]) -> list[dict[str, str]
         _row(
             "Client",
             "Existing client (their record is updated)"
-            if intake.linked_client_id(values) is not None
+            if draft.client_id is not None
             else "New client"
             + (" — confirmed not a duplicate" if get("not_duplicate") == "on" else ""),
         ),
@@ -128,12 +134,15 @@ def review_rows(session: Session, values: dict[str, Any]) -> list[dict[str, str]
         _section(5),
         _row("Cultural identity", ", ".join(identities)),
         _row("Notes", get("cultural_identity_notes")),
-        _section(6),
-        _row("Risk level", RISK_LEVELS.get(get("risk_level"), "")),
-        _row("Risk factors", get("risk_factors")),
-        _row("Risk notes", get("risk_notes")),
-        _section(7),
     ]
+    if not intake.skips_risk(actor, draft):
+        rows += [
+            _section(intake.RISK_STEP),
+            _row("Risk level", RISK_LEVELS.get(get("risk_level"), "")),
+            _row("Risk factors", get("risk_factors")),
+            _row("Risk notes", get("risk_notes")),
+        ]
+    rows.append(_section(7))
     program = (
         session.get(Program, int(get("target_program_id")))
         if get("target_program_id").isdigit()

@@ -21,6 +21,9 @@ from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
+from mtkcare.auth.access import reads, require_person, service
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import (
     DuplicateCandidate,
     find_likely_duplicates,
@@ -35,11 +38,12 @@ from mtkcare.clients.service import (
     assess_risk,
     check_client_details,
     create_client,
-    get_client,
+    load_client_for,
+    require_client,
     set_cultural_identities,
     update_client,
 )
-from mtkcare.db import service, utcnow
+from mtkcare.db import utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment
@@ -55,7 +59,6 @@ from mtkcare.referrals.service import (
     start_service,
 )
 from mtkcare.referrals.workflow import ReferralFacts
-from mtkcare.users.models import User
 from mtkcare.validation import validate
 
 # --------------------------------------------------------------------------------------------
@@ -83,6 +86,8 @@ LAST_STEP = len(STEPS)
 CHECK_STEP = LAST_STEP + 1  # "Check your answers", then finish
 STEP_TITLES = {s.number: s.title for s in STEPS} | {CHECK_STEP: "Check your answers"}
 
+RISK_STEP = 6
+
 REFERRAL_FIELDS = (
     "source",
     "external_organisation_id",
@@ -94,7 +99,11 @@ REFERRAL_FIELDS = (
     "priority",
     "reason",
 )
-LOOKUP_FIELDS = ("lookup_name", "lookup_dob", "lookup_phone", "lookup_email", "client_choice")
+# Step 2's answer: which client the intake is for. It is taken only from step 2's own form,
+# through the audited read of that client, and held on the draft (``client_id`` and
+# ``client_version``), never from a field kept as the worker types.
+CLIENT_CHOICE = "client_choice"
+LOOKUP_FIELDS = ("lookup_name", "lookup_dob", "lookup_phone", "lookup_email")
 # The client's details as the client service takes them, plus the duplicate confirmation.
 CLIENT_FIELDS = (
     *(name for name in ClientDetails.model_fields if name != "notes"),
@@ -119,7 +128,7 @@ CONSENT_FIELDS = (*CONSENT_NAMES, "commencement_date")
 # Field order per step: the error summary lists problems in this order.
 STEP_FIELDS: dict[int, tuple[str, ...]] = {
     1: REFERRAL_FIELDS,
-    2: LOOKUP_FIELDS,
+    2: (*LOOKUP_FIELDS, CLIENT_CHOICE),
     3: CLIENT_FIELDS,
     5: IDENTITY_FIELDS,
     6: RISK_FIELDS,
@@ -140,6 +149,10 @@ DATE_FIELDS = frozenset(
 
 MAX_CONTACTS = 5
 MAX_VALUE_LENGTH = 10_000
+# A draft is the wizard's fields, not a free-form store: a few hundred keys and characters
+# in the tens of thousands are far beyond any real intake.
+MAX_DRAFT_KEYS = 200
+MAX_DRAFT_CHARACTERS = 100_000
 NEW_CLIENT = "new"
 _CONTACT_FIELD = re.compile(r"^contact_([0-4])_(name|relationship_type_id|phone|email)$")
 _IDENTITY_FIELD = re.compile(r"^identity_(\d{1,9})$")
@@ -180,6 +193,32 @@ class StepInvalid(ValidationFailed):
         self.step = step
 
 
+def skips_risk(actor: Principal, draft: IntakeDraft) -> bool:
+    """An existing client's risk assessment is theirs to keep: a worker who may not see it
+    skips the risk step and the intake never writes risk (a new client's first assessment is
+    always taken)."""
+    return draft.client_id is not None and not actor.can(Permission.CLIENT_VIEW_RISK)
+
+
+def skipped_steps(actor: Principal, draft: IntakeDraft) -> frozenset[int]:
+    return frozenset({RISK_STEP}) if skips_risk(actor, draft) else frozenset()
+
+
+def _next_step(step: int, skipped: frozenset[int]) -> int:
+    step += 1
+    while step in skipped:
+        step += 1
+    return step
+
+
+def previous_step(actor: Principal, draft: IntakeDraft, step: int) -> int:
+    skipped = skipped_steps(actor, draft)
+    step -= 1
+    while step in skipped and step > 1:
+        step -= 1
+    return max(1, step)
+
+
 # --------------------------------------------------------------------------------------------
 # Reading what was typed
 
@@ -209,11 +248,6 @@ def contact_count(values: dict[str, Any]) -> int:
     return max(1, min(int(raw), MAX_CONTACTS)) if raw.isdigit() else 1
 
 
-def linked_client_id(values: dict[str, Any]) -> int | None:
-    choice = _text(values, "client_choice")
-    return int(choice) if choice.isdigit() else None
-
-
 def chosen_identity_ids(values: dict[str, Any]) -> list[int]:
     return sorted(
         int(m.group(1))
@@ -241,6 +275,10 @@ def _client_data(values: dict[str, Any]) -> dict[str, object]:
     }
     data["interpreter_required"] = _ticked(values, "interpreter_required")
     return data
+
+
+def _risk_data(values: dict[str, Any]) -> dict[str, object]:
+    return {name: _optional(values, name) for name in RISK_FIELDS}
 
 
 def _contact_data(values: dict[str, Any], index: int) -> dict[str, object]:
@@ -275,59 +313,95 @@ def _check(
     return None
 
 
-def likely_duplicates(session: Session, values: dict[str, Any]) -> list[DuplicateCandidate]:
-    """Existing clients who are likely the person typed in step 3 (new clients only)."""
+def _audit_shown(
+    session: Session, actor: Principal, what: str, query: dict[str, Any], ids: list[int]
+) -> None:
+    """Clients shown to the worker from a search: who searched for what, and saw whom."""
+    if ids:
+        record_event(
+            session,
+            AuditAction.LIST,
+            "Client",
+            user_id=actor.user_id,
+            detail=what,
+            changes={"query": query, "ids": ids},
+        )
+
+
+@reads(Permission.CLIENT_VIEW)
+def likely_duplicates(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> list[DuplicateCandidate]:
+    """Existing clients who are likely the person typed in step 3 (new clients only). Those
+    found are audited as shown (the worker sees them in step 3)."""
     first, last = _text(values, "first_name"), _text(values, "last_name")
-    if not first or not last or linked_client_id(values) is not None:
+    if not first or not last or draft.client_id is not None:
         return []
-    return [
+    born = _as_date(_text(values, "date_of_birth"))
+    phone, email = _optional(values, "phone"), _optional(values, "email")
+    found = [
         c
         for c in find_likely_duplicates(
             session,
+            actor,
             first_name=first,
             last_name=last,
-            date_of_birth=_as_date(_text(values, "date_of_birth")),
-            phone=_optional(values, "phone"),
-            email=_optional(values, "email"),
+            date_of_birth=born,
+            phone=phone,
+            email=email,
         )
         if c.likely
     ]
+    typed = {"name": f"{first} {last}", "born": born.isoformat() if born else None}
+    _audit_shown(
+        session,
+        actor,
+        "intake duplicate check",
+        {k: v for k, v in {**typed, "phone": phone, "email": email}.items() if v},
+        [c.client_id for c in found],
+    )
+    return found
 
 
-def existing_contacts(session: Session, client_id: int | None) -> list[str]:
-    """A linked client's emergency contacts on record ("Mere Smith, 021 555 0101")."""
-    if client_id is None:
+@reads(Permission.CLIENT_VIEW)
+def existing_contacts(session: Session, actor: Principal, draft: IntakeDraft) -> list[str]:
+    """The linked client's emergency contacts on record ("Mere Smith, 021 555 0101"); none
+    when the client has been deleted since."""
+    if draft.client_id is None:
         return []
     return [
         f"{c.name}, {c.phone}"
         for c in session.exec(
             select(ClientEmergencyContact)
-            .where(ClientEmergencyContact.client_id == client_id)
+            .join(Client, col(Client.id) == col(ClientEmergencyContact.client_id))
+            .where(ClientEmergencyContact.client_id == draft.client_id)
             .order_by(col(ClientEmergencyContact.id))
         )
     ]
 
 
-def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str, str]:
+def _check_step(
+    session: Session, actor: Principal, draft: IntakeDraft, step: int, values: dict[str, Any]
+) -> dict[str, str]:
     """The problems with what was typed for ``step`` (empty: the step is complete)."""
     errors: dict[str, str] = {}
+    if step in skipped_steps(actor, draft):
+        return errors
     if step == 1:
-        _check(lambda: check_referral(session, _referral_data(values)), errors)
+        _check(lambda: check_referral(session, actor, _referral_data(values)), errors)
     elif step == 2:
-        choice = _text(values, "client_choice")
-        client_id = linked_client_id(values)
-        if choice != NEW_CLIENT and client_id is None:
-            errors["client_choice"] = "Choose the matching client, or choose “This is a new client”"
-        elif client_id is not None:
+        if draft.client_id is None and _text(values, CLIENT_CHOICE) != NEW_CLIENT:
+            errors[CLIENT_CHOICE] = "Choose the matching client, or choose “This is a new client”"
+        elif draft.client_id is not None:
             try:
-                get_client(session, client_id)
+                require_client(session, actor, draft.client_id)
             except NotFound:
-                errors["client_choice"] = (
+                errors[CLIENT_CHOICE] = (
                     "That client is no longer on the system (they may have been deleted); "
                     "choose again"
                 )
     elif step == 3:
-        _check(lambda: check_client_details(session, _client_data(values)), errors)
+        _check(lambda: check_client_details(session, actor, _client_data(values)), errors)
         language = _text(values, "primary_language_id")
         if errors and language.isdigit() and "primary_language_id" not in errors:
             # Other fields failed first: still say if the language is wrong, all at once.
@@ -336,15 +410,15 @@ def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str,
                 errors["primary_language_id"] = "Choose a primary language from the list"
         if (
             not errors
-            and likely_duplicates(session, values)
             and not _ticked(values, "not_duplicate")
+            and likely_duplicates(session, actor, draft, values)
         ):
             errors["not_duplicate"] = (
                 "This person may already be a client: go back to step 2 to link them, or "
                 "confirm they are a different person"
             )
     elif step == 4:
-        errors.update(_check_contacts(session, values))
+        errors.update(_check_contacts(session, actor, draft, values))
     elif step == 5:
         wanted = chosen_identity_ids(values)
         if wanted:
@@ -360,10 +434,7 @@ def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str,
                 "Cultural identity notes must be 2000 characters or fewer"
             )
     elif step == 6:
-        _check(
-            lambda: validate(RiskAssessmentInput, {n: _optional(values, n) for n in RISK_FIELDS}),
-            errors,
-        )
+        _check(lambda: validate(RiskAssessmentInput, _risk_data(values)), errors)
     elif step == 7:
         program = _text(values, "target_program_id")
         service_type = _text(values, "service_type_id")
@@ -372,7 +443,10 @@ def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str,
         else:
             _check(
                 lambda: check_program_matches_service_type(
-                    session, int(program), int(service_type) if service_type.isdigit() else None
+                    session,
+                    actor,
+                    int(program),
+                    int(service_type) if service_type.isdigit() else None,
                 ),
                 errors,
             )
@@ -388,7 +462,9 @@ def check_step(session: Session, step: int, values: dict[str, Any]) -> dict[str,
     return errors
 
 
-def _check_contacts(session: Session, values: dict[str, Any]) -> dict[str, str]:
+def _check_contacts(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     filled = 0
     for index in range(contact_count(values)):
@@ -409,15 +485,17 @@ def _check_contacts(session: Session, values: dict[str, Any]) -> dict[str, str]:
                 errors[contact_field(index, "relationship_type_id")] = (
                     "Choose a relationship from the list"
                 )
-    if filled == 0 and not existing_contacts(session, linked_client_id(values)):
+    if filled == 0 and not existing_contacts(session, actor, draft):
         errors[contact_field(0, "name")] = "Add at least one emergency contact"
     return errors
 
 
-def first_invalid_step(session: Session, values: dict[str, Any]) -> tuple[int, dict[str, str]]:
+def _first_invalid_step(
+    session: Session, actor: Principal, draft: IntakeDraft
+) -> tuple[int, dict[str, str]]:
     """The first step that does not pass, with its problems; (0, {}) when all pass."""
     for step in STEPS:
-        errors = check_step(session, step.number, values)
+        errors = _check_step(session, actor, draft, step.number, draft.values)
         if errors:
             return step.number, errors
     return 0, {}
@@ -440,9 +518,13 @@ def match_view(candidate: DuplicateCandidate) -> dict[str, str]:
     }
 
 
-def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateCandidate]:
+@reads(Permission.CLIENT_VIEW)
+def look_up_clients(
+    session: Session, actor: Principal, values: dict[str, Any]
+) -> list[DuplicateCandidate]:
     """Clients matching what was typed in step 2, best first: a full name is scored with
-    the date of birth, phone and email typed beside it; a partial one is searched as typed."""
+    the date of birth, phone and email typed beside it; a partial one is searched as typed.
+    Each look-up that shows clients is audited: the query and the clients shown."""
     name = " ".join(str(values.get("lookup_name", "")).split())
     born = str(values.get("lookup_dob", "")).strip()
     phone = str(values.get("lookup_phone", "")).strip() or None
@@ -456,6 +538,7 @@ def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateC
     if len(parts) == 2:
         for c in find_likely_duplicates(
             session,
+            actor,
             first_name=parts[0],
             last_name=parts[1],
             date_of_birth=dob,
@@ -465,13 +548,25 @@ def look_up_clients(session: Session, values: dict[str, Any]) -> list[DuplicateC
             found[c.client_id] = c
     for term in (name, phone or "", email or ""):
         if len(term) >= LOOKUP_MIN_LENGTH:
-            for c in search_clients(session, term, limit=10):
+            for c in search_clients(session, actor, term, limit=10):
                 # A search hit says how well the typing fits, not that it is the same
                 # person: only the duplicate check (name with birth date, phone, email)
                 # flags a likely match, and its reasons are kept.
                 if c.client_id not in found:
                     found[c.client_id] = c.model_copy(update={"likely": False})
-    return sorted(found.values(), key=lambda c: (not c.likely, -c.score, c.full_name))[:10]
+    shown = sorted(found.values(), key=lambda c: (not c.likely, -c.score, c.full_name))[:10]
+    _audit_shown(
+        session,
+        actor,
+        "intake look-up",
+        {
+            k: v
+            for k, v in (("name", name), ("born", born), ("phone", phone), ("email", email))
+            if v
+        },
+        [c.client_id for c in shown],
+    )
+    return shown
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,12 +589,13 @@ def _summary(values: dict[str, Any]) -> str:
     return (reason[:60] + "…" if len(reason) > 60 else reason) or "New intake"
 
 
-def get_draft_for(session: Session, actor: User, draft_id: int) -> IntakeDraft:
+@reads(Permission.REFERRAL_CREATE)
+def get_draft_for(session: Session, actor: Principal, draft_id: int) -> IntakeDraft:
     """The actor's own unfinished draft; anyone else's is 'not found' (never revealed)."""
     draft = session.exec(
         select(IntakeDraft).where(
             IntakeDraft.id == draft_id,
-            IntakeDraft.owner_id == actor.id,
+            IntakeDraft.owner_id == require_person(actor),
             col(IntakeDraft.finished_at).is_(None),
         )
     ).first()
@@ -508,10 +604,13 @@ def get_draft_for(session: Session, actor: User, draft_id: int) -> IntakeDraft:
     return draft
 
 
-def list_drafts(session: Session, actor: User) -> list[DraftView]:
+@reads(Permission.REFERRAL_CREATE)
+def list_drafts(session: Session, actor: Principal) -> list[DraftView]:
     drafts = session.exec(
         select(IntakeDraft)
-        .where(IntakeDraft.owner_id == actor.id, col(IntakeDraft.finished_at).is_(None))
+        .where(
+            IntakeDraft.owner_id == require_person(actor), col(IntakeDraft.finished_at).is_(None)
+        )
         .order_by(col(IntakeDraft.updated_at).desc())
         .limit(50)
     ).all()
@@ -527,11 +626,18 @@ def list_drafts(session: Session, actor: User) -> list[DraftView]:
     ]
 
 
-@service
-def start_draft(session: Session, actor: User) -> IntakeDraft:
+@reads(Permission.REFERRAL_CREATE)
+def check_step(session: Session, actor: Principal, draft_id: int, step: int) -> dict[str, str]:
+    """The problems with the actor's draft at ``step`` as it stands (empty: complete)."""
+    draft = get_draft_for(session, actor, draft_id)
+    return _check_step(session, actor, draft, step, draft.values)
+
+
+@service(Permission.REFERRAL_CREATE)
+def start_draft(session: Session, actor: Principal) -> IntakeDraft:
     today = date.today().isoformat()
     draft = IntakeDraft(
-        owner_id=actor.id,  # type: ignore[arg-type]
+        owner_id=require_person(actor),
         values={
             "referral_date": today,
             "source": "INTERNAL",
@@ -545,7 +651,9 @@ def start_draft(session: Session, actor: User) -> IntakeDraft:
     )
     session.add(draft)
     session.flush()
-    record_event(session, AuditAction.CREATE, "IntakeDraft", user_id=actor.id, resource_id=draft.id)
+    record_event(
+        session, AuditAction.CREATE, "IntakeDraft", user_id=actor.user_id, resource_id=draft.id
+    )
     return draft
 
 
@@ -562,23 +670,40 @@ def _clean(changes: dict[str, Any]) -> dict[str, str]:
     return kept
 
 
-@service
+def _within_limits(values: dict[str, Any]) -> dict[str, Any]:
+    """The draft's values if they stay within its size limits; refused otherwise."""
+    if (
+        len(values) > MAX_DRAFT_KEYS
+        or sum(len(k) + len(v) for k, v in values.items() if isinstance(v, str))
+        > MAX_DRAFT_CHARACTERS
+    ):
+        raise ValidationFailed(
+            {"__all__": "This intake holds more than an intake can: nothing more was saved"}
+        )
+    return values
+
+
+def _keep(draft: IntakeDraft, values: dict[str, Any]) -> None:
+    # A new dict: the JSON column sees the change.
+    draft.values = _within_limits(dict(values))
+    draft.summary = _summary(draft.values)
+    draft.updated_at = utcnow()
+
+
+@service(Permission.REFERRAL_CREATE)
 def save_values(
-    session: Session, actor: User, draft_id: int, changes: dict[str, Any]
+    session: Session, actor: Principal, draft_id: int, changes: dict[str, Any]
 ) -> IntakeDraft:
     """Keep what was typed (unknown field names are dropped, nothing is validated)."""
     draft = get_draft_for(session, actor, draft_id)
     cleaned = _clean(changes)
-    if not cleaned:
-        return draft
-    draft.values = {**draft.values, **cleaned}  # a new dict: the JSON column sees the change
-    draft.summary = _summary(draft.values)
-    draft.updated_at = utcnow()
+    if cleaned:
+        _keep(draft, {**draft.values, **cleaned})
     return draft
 
 
-@service
-def set_contact_count(session: Session, actor: User, draft_id: int, count: int) -> IntakeDraft:
+@service(Permission.REFERRAL_CREATE)
+def set_contact_count(session: Session, actor: Principal, draft_id: int, count: int) -> IntakeDraft:
     """Show ``count`` emergency contact blocks (1 to MAX_CONTACTS); the fields of the
     blocks taken away are cleared."""
     count = max(1, min(count, MAX_CONTACTS))
@@ -598,52 +723,77 @@ def _step_checkboxes(step: int, values: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-@service
+@service(Permission.REFERRAL_CREATE)
 def submit_step(
     session: Session,
-    actor: User,
+    actor: Principal,
     draft_id: int,
     step: int,
     form: dict[str, Any],
-    *,
-    show_risk: bool = False,
 ) -> tuple[IntakeDraft, dict[str, str]]:
-    """Save the step's form and check it: no problems -> on to the next step. Linking an
-    existing client (step 2) fills the later steps from their record; their risk details
-    only for a worker allowed to see risk (``show_risk``)."""
+    """Save the step's form and check it: no problems -> on to the next step. Step 2's
+    choice links the intake to an existing client (or to a new one) and fills the later
+    steps from their record."""
     draft = get_draft_for(session, actor, draft_id)
     if step < 1 or step > LAST_STEP or step > draft.reached:
         raise ValidationFailed({"__all__": "Go through the steps in order"})
-    cleaned = {**_step_checkboxes(step, draft.values), **_clean(form)}
-    values = {**draft.values, **cleaned}
-    if step == 2 and linked_client_id(values) is not None:
-        values = _with_client(session, actor, values, show_risk=show_risk)
-    errors = check_step(session, step, values)
-    draft.values = values
-    draft.summary = _summary(values)
-    draft.updated_at = utcnow()
+    values = {**draft.values, **_step_checkboxes(step, draft.values), **_clean(form)}
+    link_problem = None
+    if step == 2:
+        values, link_problem = _choose_client(
+            session, actor, draft, values, form.get(CLIENT_CHOICE)
+        )
+    errors = _check_step(session, actor, draft, step, values)
+    if link_problem:
+        errors[CLIENT_CHOICE] = link_problem
+    _keep(draft, values)
     if not errors:
-        draft.step = step + 1
+        draft.step = _next_step(step, skipped_steps(actor, draft))
         draft.reached = max(draft.reached, draft.step)
     else:
         draft.step = step
     return draft, errors
 
 
-def _with_client(
-    session: Session, actor: User, values: dict[str, Any], *, show_risk: bool
-) -> dict[str, Any]:
-    """Linking an existing client: their details, identities and risk fill steps 3-6 (once
-    per client chosen; what the worker then changes is kept). Reading their record is
-    audited like opening it."""
-    client_id = linked_client_id(values)
-    if client_id is None or values.get("linked_version_of") == str(client_id):
-        return values
+def _unlinked(values: dict[str, Any]) -> dict[str, Any]:
+    """Values without what a linked client's record filled in."""
+    filled = set(CLIENT_FIELDS) | set(IDENTITY_FIELDS) | set(RISK_FIELDS)
+    return {k: v for k, v in values.items() if k not in filled and not _IDENTITY_FIELD.match(k)}
+
+
+def _choose_client(
+    session: Session,
+    actor: Principal,
+    draft: IntakeDraft,
+    values: dict[str, Any],
+    choice: object,
+) -> tuple[dict[str, Any], str | None]:
+    """Step 2's answer. An existing client is read through the audited, deleted-aware read
+    (``load_client_for``): their details, identities and (for a worker who may see it) risk
+    fill steps 3-6, and the draft remembers the client and the version read, which finishing
+    requires. Choosing again replaces what the previous choice filled in."""
+    text = choice.strip() if isinstance(choice, str) else ""
+    values = {k: v for k, v in values.items() if k != CLIENT_CHOICE}
+    if text == NEW_CLIENT:
+        if draft.client_id is not None:
+            values = _unlinked(values)
+        draft.client_id, draft.client_version = None, None
+        return {**values, CLIENT_CHOICE: NEW_CLIENT}, None
+    if not text.isdigit():
+        return values, None  # no choice: step 2's check says what to do
+    client_id = int(text)
+    if client_id == draft.client_id:
+        return {**values, CLIENT_CHOICE: text}, None
     try:
-        client = get_client(session, client_id)
+        client = load_client_for(session, actor, client_id)
     except NotFound:
-        return values
-    filled = {k: v for k, v in values.items() if not _IDENTITY_FIELD.match(k)}
+        if draft.client_id is not None:
+            values = _unlinked(values)
+        draft.client_id, draft.client_version = None, None
+        return values, (
+            "That client is no longer on the system (they may have been deleted); choose again"
+        )
+    filled = _unlinked(values)
     for name in CLIENT_FIELDS:
         if name in CHECKBOX_FIELDS:
             continue
@@ -656,31 +806,48 @@ def _with_client(
         select(ClientCulturalIdentity).where(ClientCulturalIdentity.client_id == client_id)
     ):
         filled[identity_field(link.cultural_identity_id)] = "on"
-    for name in RISK_FIELDS:
-        value = getattr(client, name, None) if show_risk else None
-        filled[name] = "" if value is None else str(value)
-    record_event(session, AuditAction.VIEW, "Client", user_id=actor.id, resource_id=client_id)
-    filled["linked_version_of"] = str(client_id)
-    filled["linked_version"] = str(client.version)
-    return filled
+    if actor.can(Permission.CLIENT_VIEW_RISK):
+        for name in RISK_FIELDS:
+            value = getattr(client, name, None)
+            filled[name] = "" if value is None else str(value)
+    draft.client_id, draft.client_version = client_id, client.version
+    return {**filled, CLIENT_CHOICE: text}, None
 
 
-@service
-def go_to_step(session: Session, actor: User, draft_id: int, step: int) -> IntakeDraft:
-    """Back, or a step indicator link: any step already reached."""
+@service(Permission.REFERRAL_CREATE)
+def go_to_step(session: Session, actor: Principal, draft_id: int, step: int) -> IntakeDraft:
+    """Back, or a step indicator link: any step already reached (a skipped step is passed
+    over, forwards)."""
     draft = get_draft_for(session, actor, draft_id)
-    draft.step = max(1, min(step, draft.reached))
+    step = max(1, min(step, draft.reached))
+    skipped = skipped_steps(actor, draft)
+    while step in skipped:
+        step += 1
+    draft.step = step
+    draft.reached = max(draft.reached, step)
     draft.updated_at = utcnow()
     return draft
 
 
-@service
-def discard_draft(session: Session, actor: User, draft_id: int) -> None:
+def _forget(draft: IntakeDraft, summary: str) -> None:
+    """A finished or discarded draft keeps no personal data: the referral and the audit
+    trail hold what was kept."""
+    draft.values = {}
+    draft.summary = summary
+    draft.updated_at = utcnow()
+
+
+@service(Permission.REFERRAL_CREATE)
+def discard_draft(session: Session, actor: Principal, draft_id: int) -> None:
     draft = get_draft_for(session, actor, draft_id)
+    _forget(draft, "Discarded")
+    draft.client_id, draft.client_version = None, None
     draft.is_deleted = True
     draft.deleted_at = utcnow()
-    draft.deleted_by = actor.id
-    record_event(session, AuditAction.DELETE, "IntakeDraft", user_id=actor.id, resource_id=draft_id)
+    draft.deleted_by = actor.user_id
+    record_event(
+        session, AuditAction.DELETE, "IntakeDraft", user_id=actor.user_id, resource_id=draft_id
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -697,16 +864,16 @@ class IntakeOutcome:
     enrolment_id: int | None
 
 
-@service
-def finish_intake(session: Session, actor: User, draft_id: int) -> IntakeOutcome:
+@service(Permission.REFERRAL_CREATE, Permission.CONSENT_RECORD)
+def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOutcome:
     """Everything in one transaction; any problem saves nothing and keeps the draft."""
     draft = get_draft_for(session, actor, draft_id)
     values = dict(draft.values)
-    step, errors = first_invalid_step(session, values)
+    step, errors = _first_invalid_step(session, actor, draft)
     if errors:
         raise StepInvalid(step, errors)
 
-    client = _save_client(session, actor, values)
+    client = _save_client(session, actor, draft, values)
     assert client.id is not None
     for index in range(contact_count(values)):
         data = _contact_data(values, index)
@@ -719,11 +886,10 @@ def finish_intake(session: Session, actor: User, draft_id: int) -> IntakeOutcome
         chosen_identity_ids(values),
         notes=_text(values, "cultural_identity_notes"),
     )
-    risk = {name: _optional(values, name) for name in RISK_FIELDS}
-    if linked_client_id(values) is None or any(
-        (getattr(client, name) or None) != risk[name] for name in RISK_FIELDS
-    ):
-        assess_risk(session, actor, client.id, **risk)
+    if draft.client_id is not None and not skips_risk(actor, draft):
+        risk = _risk_data(values)
+        if any((getattr(client, name) or None) != risk[name] for name in RISK_FIELDS):
+            assess_risk(session, actor, client.id, **risk)
 
     referral = create_referral(
         session,
@@ -731,7 +897,7 @@ def finish_intake(session: Session, actor: User, draft_id: int) -> IntakeOutcome
         **_referral_data(values),
         client_id=client.id,
         target_program_id=int(_text(values, "target_program_id")),
-        assigned_staff_id=actor.id,
+        assigned_staff_id=actor.user_id,
     )
     session.flush()
     move_referral(referral, ReferralStatus.ASSESSED, ReferralFacts(program_matches_service=True))
@@ -754,9 +920,9 @@ def finish_intake(session: Session, actor: User, draft_id: int) -> IntakeOutcome
 
     draft.finished_at = utcnow()
     draft.referral_id = referral.id
-    draft.updated_at = draft.finished_at
+    _forget(draft, f"Finished: referral {referral.tracking_id}")
     record_event(
-        session, AuditAction.UPDATE, "IntakeDraft", user_id=actor.id, resource_id=draft_id,
+        session, AuditAction.UPDATE, "IntakeDraft", user_id=actor.user_id, resource_id=draft_id,
         detail=f"Finished: referral {referral.tracking_id}",
     )  # fmt: skip
     return IntakeOutcome(
@@ -769,30 +935,32 @@ def finish_intake(session: Session, actor: User, draft_id: int) -> IntakeOutcome
     )
 
 
-def _save_client(session: Session, actor: User, values: dict[str, Any]) -> Client:
+def _save_client(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> Client:
     details = _client_data(values)
-    client_id = linked_client_id(values)
-    if client_id is not None:
-        version = _text(values, "linked_version")
+    if draft.client_id is not None:
+        if draft.client_version is None:
+            raise StepInvalid(2, {CLIENT_CHOICE: "Choose the client again"})
         try:
             return update_client(
                 session,
                 actor,
-                client_id,
-                expected_version=int(version) if version.isdigit() else None,
+                draft.client_id,
+                expected_version=draft.client_version,
                 **details,
             )
         except EditConflict as exc:
             raise StepInvalid(3, {"first_name": exc.message}) from None
-    duplicates = likely_duplicates(session, values)
-    client = create_client(session, actor, **details)
+    duplicates = likely_duplicates(session, actor, draft, values)
+    client = create_client(session, actor, risk=_risk_data(values), **details)
     if duplicates:
         # Step 3 made the worker confirm: that confirmation is on the record.
         record_event(
             session,
             AuditAction.NOT_DUPLICATE,
             "Client",
-            user_id=actor.id,
+            user_id=actor.user_id,
             resource_id=client.id,
             detail="Confirmed a different person from "
             + ", ".join(

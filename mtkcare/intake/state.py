@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import load_actor
 from mtkcare.auth.state import AppState
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -30,7 +29,6 @@ from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import clean_id
-from mtkcare.users.models import User
 
 FORM = "intake"
 
@@ -77,6 +75,7 @@ class IntakeState(AppState):
     duplicates: list[dict[str, str]] = []
     linked_name: str = ""
     on_record: list[str] = []  # a linked client's emergency contacts already on record
+    skipped: list[int] = []  # steps this intake does not need (risk, for a linked client)
     programs: list[dict[str, str]] = []
     review: list[dict[str, str]] = []
     outcome: dict[str, str] = {}
@@ -118,12 +117,6 @@ class IntakeState(AppState):
     # ----------------------------------------------------------------------------------------
     # Helpers (server only)
 
-    def _actor(self, session: Session) -> User:
-        return load_actor(session, self._principal)
-
-    def _can(self, permission: Permission) -> bool:
-        return self._principal is not None and self._principal.can(permission)
-
     def _load_reference(self, session: Session) -> None:
         self.service_types = _options(session, "service_type")
         self.languages = _options(session, "language")
@@ -131,7 +124,8 @@ class IntakeState(AppState):
         self.identities = _options(session, "cultural_identity")
         self.decline_reasons = _options(session, "decline_reason")
         self.organisations = [
-            {"value": str(o.id), "label": o.name} for o in active_organisations(session)
+            {"value": str(o.id), "label": o.name}
+            for o in active_organisations(session, self._acting())
         ]
 
     def _show(self, session: Session, draft: IntakeDraft, *, remount: bool = True) -> None:
@@ -150,36 +144,38 @@ class IntakeState(AppState):
         self.programs = []
         self.review = []
         self.on_record = []
-        linked = intake.linked_client_id(draft.values)
+        actor = self._acting()
+        self.skipped = sorted(intake.skipped_steps(actor, draft))
         self.linked_name = (
             f"{draft.values.get('first_name', '')} {draft.values.get('last_name', '')}".strip()
-            if linked is not None
+            if draft.client_id is not None
             else ""
         )
         # Other clients' names only for workers who may see clients.
         sees_clients = self._can(Permission.CLIENT_VIEW)
         if self.step == 2 and sees_clients:
             self.matches = [
-                intake.match_view(c) for c in intake.look_up_clients(session, draft.values)
+                intake.match_view(c) for c in intake.look_up_clients(session, actor, draft.values)
             ]
         elif self.step == 3 and sees_clients:
             self.duplicates = [
-                intake.match_view(c) for c in intake.likely_duplicates(session, draft.values)
+                intake.match_view(c)
+                for c in intake.likely_duplicates(session, actor, draft, draft.values)
             ]
-        elif self.step == 4:
-            self.on_record = intake.existing_contacts(session, linked)
+        elif self.step == 4 and sees_clients:
+            self.on_record = intake.existing_contacts(session, actor, draft)
         elif self.step == 7:
             service_type = clean_id(draft.values.get("service_type_id"))
             self.programs = (
                 [
                     {"value": str(p.id), "label": p.name, "description": p.description or ""}
-                    for p in active_programs_for(session, service_type)
+                    for p in active_programs_for(session, actor, service_type)
                 ]
                 if service_type is not None
                 else []
             )
         elif self.step == intake.CHECK_STEP:
-            self.review = review_rows(session, draft.values)
+            self.review = review_rows(session, actor, draft)
 
     def _set_errors(self, errors: dict[str, str]) -> None:
         self.errors = errors
@@ -201,6 +197,8 @@ class IntakeState(AppState):
     def _refused(self, exc: DomainError) -> Any:
         if isinstance(exc, NotFound):
             self.view = "missing"
+        if isinstance(exc, ValidationFailed) and "__all__" in exc.errors:
+            return rx.toast.error(exc.errors["__all__"])
         return rx.toast.error(exc.message)
 
     # ----------------------------------------------------------------------------------------
@@ -214,8 +212,8 @@ class IntakeState(AppState):
         draft_id = clean_id(self.router.url.query_parameters.get("draft"))
         try:
             with session_scope() as session:
-                actor = self._actor(session)
-                self.assessor = actor.full_name or actor.username
+                actor = self._acting()
+                self.assessor = actor.display_name or actor.username
                 self.today = f"{date.today().day} {date.today():%b %Y}"
                 if draft_id is None:
                     self.view = "drafts"
@@ -241,7 +239,7 @@ class IntakeState(AppState):
     @rx.event
     def start(self) -> Any:
         with session_scope() as session:
-            draft = intake.start_draft(session, self._actor(session))
+            draft = intake.start_draft(session, self._acting())
             draft_id = draft.id
         return rx.redirect(f"{routes.INTAKE}?draft={draft_id}")
 
@@ -253,7 +251,7 @@ class IntakeState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as session:
-                intake.discard_draft(session, self._actor(session), found)
+                intake.discard_draft(session, self._acting(), found)
         except NotFound as exc:
             return rx.toast.error(exc.message)
         self.drafts = [d for d in self.drafts if d["id"] != str(found)]
@@ -281,11 +279,9 @@ class IntakeState(AppState):
             return None
         try:
             with session_scope() as session:
-                draft = intake.save_values(
-                    session, self._actor(session), self.draft_id, {name: value}
-                )
+                draft = intake.save_values(session, self._acting(), self.draft_id, {name: value})
                 self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
-        except NotFound as exc:
+        except (NotFound, ValidationFailed) as exc:
             return self._refused(exc)
         self.saved = True
         return None
@@ -309,14 +305,14 @@ class IntakeState(AppState):
             return None
         try:
             with session_scope() as session:
-                draft = intake.save_values(
-                    session, self._actor(session), self.draft_id, {name: value}
-                )
+                actor = self._acting()
+                draft = intake.save_values(session, actor, self.draft_id, {name: value})
                 self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
                 self.matches = [
-                    intake.match_view(c) for c in intake.look_up_clients(session, draft.values)
+                    intake.match_view(c)
+                    for c in intake.look_up_clients(session, actor, draft.values)
                 ]
-        except NotFound as exc:
+        except (NotFound, ValidationFailed) as exc:
             return self._refused(exc)
         return None
 
@@ -326,26 +322,21 @@ class IntakeState(AppState):
         """Continue: the step is saved and checked on the server."""
         if not isinstance(form_data, dict):
             return
-        choice = form_data.get("client_choice", intake.NEW_CLIENT)
+        choice = form_data.get(intake.CLIENT_CHOICE, intake.NEW_CLIENT)
         if self.step == 2 and choice != intake.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
             # Linking opens the client's record: only for workers who may see clients.
-            yield rx.toast.error("You are not allowed to open client records")
+            yield self._refuse(Permission.CLIENT_VIEW, "submit")
             return
         self.busy = True
         yield
         try:
             with session_scope() as session:
                 draft, errors = intake.submit_step(
-                    session,
-                    self._actor(session),
-                    self.draft_id,
-                    self.step,
-                    form_data,
-                    show_risk=self._can(Permission.CLIENT_VIEW_RISK),
+                    session, self._acting(), self.draft_id, self.step, form_data
                 )
                 self._show(session, draft, remount=not errors)
                 self._set_errors(errors)
-        except (NotFound, ValidationFailed) as exc:
+        except (NotFound, NotAllowed, ValidationFailed) as exc:
             self.busy = False
             yield self._refused(exc)
             return
@@ -368,7 +359,7 @@ class IntakeState(AppState):
             return None
         try:
             with session_scope() as session:
-                draft = intake.go_to_step(session, self._actor(session), self.draft_id, wanted)
+                draft = intake.go_to_step(session, self._acting(), self.draft_id, wanted)
                 self._show(session, draft)
         except NotFound as exc:
             return self._refused(exc)
@@ -378,7 +369,7 @@ class IntakeState(AppState):
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
     def back(self) -> Any:
-        return self._go_to(self.step - 1)
+        return self._go_to(self.step - 1 - int(self.step - 1 in self.skipped))
 
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
@@ -398,9 +389,7 @@ class IntakeState(AppState):
     def _set_contacts(self, count: int) -> Any:
         try:
             with session_scope() as session:
-                draft = intake.set_contact_count(
-                    session, self._actor(session), self.draft_id, count
-                )
+                draft = intake.set_contact_count(session, self._acting(), self.draft_id, count)
                 self._show(session, draft, remount=False)
         except NotFound as exc:
             return self._refused(exc)
@@ -410,17 +399,14 @@ class IntakeState(AppState):
     @rx.event
     def finish(self) -> Iterator[Any]:
         """Check your answers -> everything saved in one go (or nothing, and the draft stays)."""
-        if not self._can(Permission.REFERRAL_CREATE):
-            yield rx.toast.error("You are not allowed to create referrals")
-            return
         self.busy = True
         yield
         try:
             with session_scope() as session:
-                outcome = intake.finish_intake(session, self._actor(session), self.draft_id)
+                outcome = intake.finish_intake(session, self._acting(), self.draft_id)
         except intake.StepInvalid as exc:
             with session_scope() as session:
-                draft = intake.go_to_step(session, self._actor(session), self.draft_id, exc.step)
+                draft = intake.go_to_step(session, self._acting(), self.draft_id, exc.step)
                 self._show(session, draft)
             self._set_errors(exc.errors)
             self.busy = False

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import EmailStr, Field, field_validator
 from sqlmodel import Session, col, select
 
-from mtkcare.db import service
+from mtkcare.auth.access import reads, service
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation, OrganisationType
-from mtkcare.users.models import User
 from mtkcare.validation import Input, validate
 
 
@@ -26,7 +27,7 @@ class OrganisationInput(Input):
         return None if value == "" else value
 
 
-def get_organisation(session: Session, organisation_id: int) -> ExternalOrganisation:
+def _get_organisation(session: Session, organisation_id: int) -> ExternalOrganisation:
     org = session.exec(
         select(ExternalOrganisation).where(ExternalOrganisation.id == organisation_id)
     ).first()
@@ -35,7 +36,8 @@ def get_organisation(session: Session, organisation_id: int) -> ExternalOrganisa
     return org
 
 
-def active_organisations(session: Session) -> list[ExternalOrganisation]:
+@reads()
+def active_organisations(session: Session, actor: Principal) -> list[ExternalOrganisation]:
     """Organisations that may refer clients now, by name (for choice lists)."""
     return list(
         session.exec(
@@ -46,8 +48,13 @@ def active_organisations(session: Session) -> list[ExternalOrganisation]:
     )
 
 
+@reads()
 def require_active_organisation(
-    session: Session, organisation_id: int, *, field: str = "external_organisation_id"
+    session: Session,
+    actor: Principal,
+    organisation_id: int,
+    *,
+    field: str = "external_organisation_id",
 ) -> ExternalOrganisation:
     org = session.get(ExternalOrganisation, organisation_id)
     if org is None or org.is_deleted or not org.is_active:
@@ -55,20 +62,18 @@ def require_active_organisation(
     return org
 
 
-@service
-def create_organisation(
-    session: Session, actor: User | None, **data: object
-) -> ExternalOrganisation:
+@service(Permission.ORGANISATION_MANAGE)
+def create_organisation(session: Session, actor: Principal, **data: object) -> ExternalOrganisation:
     details = validate(OrganisationInput, data)
     org = ExternalOrganisation(**details.model_dump())
     session.add(org)
     return org
 
 
-@service
+@service(Permission.ORGANISATION_MANAGE)
 def delete_organisation(
-    session: Session, actor: User | None, organisation_id: int
+    session: Session, actor: Principal, organisation_id: int
 ) -> ExternalOrganisation:
-    org = get_organisation(session, organisation_id)
+    org = _get_organisation(session, organisation_id)
     org.is_deleted = True
     return org

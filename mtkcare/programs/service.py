@@ -7,11 +7,12 @@ from datetime import date
 from pydantic import Field
 from sqlmodel import Session, col, select
 
-from mtkcare.db import service
+from mtkcare.auth.access import reads, service
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import ServiceType
-from mtkcare.users.models import User
 from mtkcare.validation import Input, validate
 
 
@@ -31,7 +32,7 @@ class EnrolmentInput(Input):
     commencement_date: date = Field(title="Commencement date")
 
 
-def get_program(session: Session, program_id: int, *, include_deleted: bool = False) -> Program:
+def _get_program(session: Session, program_id: int, *, include_deleted: bool = False) -> Program:
     stmt = select(Program).where(Program.id == program_id)
     if include_deleted:
         stmt = stmt.execution_options(include_deleted=True)
@@ -41,8 +42,10 @@ def get_program(session: Session, program_id: int, *, include_deleted: bool = Fa
     return program
 
 
+@reads(Permission.PROGRAM_VIEW)
 def check_program_matches_service_type(
     session: Session,
+    actor: Principal,
     program_id: int,
     service_type_id: int | None,
     *,
@@ -59,7 +62,8 @@ def check_program_matches_service_type(
     return program
 
 
-def active_programs_for(session: Session, service_type_id: int) -> list[Program]:
+@reads(Permission.PROGRAM_VIEW)
+def active_programs_for(session: Session, actor: Principal, service_type_id: int) -> list[Program]:
     return list(
         session.exec(
             select(Program)
@@ -69,8 +73,8 @@ def active_programs_for(session: Session, service_type_id: int) -> list[Program]
     )
 
 
-@service
-def create_program(session: Session, actor: User | None, **data: object) -> Program:
+@service(Permission.PROGRAM_MANAGE)
+def create_program(session: Session, actor: Principal, **data: object) -> Program:
     details = validate(ProgramInput, data)
     st = session.get(ServiceType, details.service_type_id)
     if st is None or not st.is_active:
@@ -87,28 +91,28 @@ def create_program(session: Session, actor: User | None, **data: object) -> Prog
     return program
 
 
-@service
-def delete_program(session: Session, actor: User | None, program_id: int) -> Program:
-    program = get_program(session, program_id)
+@service(Permission.PROGRAM_MANAGE)
+def delete_program(session: Session, actor: Principal, program_id: int) -> Program:
+    program = _get_program(session, program_id)
     program.is_deleted = True
     program.is_active = False
     return program
 
 
-@service
-def restore_program(session: Session, actor: User | None, program_id: int) -> Program:
-    program = get_program(session, program_id, include_deleted=True)
+@service(Permission.PROGRAM_MANAGE)
+def restore_program(session: Session, actor: Principal, program_id: int) -> Program:
+    program = _get_program(session, program_id, include_deleted=True)
     program.is_deleted = False
     return program
 
 
-@service
-def enrol_client(session: Session, actor: User | None, **data: object) -> Enrolment:
+@service(Permission.ENROLMENT_MANAGE)
+def enrol_client(session: Session, actor: Principal, **data: object) -> Enrolment:
     details = validate(EnrolmentInput, data)
-    from mtkcare.clients.service import get_client
+    from mtkcare.clients.service import require_client
 
-    get_client(session, details.client_id)
-    check_program_matches_service_type(session, details.program_id, None, field="program_id")
+    require_client(session, actor, details.client_id)
+    check_program_matches_service_type(session, actor, details.program_id, None, field="program_id")
     enrolment = Enrolment(**details.model_dump(), status=EnrolmentStatus.ACTIVE.value)
     session.add(enrolment)
     return enrolment

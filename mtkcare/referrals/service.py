@@ -9,7 +9,10 @@ from datetime import date
 from pydantic import EmailStr, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
-from mtkcare.db import service, utcnow
+from mtkcare.auth.access import reads, require, service
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
+from mtkcare.db import utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.models import Enrolment, EnrolmentStatus
@@ -25,7 +28,6 @@ from mtkcare.referrals.models import (
     ReferralStatus,
 )
 from mtkcare.referrals.workflow import ReferralFacts, check_move
-from mtkcare.users.models import User
 from mtkcare.users.service import require_active_user
 from mtkcare.validation import Input, validate
 
@@ -85,7 +87,7 @@ def _validate_referral(data: dict[str, object]) -> ReferralInput:
         raise
 
 
-def get_referral(session: Session, referral_id: int) -> Referral:
+def _get_referral(session: Session, referral_id: int) -> Referral:
     referral = session.exec(select(Referral).where(Referral.id == referral_id)).first()
     if referral is None:
         raise NotFound(f"There is no referral with id {referral_id}")
@@ -98,28 +100,33 @@ def _check_service_type(session: Session, service_type_id: int) -> None:
         raise ValidationFailed({"service_type_id": "Choose a service type from the list"})
 
 
-def check_referral(session: Session, data: dict[str, object]) -> ReferralInput:
+@reads(Permission.REFERRAL_CREATE)
+def check_referral(session: Session, actor: Principal, data: dict[str, object]) -> ReferralInput:
     """Validated referral details, with the service type and organisation checked."""
     details = _validate_referral(data)
     _check_service_type(session, details.service_type_id)
     if details.external_organisation_id is not None:
-        require_active_organisation(session, details.external_organisation_id)
+        require_active_organisation(session, actor, details.external_organisation_id)
     return details
 
 
-@service
-def create_referral(session: Session, actor: User | None, **data: object) -> Referral:
-    details = check_referral(session, data)
+@service(Permission.REFERRAL_CREATE)
+def create_referral(session: Session, actor: Principal, **data: object) -> Referral:
+    """A new referral, PENDING. Assigning it to someone else than oneself needs
+    ``referral.assign``."""
+    details = check_referral(session, actor, data)
     if details.target_program_id is not None:
         check_program_matches_service_type(
-            session, details.target_program_id, details.service_type_id
+            session, actor, details.target_program_id, details.service_type_id
         )
     if details.assigned_staff_id is not None:
-        require_active_user(session, details.assigned_staff_id)
+        if details.assigned_staff_id != actor.user_id:
+            require(actor, Permission.REFERRAL_ASSIGN, resource="Referral", session=session)
+        require_active_user(session, actor, details.assigned_staff_id)
     if details.client_id is not None:
-        from mtkcare.clients.service import get_client
+        from mtkcare.clients.service import require_client
 
-        get_client(session, details.client_id)
+        require_client(session, actor, details.client_id)
     referral = Referral(
         **details.model_dump(),
         tracking_id=new_tracking_id(),
@@ -138,30 +145,30 @@ def move_referral(referral: Referral, target: ReferralStatus, facts: ReferralFac
     referral.status_changed_at = utcnow()
 
 
-@service
+@service(Permission.REFERRAL_ASSIGN)
 def assign_program(
-    session: Session, actor: User | None, referral_id: int, program_id: int
+    session: Session, actor: Principal, referral_id: int, program_id: int
 ) -> Referral:
-    referral = get_referral(session, referral_id)
-    check_program_matches_service_type(session, program_id, referral.service_type_id)
+    referral = _get_referral(session, referral_id)
+    check_program_matches_service_type(session, actor, program_id, referral.service_type_id)
     referral.target_program_id = program_id
     return referral
 
 
-@service
-def assign_staff(session: Session, actor: User | None, referral_id: int, staff_id: int) -> Referral:
-    referral = get_referral(session, referral_id)
-    require_active_user(session, staff_id)
+@service(Permission.REFERRAL_ASSIGN)
+def assign_staff(session: Session, actor: Principal, referral_id: int, staff_id: int) -> Referral:
+    referral = _get_referral(session, referral_id)
+    require_active_user(session, actor, staff_id)
     referral.assigned_staff_id = staff_id
     return referral
 
 
-@service
-def link_client(session: Session, actor: User | None, referral_id: int, client_id: int) -> Referral:
-    from mtkcare.clients.service import get_client
+@service(Permission.REFERRAL_ASSIGN, Permission.CLIENT_VIEW)
+def link_client(session: Session, actor: Principal, referral_id: int, client_id: int) -> Referral:
+    from mtkcare.clients.service import require_client
 
-    referral = get_referral(session, referral_id)
-    get_client(session, client_id)
+    referral = _get_referral(session, referral_id)
+    require_client(session, actor, client_id)
     referral.client_id = client_id
     referral.is_orphaned = False
     return referral
@@ -207,7 +214,7 @@ CONSENT_TARGET = {
 
 
 def _apply_consent(
-    session: Session, actor: User | None, referral: Referral, consent: ConsentInput
+    session: Session, actor: Principal, referral: Referral, consent: ConsentInput
 ) -> ConsentRecord:
     if consent.decline_reason_id is not None:
         reason = session.get(DeclineReason, consent.decline_reason_id)
@@ -237,7 +244,7 @@ def _apply_consent(
         requested_at=now,
         obtained_at=now if consent.status == ConsentStatus.OBTAINED else None,
         declined_at=now if consent.status == ConsentStatus.DECLINED else None,
-        recorded_by=actor.id if actor else None,
+        recorded_by=actor.user_id,
         notes=consent.notes,
     )
     session.add(record)
@@ -249,20 +256,20 @@ def _apply_consent(
     if consent.status == ConsentStatus.DECLINED:
         referral.decline_reason_id = consent.decline_reason_id
         referral.decided_at = now
-        referral.decided_by = actor.id if actor else None
+        referral.decided_by = actor.user_id
     return record
 
 
-@service
+@service(Permission.CONSENT_RECORD)
 def record_consent(
-    session: Session, actor: User | None, referral_id: int, **data: object
+    session: Session, actor: Principal, referral_id: int, **data: object
 ) -> ConsentRecord:
     """Obtained -> approved; declined -> declined with the reason; pending -> follow-up date."""
     consent = validate(ConsentInput, data)
-    return _apply_consent(session, actor, get_referral(session, referral_id), consent)
+    return _apply_consent(session, actor, _get_referral(session, referral_id), consent)
 
 
-def _awaiting_consent(session: Session, client_id: int) -> Referral:
+def _awaiting_consent(session: Session, actor: Principal, client_id: int) -> Referral:
     waiting = list(
         session.exec(
             select(Referral).where(
@@ -274,9 +281,9 @@ def _awaiting_consent(session: Session, client_id: int) -> Referral:
         )
     )
     if len(waiting) != 1:
-        from mtkcare.clients.service import get_client
+        from mtkcare.clients.service import require_client
 
-        name = get_client(session, client_id).full_name
+        name = require_client(session, actor, client_id)
         raise ValidationFailed(
             {
                 f"client_{client_id}": (
@@ -290,9 +297,9 @@ def _awaiting_consent(session: Session, client_id: int) -> Referral:
     return waiting[0]
 
 
-@service
+@service(Permission.CONSENT_RECORD)
 def record_bulk_consent(
-    session: Session, actor: User | None, client_ids: list[int], **data: object
+    session: Session, actor: Principal, client_ids: list[int], **data: object
 ) -> list[ConsentRecord]:
     """The same consent for several clients at once (each on their one referral waiting for
     consent). All or nothing: any problem with any client saves nothing. Audited per client."""
@@ -304,7 +311,7 @@ def record_bulk_consent(
     referrals: list[Referral] = []
     for client_id in ids:
         try:
-            referrals.append(_awaiting_consent(session, client_id))
+            referrals.append(_awaiting_consent(session, actor, client_id))
         except ValidationFailed as exc:
             errors.update(exc.errors)
         except NotFound as exc:
@@ -314,13 +321,13 @@ def record_bulk_consent(
     return [_apply_consent(session, actor, referral, consent) for referral in referrals]
 
 
-@service
+@service(Permission.ENROLMENT_MANAGE)
 def start_service(
-    session: Session, actor: User | None, referral_id: int, commencement_date: date
+    session: Session, actor: Principal, referral_id: int, commencement_date: date
 ) -> Enrolment:
     """Approved referral -> the client's enrolment in the referral's program, and the referral
     becomes ACTIVE (service delivery begins)."""
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
     obtained = session.exec(
         select(ConsentRecord.id).where(
             ConsentRecord.referral_id == referral_id,

@@ -19,15 +19,17 @@ from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
+from mtkcare.auth.access import reads, require_person, service
 from mtkcare.auth.passwords import hash_password, password_problem, verify_password
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import (
+    Principal,
     account_locked,
     end_user_sessions,
     invalidate_permissions,
     record_failed_attempt,
 )
-from mtkcare.db import service, utcnow
+from mtkcare.db import utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.settings import get_settings
 from mtkcare.users.models import (
@@ -181,7 +183,7 @@ class MappingView(BaseModel):
 # Reads
 
 
-def get_user(session: Session, user_id: int, *, include_deleted: bool = False) -> User:
+def _get_user(session: Session, user_id: int, *, include_deleted: bool = False) -> User:
     stmt = select(User).where(User.id == user_id)
     if include_deleted:
         stmt = stmt.execution_options(include_deleted=True)
@@ -191,8 +193,9 @@ def get_user(session: Session, user_id: int, *, include_deleted: bool = False) -
     return user
 
 
+@reads()
 def require_active_user(
-    session: Session, user_id: int, *, field: str = "assigned_staff_id"
+    session: Session, actor: Principal, user_id: int, *, field: str = "assigned_staff_id"
 ) -> User:
     """The design rule "staff assignment requires active user"."""
     user = session.get(User, user_id)
@@ -214,8 +217,10 @@ def _like_prefix(term: str) -> str:
     return f"{escaped.lower()}%"
 
 
+@reads(Permission.ADMIN_USERS)
 def list_users(
     session: Session,
+    actor: Principal,
     *,
     page: int = 1,
     page_size: int = 25,
@@ -288,7 +293,12 @@ def _live_session_conditions(user_id: int) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def list_sessions(session: Session, user_id: int) -> list[SessionView]:
+@reads(Permission.ADMIN_USERS)
+def list_sessions(session: Session, actor: Principal, user_id: int) -> list[SessionView]:
+    return _list_sessions(session, user_id)
+
+
+def _list_sessions(session: Session, user_id: int) -> list[SessionView]:
     """A user's live sessions (not ended, not expired), newest first."""
     rows = session.exec(
         select(UserSession)
@@ -309,8 +319,19 @@ def list_sessions(session: Session, user_id: int) -> list[SessionView]:
     ]
 
 
-def user_detail(session: Session, user_id: int) -> UserDetail:
-    user = get_user(session, user_id)
+@reads(Permission.ADMIN_USERS)
+def user_detail(session: Session, actor: Principal, user_id: int) -> UserDetail:
+    return _user_detail(session, user_id)
+
+
+@reads()
+def my_account(session: Session, actor: Principal) -> UserDetail:
+    """The signed-in person's own account (the Your account page)."""
+    return _user_detail(session, require_person(actor))
+
+
+def _user_detail(session: Session, user_id: int) -> UserDetail:
+    user = _get_user(session, user_id)
     profile = session.exec(select(UserProfile).where(UserProfile.user_id == user_id)).first()
     held = session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
     local = {r.role_id for r in held if r.source != AuthSource.AZURE.value}
@@ -338,7 +359,7 @@ def user_detail(session: Session, user_id: int) -> UserDetail:
         last_login_at=user.last_login_at,
         created_at=user.created_at,
         roles=roles,
-        sessions=list_sessions(session, user_id),
+        sessions=_list_sessions(session, user_id),
     )
 
 
@@ -366,7 +387,8 @@ def _catalogue_order(permissions: Iterable[str]) -> list[str]:
     return sorted(set(permissions), key=lambda p: (order.get(p, len(order)), p))
 
 
-def list_roles(session: Session) -> list[RoleView]:
+@reads(Permission.ADMIN_USERS)
+def list_roles(session: Session, actor: Principal) -> list[RoleView]:
     """Every role with its permissions (catalogue order) and how many staff hold it."""
     roles = session.exec(select(Role).order_by(col(Role.id))).all()
     permissions: dict[int, list[str]] = defaultdict(list)
@@ -405,7 +427,8 @@ def _mapping_view(mapping: GroupRoleMapping, role_name: str) -> MappingView:
     )
 
 
-def list_group_mappings(session: Session) -> list[MappingView]:
+@reads(Permission.ADMIN_USERS)
+def list_group_mappings(session: Session, actor: Principal) -> list[MappingView]:
     """The live Azure AD group -> role mappings, by group name then role."""
     rows = session.exec(
         select(GroupRoleMapping, Role.name)
@@ -422,10 +445,10 @@ def list_group_mappings(session: Session) -> list[MappingView]:
 # Writes: accounts
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def create_user(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     *,
     password_hash: str | None = None,
     **data: object,
@@ -452,36 +475,36 @@ def create_user(
     return user
 
 
-def _is_self(actor: User | None, user_id: int) -> bool:
-    return actor is not None and actor.id == user_id
+def _is_self(actor: Principal, user_id: int) -> bool:
+    return actor.user_id == user_id
 
 
 def _record_sessions_ended(
-    session: Session, actor: User | None, user: User, count: int, why: str
+    session: Session, actor: Principal, user: User, count: int, why: str
 ) -> None:
     if count:
         record_event(
             session,
             AuditAction.UPDATE,
             "Session",
-            user_id=actor.id if actor else None,
+            user_id=actor.user_id,
             resource_id=None,
             detail=f"{count} session(s) of user {user.id} ended: {why}",
         )
 
 
-@service
-def activate_user(session: Session, actor: User | None, user_id: int) -> UserDetail:
-    user = get_user(session, user_id)
+@service(Permission.ADMIN_USERS)
+def activate_user(session: Session, actor: Principal, user_id: int) -> UserDetail:
+    user = _get_user(session, user_id)
     user.is_active = True
     session.flush()
-    return user_detail(session, user_id)
+    return _user_detail(session, user_id)
 
 
-@service
-def deactivate_user(session: Session, actor: User | None, user_id: int) -> UserDetail:
+@service(Permission.ADMIN_USERS)
+def deactivate_user(session: Session, actor: Principal, user_id: int) -> UserDetail:
     """Switches the account off and ends every session it has, so it is signed out now."""
-    user = get_user(session, user_id)
+    user = _get_user(session, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed(
             {"user_id": "You cannot deactivate your own account; ask another administrator"}
@@ -490,22 +513,22 @@ def deactivate_user(session: Session, actor: User | None, user_id: int) -> UserD
     session.flush()
     ended = end_user_sessions(session, user_id)
     _record_sessions_ended(session, actor, user, ended, "account deactivated")
-    return user_detail(session, user_id)
+    return _user_detail(session, user_id)
 
 
-@service
-def delete_user(session: Session, actor: User | None, user_id: int) -> User:
-    user = get_user(session, user_id)
-    if actor is not None and actor.id == user_id:
+@service(Permission.ADMIN_USERS)
+def delete_user(session: Session, actor: Principal, user_id: int) -> User:
+    user = _get_user(session, user_id)
+    if _is_self(actor, user_id):
         raise ValidationFailed({"user_id": "You cannot delete your own account"})
     user.is_active = False
     user.is_deleted = True
     return user
 
 
-@service
-def restore_user(session: Session, actor: User | None, user_id: int) -> User:
-    user = get_user(session, user_id, include_deleted=True)
+@service(Permission.ADMIN_USERS)
+def restore_user(session: Session, actor: Principal, user_id: int) -> User:
+    user = _get_user(session, user_id, include_deleted=True)
     user.is_deleted = False
     return user
 
@@ -519,10 +542,10 @@ def _new_password_problem(password: str, confirmation: str | None, username: str
     return {}
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def reset_password(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     user_id: int,
     new_password: str,
     *,
@@ -530,7 +553,7 @@ def reset_password(
 ) -> UserDetail:
     """An administrator sets a new password for someone who has lost theirs. Every session
     of that person ends, so whoever knew the old password is signed out."""
-    user = get_user(session, user_id)
+    user = _get_user(session, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed(
             {"new_password": "To change your own password, use the Your account page"}
@@ -550,7 +573,7 @@ def reset_password(
     session.flush()
     ended = end_user_sessions(session, user_id)
     _record_sessions_ended(session, actor, user, ended, "password reset by an administrator")
-    return user_detail(session, user_id)
+    return _user_detail(session, user_id)
 
 
 class WrongPassword(ValidationFailed):
@@ -559,14 +582,15 @@ class WrongPassword(ValidationFailed):
     account like guessing at the sign-in page."""
 
 
-def note_wrong_password(session: Session, actor: User) -> None:
+@service()
+def note_wrong_password(session: Session, actor: Principal) -> None:
     record_failed_attempt(session, actor.username)
 
 
-@service
+@service()
 def change_own_password(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     current_password: str,
     new_password: str,
     *,
@@ -576,9 +600,7 @@ def change_own_password(
     """The signed-in person changes their own password. Their other sessions end (a stolen
     password stops working everywhere); ``keep_session_id`` is the one they are using.
     Returns how many other sessions ended."""
-    if actor is None or actor.id is None:
-        raise NotFound("Sign in to change your password")
-    user = get_user(session, actor.id)
+    user = _get_user(session, require_person(actor))
     if not user.password_hash:
         raise ValidationFailed(
             {
@@ -613,13 +635,13 @@ def change_own_password(
     return ended
 
 
-@service
-def end_session(session: Session, actor: User | None, session_id: int) -> UserDetail:
+@service(Permission.ADMIN_USERS)
+def end_session(session: Session, actor: Principal, session_id: int) -> UserDetail:
     """An administrator signs one browser of a user out."""
     row = session.get(UserSession, session_id)
     if row is None:
         raise NotFound("That session does not exist")
-    user = get_user(session, row.user_id)
+    user = _get_user(session, row.user_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
@@ -627,11 +649,11 @@ def end_session(session: Session, actor: User | None, session_id: int) -> UserDe
             session,
             AuditAction.UPDATE,
             "Session",
-            user_id=actor.id if actor else None,
+            user_id=actor.user_id,
             resource_id=row.id,
             detail=f"session of user {user.id} ended by an administrator",
         )
-    return user_detail(session, user.id or 0)
+    return _user_detail(session, user.id or 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,13 +679,15 @@ def _clean_permissions(values: list[object]) -> set[str]:
     return wanted
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def set_user_roles(
-    session: Session, actor: User | None, user_id: int, role_ids: Iterable[int]
+    session: Session, actor: Principal, user_id: int, role_ids: Iterable[int]
 ) -> UserDetail:
     """Makes the user's locally given roles exactly ``role_ids``. Roles that come from their
-    Azure AD groups are left as they are (the next Microsoft sign-in sets those)."""
-    user = get_user(session, user_id)
+    Azure AD groups are left as they are (the next Microsoft sign-in sets those).
+    Nobody gives themselves a role: a second administrator must (taking one's own roles
+    away is allowed, except the last that lets one administer users)."""
+    user = _get_user(session, user_id)
     wanted = _clean_ids(role_ids, "role_ids")
     found = set(session.exec(select(Role.id).where(col(Role.id).in_(wanted))).all())
     if wanted - found:
@@ -675,6 +699,10 @@ def set_user_roles(
     rows = session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
     local = {r.role_id: r for r in rows if r.source != AuthSource.AZURE.value}
     azure = {r.role_id for r in rows if r.source == AuthSource.AZURE.value}
+    if _is_self(actor, user_id) and wanted - local.keys() - azure:
+        raise ValidationFailed(
+            {"role_ids": "You cannot give yourself a role; ask another administrator"}
+        )
     if _is_self(actor, user_id):
         keeps = session.exec(
             select(func.count())
@@ -702,7 +730,7 @@ def set_user_roles(
     if changed:
         session.flush()
         invalidate_permissions(session, [user_id])
-    return user_detail(session, user.id or 0)
+    return _user_detail(session, user.id or 0)
 
 
 def _set_permissions(session: Session, role: Role, wanted: set[str]) -> bool:
@@ -718,9 +746,9 @@ def _set_permissions(session: Session, role: Role, wanted: set[str]) -> bool:
     return have.keys() != wanted
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def set_role_permissions(
-    session: Session, actor: User | None, role_id: int, permissions: Iterable[str]
+    session: Session, actor: Principal, role_id: int, permissions: Iterable[str]
 ) -> RoleView:
     """Changes what a role may do; everyone holding it gets the new permissions at their
     next action (their sessions' cached permissions are forgotten)."""
@@ -733,6 +761,21 @@ def set_role_permissions(
             }
         )
     wanted = _clean_permissions(list(permissions))
+    holds_it = (
+        actor.user_id is not None
+        and session.exec(
+            select(UserRole.id).where(
+                UserRole.role_id == role.id, UserRole.user_id == actor.user_id
+            )
+        ).first()
+    )
+    if holds_it and not actor.permissions >= wanted:
+        raise ValidationFailed(
+            {
+                "permissions": "You hold this role, so adding permissions to it would give "
+                "them to yourself; ask another administrator"
+            }
+        )
     if _set_permissions(session, role, wanted):
         holders = list(
             session.exec(select(UserRole.user_id).where(UserRole.role_id == role.id)).all()
@@ -742,10 +785,10 @@ def set_role_permissions(
     return _role_view(session, role)
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def create_role(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     name: str,
     description: str | None,
     permissions: Iterable[str],
@@ -784,10 +827,10 @@ def create_role(
 # Writes: Azure AD group -> role mappings
 
 
-@service
+@service(Permission.ADMIN_USERS)
 def add_group_mapping(
     session: Session,
-    actor: User | None,
+    actor: Principal,
     azure_group_id: str,
     group_name: str | None,
     role_id: int,
@@ -810,6 +853,13 @@ def add_group_mapping(
         errors["role_id"] = "Choose a role from the list"
     if errors or details is None or role is None:
         raise ValidationFailed(errors)
+    if details.azure_group_id in _own_azure_groups(session, actor):
+        raise ValidationFailed(
+            {
+                "azure_group_id": "You are in this group, so mapping it would give you the role; "
+                "ask another administrator"
+            }
+        )
     existing = session.exec(
         select(GroupRoleMapping)
         .where(
@@ -837,8 +887,18 @@ def add_group_mapping(
     return _mapping_view(mapping, role.name)
 
 
-@service
-def remove_group_mapping(session: Session, actor: User | None, mapping_id: int) -> MappingView:
+def _own_azure_groups(session: Session, actor: Principal) -> set[str]:
+    """The Azure AD groups the actor was in at their last Microsoft sign-in."""
+    if actor.user_id is None:
+        return set()
+    groups = session.exec(
+        select(UserProfile.azure_groups).where(UserProfile.user_id == actor.user_id)
+    ).first()
+    return {g.lower() for g in groups or [] if isinstance(g, str)}
+
+
+@service(Permission.ADMIN_USERS)
+def remove_group_mapping(session: Session, actor: Principal, mapping_id: int) -> MappingView:
     """Soft delete: the group stops giving the role at the next Microsoft sign-in."""
     mapping = session.exec(
         select(GroupRoleMapping).where(GroupRoleMapping.id == mapping_id)

@@ -28,7 +28,7 @@ from mtkcare.ui import routes
 from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import PagedList, clean_id, clean_page, clean_search
 from mtkcare.users import service
-from mtkcare.users.models import AuthSource, User
+from mtkcare.users.models import AuthSource
 from mtkcare.users.service import (
     MappingView,
     RoleView,
@@ -340,12 +340,6 @@ def mapping_view(mapping: MappingView) -> dict[str, str]:
 # Shared by the handlers
 
 
-def acting_user(state: AppState, db: Session) -> User | None:
-    """The signed-in administrator as a row of this unit of work (for the audit trail)."""
-    principal = state._principal
-    return db.get(User, principal.user_id) if principal is not None else None
-
-
 def first_error(exc: ValidationFailed) -> str:
     return next(iter(exc.errors.values()), exc.message)
 
@@ -390,6 +384,7 @@ class AdminUsersState(PagedList, AppState):
         with session_scope() as db:
             result = service.list_users(
                 db,
+                self._acting(),
                 page=page,
                 page_size=get_settings().page_size,
                 search=self.search_term,
@@ -497,7 +492,7 @@ class AdminUserState(AppState):
             return
         try:
             with session_scope() as db:
-                detail = service.user_detail(db, user_id)
+                detail = service.user_detail(db, self._acting(), user_id)
         except NotFound:
             self._not_found()
             return
@@ -513,7 +508,7 @@ class AdminUserState(AppState):
         role_ids = checked_ids(form_data, ROLE_FIELD_PREFIX)
         try:
             with session_scope() as db:
-                detail = service.set_user_roles(db, acting_user(self, db), user_id, role_ids)
+                detail = service.set_user_roles(db, self._acting(), user_id, role_ids)
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
@@ -531,7 +526,7 @@ class AdminUserState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                detail = service.activate_user(db, acting_user(self, db), target)
+                detail = service.activate_user(db, self._acting(), target)
         except (ValidationFailed, NotFound) as exc:
             return problem(exc, shown_inline=False)
         self._show(detail)
@@ -546,7 +541,7 @@ class AdminUserState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                detail = service.deactivate_user(db, acting_user(self, db), target)
+                detail = service.deactivate_user(db, self._acting(), target)
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
@@ -565,7 +560,7 @@ class AdminUserState(AppState):
             with session_scope() as db:
                 detail = service.reset_password(
                     db,
-                    acting_user(self, db),
+                    self._acting(),
                     user_id,
                     form_password(form_data, "new_password"),
                     confirmation=form_password(form_data, "confirm_password"),
@@ -589,7 +584,7 @@ class AdminUserState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                detail = service.end_session(db, acting_user(self, db), target)
+                detail = service.end_session(db, self._acting(), target)
         except (ValidationFailed, NotFound) as exc:
             return problem(exc, shown_inline=False)
         self._show(detail)
@@ -624,7 +619,7 @@ class AdminRolesState(AppState):
 
     def _refresh(self) -> None:
         with session_scope() as db:
-            roles = service.list_roles(db)
+            roles = service.list_roles(db, self._acting())
         self._show(roles)
 
     @requires(Permission.ADMIN_USERS)
@@ -678,7 +673,7 @@ class AdminRolesState(AppState):
         permissions = checked_permissions(form_data)
         try:
             with session_scope() as db:
-                actor = acting_user(self, db)
+                actor = self._acting()
                 if role_id is None:
                     saved = service.create_role(
                         db,
@@ -689,7 +684,7 @@ class AdminRolesState(AppState):
                     )
                 else:
                     saved = service.set_role_permissions(db, actor, role_id, permissions)
-                roles = service.list_roles(db)
+                roles = service.list_roles(db, self._acting())
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors
@@ -718,8 +713,10 @@ class AdminMappingsState(AppState):
         return form_summary(self.errors, MAPPING_FORM, MAPPING_FIELDS)
 
     def _refresh(self, db: Session) -> None:
-        self.mappings = [mapping_view(m) for m in service.list_group_mappings(db)]
-        self.role_options = [{"value": str(r.id), "label": r.name} for r in service.list_roles(db)]
+        self.mappings = [mapping_view(m) for m in service.list_group_mappings(db, self._acting())]
+        self.role_options = [
+            {"value": str(r.id), "label": r.name} for r in service.list_roles(db, self._acting())
+        ]
         self.loaded = True
 
     @requires(Permission.ADMIN_USERS)
@@ -738,7 +735,7 @@ class AdminMappingsState(AppState):
             with session_scope() as db:
                 added = service.add_group_mapping(
                     db,
-                    acting_user(self, db),
+                    self._acting(),
                     form_text(form_data, "azure_group_id", 200),
                     form_text(form_data, "group_name", 300),
                     role_id or 0,
@@ -762,7 +759,7 @@ class AdminMappingsState(AppState):
             return rx.toast.error("Reload the page and try again")
         try:
             with session_scope() as db:
-                removed = service.remove_group_mapping(db, acting_user(self, db), target)
+                removed = service.remove_group_mapping(db, self._acting(), target)
                 self._refresh(db)
         except (ValidationFailed, NotFound) as exc:
             with session_scope() as db:

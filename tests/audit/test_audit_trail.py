@@ -8,12 +8,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from mtkcare.audit.models import AuditLog
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import delete_client, restore_client, update_client
 from mtkcare.db import session_scope
 from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.errors import ValidationFailed
-from mtkcare.users.models import User
 from tests.factories import make_client
 
 
@@ -28,25 +28,25 @@ def audit_rows(db: Session, resource: str, resource_id: int) -> list[AuditLog]:
 
 
 def test_creating_a_client_writes_one_create_row_naming_the_actor(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     client = make_client(reference, intake_worker, first_name="Mere")
     rows = audit_rows(reference, "Client", client.id)  # type: ignore[arg-type]
     assert [r.action for r in rows] == ["CREATE"]
-    assert rows[0].user_id == intake_worker.id
+    assert rows[0].user_id == intake_worker.user_id
     assert rows[0].changes is not None
     assert rows[0].changes["first_name"] == [None, "Mere"]
     assert rows[0].timestamp.tzinfo is not None
 
 
 def test_update_records_which_fields_changed_from_what_to_what(
-    reference: Session, intake_worker: User, case_worker: User
+    reference: Session, intake_worker: Principal, case_worker: Principal
 ) -> None:
     client = make_client(reference, intake_worker, phone="021 555 0000")
     update_client(reference, case_worker, client.id, phone="022 123 4567", city="Porirua")  # type: ignore[arg-type]
     update_row = audit_rows(reference, "Client", client.id)[-1]  # type: ignore[arg-type]
     assert update_row.action == "UPDATE"
-    assert update_row.user_id == case_worker.id
+    assert update_row.user_id == case_worker.user_id
     assert update_row.changes == {
         "phone": ["021 555 0000", "022 123 4567"],
         "city": [None, "Porirua"],
@@ -54,7 +54,7 @@ def test_update_records_which_fields_changed_from_what_to_what(
 
 
 def test_saving_without_changes_writes_no_audit_row(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     client = make_client(reference, intake_worker)
     update_client(reference, intake_worker, client.id, first_name=client.first_name)  # type: ignore[arg-type]
@@ -62,29 +62,29 @@ def test_saving_without_changes_writes_no_audit_row(
 
 
 def test_audit_fields_are_stamped_automatically(
-    reference: Session, intake_worker: User, case_worker: User
+    reference: Session, intake_worker: Principal, case_worker: Principal
 ) -> None:
     client = make_client(reference, intake_worker)
     created_at = client.created_at
-    assert client.created_by == intake_worker.id
-    assert client.updated_by == intake_worker.id
+    assert client.created_by == intake_worker.user_id
+    assert client.updated_by == intake_worker.user_id
     update_client(reference, case_worker, client.id, city="Hastings")  # type: ignore[arg-type]
-    assert client.created_by == intake_worker.id
-    assert client.updated_by == case_worker.id
+    assert client.created_by == intake_worker.user_id
+    assert client.updated_by == case_worker.user_id
     assert client.updated_at > created_at
 
 
 def test_soft_delete_and_restore_are_audited_as_such(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal
 ) -> None:
     client = make_client(reference, intake_worker)
     delete_client(reference, team_lead, client.id)  # type: ignore[arg-type]
     restore_client(reference, team_lead, client.id)  # type: ignore[arg-type]
     actions = [(r.action, r.user_id) for r in audit_rows(reference, "Client", client.id)]  # type: ignore[arg-type]
     assert actions == [
-        ("CREATE", intake_worker.id),
-        ("DELETE", team_lead.id),
-        ("RESTORE", team_lead.id),
+        ("CREATE", intake_worker.user_id),
+        ("DELETE", team_lead.user_id),
+        ("RESTORE", team_lead.user_id),
     ]
 
 
@@ -99,7 +99,7 @@ def test_password_hashes_never_appear_in_the_audit_trail(reference: Session) -> 
 
 
 def test_rejected_input_leaves_neither_change_nor_audit_row(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     client = make_client(reference, intake_worker)
     before = len(audit_rows(reference, "Client", client.id))  # type: ignore[arg-type]
@@ -144,7 +144,7 @@ def test_failed_transaction_leaves_neither_change_nor_audit_row(pg_engine: Engin
     ["UPDATE {t} SET ip_address = '10.0.0.1'", "DELETE FROM {t}", "TRUNCATE {t}"],
 )
 def test_database_refuses_to_change_or_remove_audit_rows(
-    reference: Session, intake_worker: User, table: str, statement: str
+    reference: Session, intake_worker: Principal, table: str, statement: str
 ) -> None:
     client = make_client(reference, intake_worker)  # its CREATE row is in audit_auditlog
     document = Document(
@@ -158,7 +158,7 @@ def test_database_refuses_to_change_or_remove_audit_rows(
     reference.add(document)
     reference.flush()
     reference.add(
-        DocumentAuditLog(document_id=document.id, user_id=intake_worker.id, action="VIEW")
+        DocumentAuditLog(document_id=document.id, user_id=intake_worker.user_id, action="VIEW")
     )  # type: ignore[arg-type]
     reference.flush()
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), reference.begin_nested():

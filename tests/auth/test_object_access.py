@@ -9,28 +9,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from mtkcare.audit.models import AuditLog
-from mtkcare.auth.permissions import ROLE_PERMISSIONS, Permission
+from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients.service import load_client_for
 from mtkcare.db import session_scope
 from mtkcare.documents.models import Document
 from mtkcare.documents.service import load_document_for
 from mtkcare.errors import NotAllowed
-from mtkcare.users.models import User
 from tests.factories import make_client
-from tests.support.web import Person
-
-
-@pytest.fixture
-def principal_with(person: Person) -> Callable[..., Principal]:
-    """A committed user with these roles, as a Principal (refusals are audited against it)."""
-
-    def make(*roles: str) -> Principal:
-        user = person(*roles)
-        perms = frozenset(p.value for role in roles for p in ROLE_PERMISSIONS[role])
-        return Principal(user.id, user.username, "Test", perms, session_id=0)  # type: ignore[arg-type]
-
-    return make
 
 
 def denials(pg_url: str, resource: str, resource_id: int) -> int:
@@ -62,10 +48,10 @@ def make_document(db: Session, client_id: int, level: str) -> Document:
 
 
 def test_staff_with_client_view_load_the_client_and_the_view_is_audited(
-    reference: Session, intake_worker: User, principal_with: Callable[..., Principal]
+    reference: Session, intake_worker: Principal, staff: Callable[..., Principal]
 ) -> None:
     client = make_client(reference, intake_worker)
-    viewer = principal_with("Intake worker")
+    viewer = staff("Intake worker")
     assert load_client_for(reference, viewer, client.id).id == client.id  # type: ignore[arg-type]
     views = reference.exec(
         select(AuditLog.user_id).where(
@@ -78,10 +64,13 @@ def test_staff_with_client_view_load_the_client_and_the_view_is_audited(
 
 
 def test_loading_a_client_without_permission_is_refused_and_audited(
-    reference: Session, intake_worker: User, pg_url: str, principal_with: Callable[..., Principal]
+    reference: Session,
+    intake_worker: Principal,
+    pg_url: str,
+    staff: Callable[..., Principal],
 ) -> None:
     client = make_client(reference, intake_worker)
-    outsider = principal_with()
+    outsider = staff()
     before = denials(pg_url, "Client", client.id)  # type: ignore[arg-type]
     with pytest.raises(NotAllowed):
         load_client_for(reference, outsider, client.id)  # type: ignore[arg-type]
@@ -102,15 +91,15 @@ def test_loading_a_client_without_permission_is_refused_and_audited(
 )
 def test_restricted_documents_need_the_restricted_permission(
     reference: Session,
-    intake_worker: User,
-    principal_with: Callable[..., Principal],
+    intake_worker: Principal,
+    staff: Callable[..., Principal],
     role: str,
     level: str,
     allowed: bool,
 ) -> None:
     client = make_client(reference, intake_worker)
     doc = make_document(reference, client.id, level)  # type: ignore[arg-type]
-    who = principal_with(role)
+    who = staff(role)
     assert who.can(Permission.DOCUMENT_VIEW)
     if allowed:
         assert load_document_for(reference, who, doc.id).id == doc.id  # type: ignore[arg-type]

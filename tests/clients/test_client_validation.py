@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientEmergencyContact
 from mtkcare.clients.service import add_emergency_contact, assess_risk, create_client
 from mtkcare.errors import ValidationFailed
 from mtkcare.reference.models import Language
-from mtkcare.users.models import User
 from tests.factories import make_client
 
 
@@ -17,7 +17,7 @@ def client_count(db: Session) -> int:
     return db.exec(select(func.count()).select_from(Client)).one()
 
 
-def test_date_of_birth_must_be_in_the_past(reference: Session, intake_worker: User) -> None:
+def test_date_of_birth_must_be_in_the_past(reference: Session, intake_worker: Principal) -> None:
     before = client_count(reference)
     with pytest.raises(ValidationFailed) as err:
         make_client(reference, intake_worker, date_of_birth=date.today() + timedelta(days=1))
@@ -26,7 +26,7 @@ def test_date_of_birth_must_be_in_the_past(reference: Session, intake_worker: Us
 
 
 def test_missing_and_malformed_fields_are_each_named(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as err:
         create_client(
@@ -39,13 +39,13 @@ def test_missing_and_malformed_fields_are_each_named(
     assert "email" in errors["email"].lower()
 
 
-def test_unknown_fields_are_refused(reference: Session, intake_worker: User) -> None:
+def test_unknown_fields_are_refused(reference: Session, intake_worker: Principal) -> None:
     with pytest.raises(ValidationFailed) as err:
         make_client(reference, intake_worker, is_deleted=True)
     assert "is_deleted" in err.value.errors
 
 
-def test_risk_level_must_be_one_of_the_levels(reference: Session, case_worker: User) -> None:
+def test_risk_level_must_be_one_of_the_levels(reference: Session, case_worker: Principal) -> None:
     client = make_client(reference, case_worker)
     with pytest.raises(ValidationFailed) as err:
         assess_risk(reference, case_worker, client.id, risk_level="EXTREMELY_BAD")  # type: ignore[arg-type]
@@ -54,12 +54,12 @@ def test_risk_level_must_be_one_of_the_levels(reference: Session, case_worker: U
         reference, case_worker, client.id, risk_level="HIGH", risk_factors="Unstable housing"
     )  # type: ignore[arg-type]
     assert assessed.risk_level == "HIGH"
-    assert assessed.risk_assessed_by == case_worker.id
+    assert assessed.risk_assessed_by == case_worker.user_id
     assert assessed.risk_assessed_at is not None
 
 
 def test_primary_language_must_exist_in_reference_data(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     missing_id = (reference.exec(select(func.max(Language.id))).one() or 0) + 1000
     with pytest.raises(ValidationFailed) as err:
@@ -67,7 +67,7 @@ def test_primary_language_must_exist_in_reference_data(
     assert err.value.errors == {"primary_language_id": "Choose a primary language from the list"}
 
 
-def test_retired_language_cannot_be_chosen(reference: Session, intake_worker: User) -> None:
+def test_retired_language_cannot_be_chosen(reference: Session, intake_worker: Principal) -> None:
     language = reference.exec(select(Language).where(Language.code == "fj")).one()
     language.is_active = False
     reference.flush()
@@ -75,7 +75,9 @@ def test_retired_language_cannot_be_chosen(reference: Session, intake_worker: Us
         make_client(reference, intake_worker, primary_language_id=language.id)
 
 
-def test_emergency_contact_needs_a_phone_number(reference: Session, intake_worker: User) -> None:
+def test_emergency_contact_needs_a_phone_number(
+    reference: Session, intake_worker: Principal
+) -> None:
     client = make_client(reference, intake_worker)
     with pytest.raises(ValidationFailed) as err:
         add_emergency_contact(reference, intake_worker, client.id, name="Wiremu")  # type: ignore[arg-type]
@@ -94,13 +96,13 @@ def test_emergency_contact_needs_a_phone_number(reference: Session, intake_worke
     )  # type: ignore[arg-type]
 
 
-def test_text_is_trimmed_before_saving(reference: Session, intake_worker: User) -> None:
+def test_text_is_trimmed_before_saving(reference: Session, intake_worker: Principal) -> None:
     client = make_client(reference, intake_worker, first_name="  Sione ", last_name=" Tupou ")
     assert (client.first_name, client.last_name) == ("Sione", "Tupou")
 
 
 def test_control_characters_are_refused_and_nothing_is_saved(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     before = client_count(reference)
     with pytest.raises(ValidationFailed) as err:
@@ -114,7 +116,9 @@ def test_control_characters_are_refused_and_nothing_is_saved(
     assert kept.notes == "Line one\nLine two\twith a tab"
 
 
-def test_over_long_text_is_refused_with_the_limit(reference: Session, intake_worker: User) -> None:
+def test_over_long_text_is_refused_with_the_limit(
+    reference: Session, intake_worker: Principal
+) -> None:
     with pytest.raises(ValidationFailed) as err:
         make_client(reference, intake_worker, last_name="x" * 101)
     assert err.value.errors == {"last_name": "Last name must be 100 characters or fewer"}

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import (
     LIKELY_SCORE,
     DuplicateCandidate,
@@ -27,7 +28,7 @@ from mtkcare.clients.duplicates import (
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import delete_client
 from mtkcare.users.models import User
-from tests.factories import make_client
+from tests.factories import SYSTEM, make_client
 
 # --------------------------------------------------------------------------------------------
 # The labelled set
@@ -165,13 +166,13 @@ def _readable(reason: str) -> bool:
 
 @pytest.mark.parametrize("pair", DUPLICATES, ids=[p.label for p in DUPLICATES])
 def test_a_tricky_duplicate_is_found_as_likely_with_its_reason(
-    reference: Session, intake_worker: User, pair: Pair
+    reference: Session, intake_worker: Principal, pair: Pair
 ) -> None:
     for other in DISTRACTORS:
         _create(reference, intake_worker, **other)
     existing = _create(reference, intake_worker, **pair.existing)
 
-    found = find_likely_duplicates(reference, **pair.typed)
+    found = find_likely_duplicates(reference, SYSTEM, **pair.typed)
 
     assert found, f"{pair.label}: nothing found"
     best = found[0]
@@ -236,11 +237,11 @@ NOT_DUPLICATES = [
 
 @pytest.mark.parametrize("pair", NOT_DUPLICATES, ids=[p.label for p in NOT_DUPLICATES])
 def test_a_different_person_is_not_a_likely_duplicate(
-    reference: Session, intake_worker: User, pair: NotPair
+    reference: Session, intake_worker: Principal, pair: NotPair
 ) -> None:
     existing = _create(reference, intake_worker, **pair.existing)
 
-    found = {c.client_id: c for c in find_likely_duplicates(reference, **pair.typed)}
+    found = {c.client_id: c for c in find_likely_duplicates(reference, SYSTEM, **pair.typed)}
 
     if pair.may_show:
         assert existing not in found or not found[existing].likely, found
@@ -249,15 +250,17 @@ def test_a_different_person_is_not_a_likely_duplicate(
 
 
 def test_a_name_alone_is_a_possible_match_never_a_likely_one(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     existing = _create(reference, intake_worker, first_name="Huia", last_name="Tomoana")
-    found = find_likely_duplicates(reference, first_name="Huia", last_name="Tomoana")
+    found = find_likely_duplicates(reference, SYSTEM, first_name="Huia", last_name="Tomoana")
     assert [c.client_id for c in found] == [existing]
     assert not found[0].likely and found[0].reasons == ["The same name"]
 
 
-def test_a_preferred_name_counts_as_the_first_name(reference: Session, intake_worker: User) -> None:
+def test_a_preferred_name_counts_as_the_first_name(
+    reference: Session, intake_worker: Principal
+) -> None:
     existing = _create(
         reference,
         intake_worker,
@@ -267,26 +270,28 @@ def test_a_preferred_name_counts_as_the_first_name(reference: Session, intake_wo
         date_of_birth=DOB,
     )
     found = find_likely_duplicates(
-        reference, first_name="Sonny", last_name="Kereama", date_of_birth=DOB
+        reference, SYSTEM, first_name="Sonny", last_name="Kereama", date_of_birth=DOB
     )
     assert [c.client_id for c in found] == [existing] and found[0].likely
     assert found[0].reasons == ["Same date of birth and the name they prefer (Sonny Kereama)"]
 
 
-def test_soft_deleted_clients_are_not_returned(reference: Session, intake_worker: User) -> None:
+def test_soft_deleted_clients_are_not_returned(
+    reference: Session, intake_worker: Principal, team_lead: Principal
+) -> None:
     kept = _create(reference, intake_worker, first_name="Anahera", last_name="Walker")
     gone = _create(reference, intake_worker, first_name="Anahera", last_name="Walker")
-    delete_client(reference, intake_worker, gone)
+    delete_client(reference, team_lead, gone)
 
     found = find_likely_duplicates(
-        reference, first_name="Anahera", last_name="Walker", date_of_birth=date(1965, 6, 30)
+        reference, SYSTEM, first_name="Anahera", last_name="Walker", date_of_birth=date(1965, 6, 30)
     )
     assert [c.client_id for c in found] == [kept]
-    assert [c.client_id for c in search_clients(reference, "Anahera Walker")] == [kept]
+    assert [c.client_id for c in search_clients(reference, SYSTEM, "Anahera Walker")] == [kept]
 
 
 def test_best_match_comes_first_and_a_client_can_be_left_out(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     weaker = _create(
         reference, intake_worker, first_name="Ngaire", last_name="Hohaia", date_of_birth=DOB
@@ -306,7 +311,7 @@ def test_best_match_comes_first_and_a_client_can_be_left_out(
         "phone": "0221239876",
     }
 
-    found = find_likely_duplicates(reference, **typed)
+    found = find_likely_duplicates(reference, SYSTEM, **typed)
     assert [c.client_id for c in found] == [stronger, weaker]
     assert found[0].score > found[1].score
     assert found[0].reasons == ["Same date of birth and the same name", "Same phone number"]
@@ -322,7 +327,7 @@ def test_best_match_comes_first_and_a_client_can_be_left_out(
     }
     assert found[0].date_of_birth == "1988-04-12" and found[0].full_name == "Ngaire Hohaia"
 
-    excluded = find_likely_duplicates(reference, **typed, exclude_client_id=stronger)
+    excluded = find_likely_duplicates(reference, SYSTEM, **typed, exclude_client_id=stronger)
     assert [c.client_id for c in excluded] == [weaker]
 
 
@@ -331,7 +336,7 @@ def test_best_match_comes_first_and_a_client_can_be_left_out(
 
 
 def test_look_up_finds_names_as_typed_phones_in_any_format_and_emails(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     ngata = _create(
         reference,
@@ -343,35 +348,35 @@ def test_look_up_finds_names_as_typed_phones_in_any_format_and_emails(
     )
     _create(reference, intake_worker, first_name="Mary", last_name="Smith", phone="09 444 5555")
 
-    assert [c.client_id for c in search_clients(reference, "ngat")] == [ngata]
-    assert [c.client_id for c in search_clients(reference, "Aroha Ngata")] == [ngata]
-    assert search_clients(reference, "aroha ngata")[0].reasons == ["Name matches"]
-    phone = search_clients(reference, "+64 21 555 0123")
+    assert [c.client_id for c in search_clients(reference, SYSTEM, "ngat")] == [ngata]
+    assert [c.client_id for c in search_clients(reference, SYSTEM, "Aroha Ngata")] == [ngata]
+    assert search_clients(reference, SYSTEM, "aroha ngata")[0].reasons == ["Name matches"]
+    phone = search_clients(reference, SYSTEM, "+64 21 555 0123")
     assert [c.client_id for c in phone] == [ngata] and phone[0].reasons == ["Same phone number"]
-    assert [c.client_id for c in search_clients(reference, "021 555")] == [ngata]
-    email = search_clients(reference, "AROHA.ngata@")
+    assert [c.client_id for c in search_clients(reference, SYSTEM, "021 555")] == [ngata]
+    email = search_clients(reference, SYSTEM, "AROHA.ngata@")
     assert [c.client_id for c in email] == [ngata]
     assert email[0].reasons == ["Email address starts with aroha.ngata@"]
 
 
 def test_look_up_forgives_a_slip_in_a_short_surname(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     nair = _create(reference, intake_worker, first_name="Amit", last_name="Nair")
     _create(reference, intake_worker, first_name="Amit", last_name="Nash")
     _create(reference, intake_worker, first_name="Anita", last_name="Nair")
 
-    found = search_clients(reference, "Amit Niar")
+    found = search_clients(reference, SYSTEM, "Amit Niar")
     assert found[0].client_id == nair and found[0].reasons == ["Similar name"]
-    assert search_clients(reference, "amit nai")[0].reasons == ["Name matches"]
+    assert search_clients(reference, SYSTEM, "amit nai")[0].reasons == ["Name matches"]
 
 
-def test_look_up_waits_for_enough_to_go_on(reference: Session, intake_worker: User) -> None:
+def test_look_up_waits_for_enough_to_go_on(reference: Session, intake_worker: Principal) -> None:
     _create(reference, intake_worker, first_name="Aroha", last_name="Ngata", phone="021 555 0123")
-    assert search_clients(reference, "a") == []
-    assert search_clients(reference, "021") == []  # too few digits for a phone number
-    assert search_clients(reference, "   ") == []
-    assert search_clients(reference, "%") == []
+    assert search_clients(reference, SYSTEM, "a") == []
+    assert search_clients(reference, SYSTEM, "021") == []  # too few digits for a phone number
+    assert search_clients(reference, SYSTEM, "   ") == []
+    assert search_clients(reference, SYSTEM, "%") == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,7 +466,7 @@ def captured_sql(reference: Session) -> Iterator[list[tuple[str, Any]]]:
 
 
 def test_look_ups_use_the_trigram_and_contact_indexes(
-    reference: Session, intake_worker: User, captured_sql: list[tuple[str, Any]]
+    reference: Session, intake_worker: Principal, captured_sql: list[tuple[str, Any]]
 ) -> None:
     """The queries must be written so the indexes of migration 0003 can serve them. A few
     thousand plain rows and fresh statistics make the planner cost them as it would a real
@@ -491,6 +496,7 @@ def test_look_ups_use_the_trigram_and_contact_indexes(
     plan = plans(
         lambda: find_likely_duplicates(
             reference,
+            SYSTEM,
             first_name="Aroha",
             last_name="Ngata",
             date_of_birth=DOB,
@@ -502,17 +508,19 @@ def test_look_ups_use_the_trigram_and_contact_indexes(
         assert f"ix_client_management_client_{index}" in plan, plan
     assert "gist" not in plan.lower()
     # Other forms of the first name ("Bob" -> "robert ngata") are exact keys: a b-tree look-up.
-    plan = plans(lambda: find_likely_duplicates(reference, first_name="Bob", last_name="Ngata"))
+    plan = plans(
+        lambda: find_likely_duplicates(reference, SYSTEM, first_name="Bob", last_name="Ngata")
+    )
     assert "ix_client_management_client_name_key_prefix" in plan, plan
 
     # As staff type: names that start with the text (surname first, or first name first),
     # then similar names; phone and email prefixes.
-    plan = plans(lambda: search_clients(reference, "ngat"))
+    plan = plans(lambda: search_clients(reference, SYSTEM, "ngat"))
     for index in ("surname_key_prefix", "name_key_prefix", "name_parts_trgm"):
         assert f"ix_client_management_client_{index}" in plan, plan
-    plan = plans(lambda: search_clients(reference, "021 555 0"))
+    plan = plans(lambda: search_clients(reference, SYSTEM, "021 555 0"))
     assert "ix_client_management_client_phone_key" in plan, plan
-    plan = plans(lambda: search_clients(reference, "aroha@"))
+    plan = plans(lambda: search_clients(reference, SYSTEM, "aroha@"))
     assert "ix_client_management_client_email_lower" in plan, plan
 
 
@@ -554,7 +562,7 @@ def test_sqlite_finds_the_obvious_duplicates_without_an_index(sqlite_db: Session
     gone = make_client(
         sqlite_db, None, first_name="Aroha", last_name="Ngata", date_of_birth=DOB, phone=None
     )
-    delete_client(sqlite_db, None, gone.id)
+    delete_client(sqlite_db, SYSTEM, gone.id)
     mary = make_client(
         sqlite_db, None, first_name="Mary", last_name="Ngata", date_of_birth=date(1970, 1, 1)
     )
@@ -563,29 +571,33 @@ def test_sqlite_finds_the_obvious_duplicates_without_an_index(sqlite_db: Session
         return [c.client_id for c in found]
 
     macron = find_likely_duplicates(
-        sqlite_db, first_name="Aroha", last_name="Ngata", date_of_birth=DOB
+        sqlite_db, SYSTEM, first_name="Aroha", last_name="Ngata", date_of_birth=DOB
     )
     assert ids(macron) == [ngata.id] and macron[0].likely
     swapped = find_likely_duplicates(
-        sqlite_db, first_name="Aroha", last_name="Ngāta", date_of_birth=date(1988, 12, 4)
+        sqlite_db, SYSTEM, first_name="Aroha", last_name="Ngāta", date_of_birth=date(1988, 12, 4)
     )
     assert ids(swapped) == [ngata.id]
     assert "Date of birth with day and month swapped" in swapped[0].reasons
     phone = find_likely_duplicates(
-        sqlite_db, first_name="Losa", last_name="Fifita", phone="+64 21 555 0199"
+        sqlite_db, SYSTEM, first_name="Losa", last_name="Fifita", phone="+64 21 555 0199"
     )
     assert ids(phone) == [fifita.id] and phone[0].likely
     email = find_likely_duplicates(
-        sqlite_db, first_name="Losaline", last_name="Fifita", email="losa.fifita@example.org"
+        sqlite_db,
+        SYSTEM,
+        first_name="Losaline",
+        last_name="Fifita",
+        email="losa.fifita@example.org",
     )
     assert ids(email) == [fifita.id] and "Same email address" in email[0].reasons
     assert (
         find_likely_duplicates(
-            sqlite_db, first_name="John", last_name="Smith", date_of_birth=date(1985, 6, 15)
+            sqlite_db, SYSTEM, first_name="John", last_name="Smith", date_of_birth=date(1985, 6, 15)
         )
         == []
     )
 
-    assert set(ids(search_clients(sqlite_db, "ngat"))) == {ngata.id, mary.id}
-    assert ids(search_clients(sqlite_db, "+64 21 555 0199")) == [fifita.id]
-    assert ids(search_clients(sqlite_db, "LOSA.FIFITA@example")) == [fifita.id]
+    assert set(ids(search_clients(sqlite_db, SYSTEM, "ngat"))) == {ngata.id, mary.id}
+    assert ids(search_clients(sqlite_db, SYSTEM, "+64 21 555 0199")) == [fifita.id]
+    assert ids(search_clients(sqlite_db, SYSTEM, "LOSA.FIFITA@example")) == [fifita.id]

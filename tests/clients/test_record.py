@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from mtkcare.audit.models import AuditLog
-from mtkcare.auth.permissions import ROLE_PERMISSIONS
 from mtkcare.auth.service import Principal
 from mtkcare.clients import record
 from mtkcare.clients.service import (
@@ -28,23 +27,10 @@ from mtkcare.errors import NotAllowed, NotFound
 from mtkcare.programs.service import enrol_client
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.service import link_client
-from mtkcare.users.models import User
-from tests.factories import make_client, make_program, make_referral
+from tests.factories import SYSTEM, make_client, make_program, make_referral
 from tests.support.web import Person
 
 Who = Callable[..., Principal]
-
-
-@pytest.fixture
-def principal_with(person: Person) -> Who:
-    """A committed user with these roles, as a Principal."""
-
-    def make(*roles: str) -> Principal:
-        user = person(*roles)
-        perms = frozenset(p.value for role in roles for p in ROLE_PERMISSIONS[role])
-        return Principal(user.id, user.username, user.full_name, perms, session_id=0)  # type: ignore[arg-type]
-
-    return make
 
 
 def views_of(db: Session, client_id: int) -> list[int | None]:
@@ -73,10 +59,10 @@ def denials(pg_url: str, client_id: int) -> int:
 
 
 def test_opening_a_record_is_audited_once_and_rereading_it_is_not(
-    reference: Session, intake_worker: User, principal_with: Who
+    reference: Session, intake_worker: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker, first_name="Jane", last_name="Smith")
-    viewer = principal_with("Case worker")
+    viewer = staff("Case worker")
     opened = record.open_client_record(reference, viewer, client.id)  # type: ignore[arg-type]
     assert opened.full_name == "Jane Smith"
     assert opened.primary_language == "English"
@@ -86,26 +72,30 @@ def test_opening_a_record_is_audited_once_and_rereading_it_is_not(
 
 
 def test_risk_is_only_in_the_record_for_those_who_may_see_risk(
-    reference: Session, intake_worker: User, case_worker: User, principal_with: Who
+    reference: Session, intake_worker: Principal, case_worker: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker)
     assess_risk(reference, case_worker, client.id, risk_level="HIGH", risk_factors="Unsafe")  # type: ignore[arg-type]
-    intake = record.open_client_record(reference, principal_with("Intake worker"), client.id)  # type: ignore[arg-type]
+    intake = record.open_client_record(reference, staff("Intake worker"), client.id)  # type: ignore[arg-type]
     assert intake.risk is None
-    worker = record.open_client_record(reference, principal_with("Case worker"), client.id)  # type: ignore[arg-type]
+    worker = record.open_client_record(reference, staff("Case worker"), client.id)  # type: ignore[arg-type]
     assert worker.risk is not None
     assert (worker.risk.level_label, worker.risk.factors) == ("High", "Unsafe")
     assert worker.risk.assessed_by == "Carl Case"
 
 
 def test_a_deleted_client_opens_only_for_those_who_may_delete_and_restore(
-    reference: Session, intake_worker: User, team_lead: User, principal_with: Who, pg_url: str
+    reference: Session,
+    intake_worker: Principal,
+    team_lead: Principal,
+    staff: Who,
+    pg_url: str,
 ) -> None:
     client = make_client(reference, intake_worker)
     delete_client(reference, team_lead, client.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        record.open_client_record(reference, principal_with("Case worker"), client.id)  # type: ignore[arg-type]
-    lead = record.open_client_record(reference, principal_with("Team lead"), client.id)  # type: ignore[arg-type]
+        record.open_client_record(reference, staff("Case worker"), client.id)  # type: ignore[arg-type]
+    lead = record.open_client_record(reference, staff("Team lead"), client.id)  # type: ignore[arg-type]
     assert lead.is_deleted and lead.deleted_at is not None
     assert lead.deleted_by == "Tui Lead"
     # Asking for deleted clients without the permission is refused, and the refusal audited.
@@ -113,7 +103,7 @@ def test_a_deleted_client_opens_only_for_those_who_may_delete_and_restore(
     with pytest.raises(NotAllowed):
         load_client_for(
             reference,
-            principal_with("Case worker"),
+            staff("Case worker"),
             client.id,  # type: ignore[arg-type]
             include_deleted=True,
         )
@@ -121,7 +111,7 @@ def test_a_deleted_client_opens_only_for_those_who_may_delete_and_restore(
 
 
 def test_contacts_identities_referrals_and_enrolments_of_the_client(
-    reference: Session, intake_worker: User, team_lead: User, principal_with: Who
+    reference: Session, intake_worker: Principal, team_lead: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker)
     other = make_client(reference, intake_worker)
@@ -136,31 +126,32 @@ def test_contacts_identities_referrals_and_enrolments_of_the_client(
     add_emergency_contact(reference, intake_worker, other.id, name="Not Theirs", phone="0211234567")  # type: ignore[arg-type]
     maori = option_id_by_code(reference, "cultural_identity", "maori")
     set_cultural_identities(reference, intake_worker, client.id, [maori])  # type: ignore[arg-type]
-    program = make_program(reference, None, name="Safe Homes")
+    program = make_program(reference, name="Safe Homes")
     referral = make_referral(reference, intake_worker, client_id=client.id)
     make_referral(reference, intake_worker, client_id=other.id)
     enrol_client(
         reference,
-        team_lead,
+        intake_worker,
         client_id=client.id,
         program_id=program.id,
         commencement_date=date(2026, 1, 5),
     )
 
-    contacts = record.emergency_contacts(reference, client.id)  # type: ignore[arg-type]
+    contacts = record.emergency_contacts(reference, intake_worker, client.id)  # type: ignore[arg-type]
     assert [(c.name, c.relationship) for c in contacts] == [("Mere Smith", "Parent")]
-    assert [i.label for i in record.cultural_identities(reference, client.id)] == ["Māori"]  # type: ignore[arg-type]
-    lead = principal_with("Team lead")
+    identities = record.cultural_identities(reference, intake_worker, client.id)  # type: ignore[arg-type]
+    assert [i.label for i in identities] == ["Māori"]
+    lead = staff("Team lead")
     referrals = record.client_referrals(reference, lead, client.id)  # type: ignore[arg-type]
     assert [(r.tracking_id, r.status_label) for r in referrals] == [(referral.tracking_id, "New")]
     enrolments = record.client_enrolments(reference, lead, client.id)  # type: ignore[arg-type]
     assert [(e.program, e.status_label) for e in enrolments] == [("Safe Homes", "Active")]
     # An administrator may see clients but not referrals.
-    assert record.client_referrals(reference, principal_with("Administrator"), client.id) == []  # type: ignore[arg-type]
+    assert record.client_referrals(reference, staff("Administrator"), client.id) == []  # type: ignore[arg-type]
 
 
 def test_history_is_this_clients_own_trail_newest_first_in_words(
-    reference: Session, intake_worker: User, team_lead: User, principal_with: Who
+    reference: Session, intake_worker: Principal, team_lead: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker, phone="021 555 0101")
     other = make_client(reference, intake_worker)
@@ -171,7 +162,7 @@ def test_history_is_this_clients_own_trail_newest_first_in_words(
     update_client(reference, team_lead, other.id, phone="021 000 0000")  # type: ignore[arg-type]
     referral = make_referral(reference, intake_worker)
     link_client(reference, team_lead, referral.id, client.id)  # type: ignore[arg-type]
-    lead = principal_with("Team lead")
+    lead = staff("Team lead")
     record.open_client_record(reference, lead, client.id)  # type: ignore[arg-type]
 
     page = record.client_history(reference, lead, client.id)  # type: ignore[arg-type]
@@ -192,23 +183,23 @@ def test_history_is_this_clients_own_trail_newest_first_in_words(
 
 
 def test_history_hides_referrals_from_those_who_may_not_see_them_and_risk_values(
-    reference: Session, intake_worker: User, case_worker: User, principal_with: Who
+    reference: Session, intake_worker: Principal, case_worker: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker)
     make_referral(reference, intake_worker, client_id=client.id)
     assess_risk(reference, case_worker, client.id, risk_level="CRITICAL", risk_notes="Plan")  # type: ignore[arg-type]
-    admin = record.client_history(reference, principal_with("Administrator"), client.id)  # type: ignore[arg-type]
+    admin = record.client_history(reference, staff("Administrator"), client.id)  # type: ignore[arg-type]
     words = " ".join(line.sentence for line in admin.lines)
     assert "referral" not in words
     assert "Critical" not in words and "Plan" not in words
     assert "Carl Case updated the risk assessment" in words
 
 
-def test_history_is_paged(reference: Session, intake_worker: User, principal_with: Who) -> None:
+def test_history_is_paged(reference: Session, intake_worker: Principal, staff: Who) -> None:
     client = make_client(reference, intake_worker)
     for n in range(7):
         update_client(reference, intake_worker, client.id, city=f"Town {n}")  # type: ignore[arg-type]
-    viewer = principal_with("Case worker")
+    viewer = staff("Case worker")
     first = record.client_history(reference, viewer, client.id, page=1, page_size=3)  # type: ignore[arg-type]
     assert (first.total, first.pages, len(first.lines)) == (8, 3, 3)
     assert "to Town 6" in first.lines[0].sentence
@@ -217,18 +208,18 @@ def test_history_is_paged(reference: Session, intake_worker: User, principal_wit
 
 
 def test_risk_history_lists_every_assessment_newest_first_and_needs_risk_permission(
-    reference: Session, intake_worker: User, case_worker: User, principal_with: Who
+    reference: Session, intake_worker: Principal, case_worker: Principal, staff: Who
 ) -> None:
     client = make_client(reference, intake_worker)
     assess_risk(reference, case_worker, client.id, risk_level="HIGH", risk_factors="Unsafe")  # type: ignore[arg-type]
     assess_risk(reference, case_worker, client.id, risk_level="LOW", risk_factors="Housed")  # type: ignore[arg-type]
-    views = record.risk_history(reference, principal_with("Case worker"), client.id)  # type: ignore[arg-type]
+    views = record.risk_history(reference, staff("Case worker"), client.id)  # type: ignore[arg-type]
     assert [(v.level_label, v.factors, v.assessed_by) for v in views] == [
         ("Low", "Housed", "Carl Case"),
         ("High", "Unsafe", "Carl Case"),
     ]
     with pytest.raises(NotAllowed):
-        record.risk_history(reference, principal_with("Intake worker"), client.id)  # type: ignore[arg-type]
+        record.risk_history(reference, staff("Intake worker"), client.id)  # type: ignore[arg-type]
 
 
 def _record_handler(name: str) -> str:
@@ -255,7 +246,7 @@ def test_delete_over_the_socket_is_refused_to_an_intake_worker_and_needs_an_open
 
     with session_scope(url=pg_url) as s:
         client_id = create_client(
-            s, None, first_name="Socket", last_name="Target", date_of_birth=date(1990, 1, 1)
+            s, SYSTEM, first_name="Socket", last_name="Target", date_of_birth=date(1990, 1, 1)
         ).id
     intake = person("Intake worker")
     token = session_cookie(sign_in(backend, intake.username))

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientEmergencyContact
 from mtkcare.clients.service import (
     add_emergency_contact,
@@ -19,11 +20,11 @@ from mtkcare.programs.service import delete_program, enrol_client
 from mtkcare.referrals.models import Referral
 from mtkcare.users.models import User
 from mtkcare.users.service import delete_user
-from tests.factories import make_client, make_program, make_referral, make_user
+from tests.factories import SYSTEM, make_client, make_person, make_program, make_referral
 
 
 def test_normal_queries_do_not_return_soft_deleted_rows(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal
 ) -> None:
     kept = make_client(reference, intake_worker, last_name="Kept")
     gone = make_client(reference, intake_worker, last_name="Gone")
@@ -34,13 +35,13 @@ def test_normal_queries_do_not_return_soft_deleted_rows(
     assert reference.exec(select(Client).where(Client.id == gone.id)).first() is None
     count = reference.exec(select(func.count()).select_from(Client)).one()
     assert count == len(names)
-    page = list_clients(reference, search="Gone")
+    page = list_clients(reference, SYSTEM, search="Gone")
     assert page.total == 0
-    assert kept.id in {r.id for r in list_clients(reference, search="Kept").rows}
+    assert kept.id in {r.id for r in list_clients(reference, SYSTEM, search="Kept").rows}
 
 
 def test_soft_deleted_rows_are_returned_when_asked_for(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal
 ) -> None:
     gone = make_client(reference, intake_worker)
     delete_client(reference, team_lead, gone.id)  # type: ignore[arg-type]
@@ -48,11 +49,13 @@ def test_soft_deleted_rows_are_returned_when_asked_for(
         select(Client).where(Client.id == gone.id).execution_options(include_deleted=True)
     ).one()
     assert found.is_deleted
-    assert found.deleted_by == team_lead.id
+    assert found.deleted_by == team_lead.user_id
     assert found.deleted_at is not None
 
 
-def test_soft_deleted_children_are_hidden_in_joins(reference: Session, intake_worker: User) -> None:
+def test_soft_deleted_children_are_hidden_in_joins(
+    reference: Session, intake_worker: Principal
+) -> None:
     client = make_client(reference, intake_worker)
     contact = add_emergency_contact(
         reference,
@@ -71,7 +74,9 @@ def test_soft_deleted_children_are_hidden_in_joins(reference: Session, intake_wo
     assert joined == []
 
 
-def test_hard_delete_of_a_business_row_is_refused(reference: Session, intake_worker: User) -> None:
+def test_hard_delete_of_a_business_row_is_refused(
+    reference: Session, intake_worker: Principal
+) -> None:
     client = make_client(reference, intake_worker)
     reference.delete(client)
     with pytest.raises(HardDeleteRefused):
@@ -80,7 +85,7 @@ def test_hard_delete_of_a_business_row_is_refused(reference: Session, intake_wor
 
 
 def test_deleting_a_client_leaves_referrals_in_place_marked_orphaned(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal
 ) -> None:
     client = make_client(reference, intake_worker)
     referral = make_referral(reference, intake_worker, client_id=client.id)
@@ -96,9 +101,9 @@ def test_deleting_a_client_leaves_referrals_in_place_marked_orphaned(
 
 
 def test_deleting_a_program_keeps_its_enrolments_for_reporting(
-    reference: Session, case_worker: User, team_lead: User
+    reference: Session, case_worker: Principal, manager: Principal
 ) -> None:
-    program = make_program(reference, team_lead)
+    program = make_program(reference)
     client = make_client(reference, case_worker)
     enrolment = enrol_client(
         reference,
@@ -107,7 +112,7 @@ def test_deleting_a_program_keeps_its_enrolments_for_reporting(
         program_id=program.id,
         commencement_date=date(2025, 3, 1),
     )
-    delete_program(reference, team_lead, program.id)  # type: ignore[arg-type]
+    delete_program(reference, manager, program.id)  # type: ignore[arg-type]
 
     assert reference.exec(select(Program).where(Program.id == program.id)).first() is None
     kept = reference.exec(select(Enrolment).where(Enrolment.id == enrolment.id)).one()
@@ -123,16 +128,16 @@ def test_deleting_a_program_keeps_its_enrolments_for_reporting(
 
 
 def test_deleting_a_user_keeps_them_referenced_by_what_they_created(
-    reference: Session, team_lead: User
+    reference: Session, administrator: Principal
 ) -> None:
-    leaver = make_user(reference, team_lead, username="leaver")
+    leaver = make_person(reference, "Intake worker", username="leaver")
     client = make_client(reference, leaver)
-    delete_user(reference, team_lead, leaver.id)  # type: ignore[arg-type]
+    delete_user(reference, administrator, leaver.user_id)  # type: ignore[arg-type]
 
     reference.expire_all()
-    assert reference.exec(select(User).where(User.id == leaver.id)).first() is None
+    assert reference.exec(select(User).where(User.id == leaver.user_id)).first() is None
     kept = reference.exec(select(Client).where(Client.id == client.id)).one()
-    assert kept.created_by == leaver.id
+    assert kept.created_by == leaver.user_id
     creator = reference.exec(
         select(User).where(User.id == kept.created_by).execution_options(include_deleted=True)
     ).one()

@@ -21,12 +21,13 @@ def _make_client(url: str, *, deleted: bool = False) -> tuple[int, str]:
     from mtkcare.clients.service import add_emergency_contact, create_client, delete_client
     from mtkcare.db import session_scope
     from mtkcare.reference.service import option_id_by_code
+    from tests.factories import SYSTEM
 
     last = f"Record{uuid.uuid4().hex[:6].capitalize()}"
     with session_scope(url=url) as db:
         client = create_client(
             db,
-            None,
+            SYSTEM,
             first_name="Hine",
             last_name=last,
             date_of_birth=date(1990, 6, 15),
@@ -36,14 +37,14 @@ def _make_client(url: str, *, deleted: bool = False) -> tuple[int, str]:
         )
         add_emergency_contact(
             db,
-            None,
+            SYSTEM,
             client.id,  # type: ignore[arg-type]
             name="Mere Smith",
             phone="027 444 1234",
             relationship_type_id=option_id_by_code(db, "relationship_type", "parent"),
         )
         if deleted:
-            delete_client(db, None, client.id)  # type: ignore[arg-type]
+            delete_client(db, SYSTEM, client.id)  # type: ignore[arg-type]
         return client.id, f"Hine {last}"  # type: ignore[return-value]
 
 

@@ -215,6 +215,62 @@ def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_u
         assert session.get(Client, known_id).phone == "022 101 2020"  # type: ignore[union-attr]
 
 
+def test_an_intake_worker_linking_a_client_skips_their_risk_and_leaves_it_as_it_was(
+    page: Page, e2e_db_url: str
+) -> None:
+    from mtkcare.clients.service import add_emergency_contact, assess_risk, create_client
+    from tests.factories import SYSTEM
+
+    with session_scope(url=e2e_db_url) as session:
+        kept = create_client(
+            session, SYSTEM, first_name="Risky", last_name="Kawhia-Linked",
+            date_of_birth=date(1969, 3, 3), phone="027 313 1313",
+        )  # fmt: skip
+        add_emergency_contact(session, SYSTEM, kept.id, name="Aunty Ria", phone="027 111 0000")
+        assess_risk(
+            session, SYSTEM, kept.id, risk_level="HIGH",
+            risk_notes="Violent partner: do not visit alone",
+        )  # fmt: skip
+        kept_id = kept.id
+    sign_in(page, "intake")
+    _start(page)
+    reason = "Linked by an intake worker: their risk assessment must stay as it is."
+    _referral_step(page, reason)
+    _continue(page, "Step 2 of 8: Find the client")
+    page.get_by_label("Name", exact=True).press_sequentially("Risky Kawhia-Linked", delay=40)
+    match = page.get_by_label(re.compile("^Same person: Risky Kawhia-Linked"))
+    expect(match.first).to_be_visible(timeout=15_000)
+    match.first.check()
+    _continue(page, "Step 3 of 8: Client details")
+    _continue(page, "Step 4 of 8: Emergency contacts")
+    _continue(page, "Step 5 of 8: Cultural identity")
+    # Continue passes over the risk step, which the step list says is not needed.
+    _continue(page, "Step 7 of 8: Program")
+    expect(page.get_by_text(re.compile("6. Risk assessment.*not needed"))).to_be_visible()
+    _shot(page, "linked-risk-skipped")
+    page.get_by_role("button", name="Back").click()
+    _heading(page, "Step 5 of 8: Cultural identity")
+    _continue(page, "Step 7 of 8: Program")
+    page.get_by_label("Budgeting Service").check()
+    _continue(page, "Step 8 of 8: Consent")
+    page.get_by_label("Asked, not yet given: follow up").check()
+    page.get_by_label("Follow-up date").fill((TODAY + timedelta(days=5)).isoformat())
+    _continue(page, "Check your answers")
+    expect(page.get_by_role("heading", name="Risk assessment")).to_have_count(0)
+    page.get_by_role("button", name="Finish intake").click()
+    expect(page.get_by_role("status").filter(has_text="waiting for consent")).to_be_visible(
+        timeout=30_000
+    )
+    assert _referral(e2e_db_url, reason).client_id == kept_id
+    with session_scope(url=e2e_db_url) as session:
+        client = session.get(Client, kept_id)
+        assert client is not None
+        assert (client.risk_level, client.risk_notes) == (
+            "HIGH",
+            "Violent partner: do not visit alone",
+        )
+
+
 def test_consent_declined_ends_in_a_declined_referral(page: Page, e2e_db_url: str) -> None:
     sign_in(page, "intake")
     _start(page)
@@ -305,13 +361,15 @@ def test_a_draft_survives_a_page_reload_and_can_be_resumed_or_discarded(
 
 
 def test_someone_elses_draft_cannot_be_opened(page: Page, e2e_db_url: str) -> None:
+    from mtkcare.auth.service import principal_of
     from mtkcare.intake import service as intake
     from mtkcare.users.models import User
 
     with session_scope(url=e2e_db_url) as session:
         owner = session.exec(select(User).where(User.username == "intake")).one()
-        draft = intake.start_draft(session, owner)
-        intake.save_values(session, owner, draft.id, {"reason": "Private draft of intake"})
+        owner_acts = principal_of(session, owner)
+        draft = intake.start_draft(session, owner_acts)
+        intake.save_values(session, owner_acts, draft.id, {"reason": "Private draft of intake"})
         draft_id = draft.id
     sign_in(page, "caseworker")
     page.goto(f"/intake?draft={draft_id}")
@@ -358,10 +416,11 @@ def test_a_likely_duplicate_must_be_confirmed_as_a_different_person(
 ) -> None:
     from mtkcare.audit.models import AuditLog
     from mtkcare.clients.service import create_client
+    from tests.factories import SYSTEM
 
     with session_scope(url=e2e_db_url) as session:
         twin = create_client(
-            session, None, first_name="Anaru", last_name="Te Whata-Duplicate",
+            session, SYSTEM, first_name="Anaru", last_name="Te Whata-Duplicate",
             date_of_birth=date(1975, 8, 19), phone="027 909 1919",
         )  # fmt: skip
         twin_id = twin.id

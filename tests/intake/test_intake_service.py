@@ -3,6 +3,7 @@ transaction (or not at all)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,14 +11,16 @@ import pytest
 from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditAction, AuditLog
+from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
+from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.intake import service as intake
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatus
 from mtkcare.users.models import User
-from tests.factories import make_client, make_program
+from tests.factories import SYSTEM, make_client, make_program
 
 TODAY = date.today()
 
@@ -80,11 +83,11 @@ def _walk(db: Session, actor: User, answers: dict[int, dict[str, str]]) -> Intak
 
 @pytest.fixture
 def housing(reference: Session) -> Program:
-    return make_program(reference, None, service_type="housing", name="Safe Homes")
+    return make_program(reference, service_type="housing", name="Safe Homes")
 
 
 def test_a_new_client_goes_through_every_step_to_an_enrolment(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     draft = _walk(db, intake_worker, _answers(db, housing))
@@ -94,7 +97,7 @@ def test_a_new_client_goes_through_every_step_to_an_enrolment(
     client = db.get(Client, outcome.client_id)
     assert client is not None and client.preferred_name == "Wiri"
     assert client.interpreter_required and client.risk_level == "MEDIUM"
-    assert client.risk_assessed_by == intake_worker.id
+    assert client.risk_assessed_by == intake_worker.user_id
     contacts = db.exec(
         select(ClientEmergencyContact).where(ClientEmergencyContact.client_id == client.id)
     ).all()
@@ -107,7 +110,7 @@ def test_a_new_client_goes_through_every_step_to_an_enrolment(
     assert referral is not None
     assert referral.status == ReferralStatus.ACTIVE.value == outcome.status
     assert referral.client_id == client.id and referral.target_program_id == housing.id
-    assert referral.assigned_staff_id == intake_worker.id and referral.priority == "HIGH"
+    assert referral.assigned_staff_id == intake_worker.user_id and referral.priority == "HIGH"
     consent = db.exec(select(ConsentRecord).where(ConsentRecord.referral_id == referral.id)).one()
     assert consent.status == "OBTAINED" and consent.method == "WRITTEN"
     enrolment = db.get(Enrolment, outcome.enrolment_id)
@@ -121,7 +124,8 @@ def test_a_new_client_goes_through_every_step_to_an_enrolment(
         row.resource
         for row in db.exec(
             select(AuditLog).where(
-                AuditLog.user_id == intake_worker.id, AuditLog.action == AuditAction.CREATE.value
+                AuditLog.user_id == intake_worker.user_id,
+                AuditLog.action == AuditAction.CREATE.value,
             )
         )
     }
@@ -131,7 +135,7 @@ def test_a_new_client_goes_through_every_step_to_an_enrolment(
 
 
 def test_consent_declined_ends_in_a_declined_referral_without_enrolment(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     reason = str(option_id_by_code(db, "decline_reason", "consent_declined"))
@@ -148,7 +152,7 @@ def test_consent_declined_ends_in_a_declined_referral_without_enrolment(
 
 
 def test_consent_pending_sets_a_follow_up_date(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     follow_up = TODAY + timedelta(days=7)
@@ -164,7 +168,7 @@ def test_consent_pending_sets_a_follow_up_date(
 
 
 def test_each_step_is_checked_on_the_server_with_messages_for_its_fields(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     draft = intake.start_draft(db, intake_worker)
@@ -209,14 +213,14 @@ def test_each_step_is_checked_on_the_server_with_messages_for_its_fields(
     assert errors == {"contact_0_name": "Add at least one emergency contact"}
 
 
-def test_a_step_cannot_be_skipped(reference: Session, intake_worker: User) -> None:
+def test_a_step_cannot_be_skipped(reference: Session, intake_worker: Principal) -> None:
     draft = intake.start_draft(reference, intake_worker)
     with pytest.raises(intake.ValidationFailed):
         intake.submit_step(reference, intake_worker, draft.id, 5, {})
 
 
 def test_a_likely_duplicate_needs_an_explicit_confirmation_which_is_audited(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     existing = make_client(
@@ -233,7 +237,8 @@ def test_a_likely_duplicate_needs_an_explicit_confirmation_which_is_audited(
         intake.submit_step(db, intake_worker, draft.id, step, answers[step])
     _, errors = intake.submit_step(db, intake_worker, draft.id, 3, answers[3])
     assert "not_duplicate" in errors
-    assert [c.client_id for c in intake.likely_duplicates(db, draft.values)] == [existing.id]
+    found = intake.likely_duplicates(db, intake_worker, draft, draft.values)
+    assert [c.client_id for c in found] == [existing.id]
 
     for step in range(3, intake.LAST_STEP + 1):
         changes = {**answers[step], "not_duplicate": "on"} if step == 3 else answers[step]
@@ -248,14 +253,14 @@ def test_a_likely_duplicate_needs_an_explicit_confirmation_which_is_audited(
             AuditLog.resource_id == str(outcome.client_id),
         )
     ).one()
-    assert confirmation.user_id == intake_worker.id
+    assert confirmation.user_id == intake_worker.user_id
     assert confirmation.changes is not None
     assert [c[0] for c in confirmation.changes["candidates"]] == [existing.id]
     assert f"client {existing.id}" in (confirmation.detail or "")
 
 
 def test_linking_an_existing_client_updates_them_instead_of_creating_one(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     existing = make_client(db, None, first_name="Mere", last_name="Parata")
@@ -269,7 +274,8 @@ def test_linking_an_existing_client_updates_them_instead_of_creating_one(
     assert errors == {}
     # Their record fills the client step; reading it was audited.
     assert draft.values["first_name"] == "Mere" and draft.values["last_name"] == "Parata"
-    assert draft.values["risk_level"] == ""  # an intake worker may not see risk
+    assert "risk_level" not in draft.values  # an intake worker may not see risk
+    assert intake.skipped_steps(intake_worker, draft) == {intake.RISK_STEP}
     viewed = db.exec(
         select(AuditLog).where(
             AuditLog.action == AuditAction.VIEW.value, AuditLog.resource_id == str(existing.id)
@@ -292,7 +298,7 @@ def test_linking_an_existing_client_updates_them_instead_of_creating_one(
 
 
 def test_a_client_changed_by_someone_else_meanwhile_is_not_overwritten(
-    reference: Session, intake_worker: User, case_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, case_worker: Principal, housing: Program
 ) -> None:
     db = reference
     existing = make_client(db, None, first_name="Mere", last_name="Parata")
@@ -317,7 +323,7 @@ def test_a_client_changed_by_someone_else_meanwhile_is_not_overwritten(
 
 
 def test_a_failure_while_finishing_saves_nothing_and_keeps_the_draft(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     draft = _walk(db, intake_worker, _answers(db, housing))
@@ -338,7 +344,7 @@ def test_a_failure_while_finishing_saves_nothing_and_keeps_the_draft(
 
 
 def test_drafts_are_private_listed_resumable_and_discardable(
-    reference: Session, intake_worker: User, case_worker: User
+    reference: Session, intake_worker: Principal, case_worker: Principal
 ) -> None:
     db = reference
     draft = intake.start_draft(db, intake_worker)
@@ -367,7 +373,7 @@ def test_drafts_are_private_listed_resumable_and_discardable(
         .where(IntakeDraft.id == draft.id)
         .execution_options(include_deleted=True)
     ).one()
-    assert kept.is_deleted and kept.deleted_by == intake_worker.id
+    assert kept.is_deleted and kept.deleted_by == intake_worker.user_id
     events = db.exec(
         select(AuditLog.action).where(
             AuditLog.resource == "IntakeDraft", AuditLog.resource_id == str(draft.id)
@@ -377,7 +383,7 @@ def test_drafts_are_private_listed_resumable_and_discardable(
 
 
 def test_back_and_the_step_links_go_only_to_steps_already_reached(
-    reference: Session, intake_worker: User, housing: Program
+    reference: Session, intake_worker: Principal, housing: Program
 ) -> None:
     db = reference
     answers = _answers(db, housing)
@@ -391,7 +397,7 @@ def test_back_and_the_step_links_go_only_to_steps_already_reached(
 
 
 def test_a_linked_client_deleted_meanwhile_stops_the_finish_and_saves_nothing(
-    reference: Session, intake_worker: User, team_lead: User, housing: Program
+    reference: Session, intake_worker: Principal, team_lead: Principal, housing: Program
 ) -> None:
     from mtkcare.clients.service import delete_client
 
@@ -417,7 +423,7 @@ def test_a_linked_client_deleted_meanwhile_stops_the_finish_and_saves_nothing(
 
 
 def test_the_look_up_flags_only_duplicate_check_matches_as_likely(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     db = reference
     same = make_client(
@@ -427,11 +433,13 @@ def test_the_look_up_flags_only_duplicate_check_matches_as_likely(
         db, None, first_name="Rawinia", last_name="Tautahi", date_of_birth=date(1991, 1, 2)
     )
     # Part of a name: clients whose names fit it, none called likely.
-    partial = intake.look_up_clients(db, {"lookup_name": "Tautah"})
+    partial = intake.look_up_clients(db, intake_worker, {"lookup_name": "Tautah"})
     assert {c.client_id for c in partial} >= {same.id, other.id}
     assert not any(c.likely for c in partial)
     # Full name and birth date: the same person first, flagged, with the reasons why.
-    full = intake.look_up_clients(db, {"lookup_name": "Rawiri Tautahi", "lookup_dob": "1983-05-09"})
+    full = intake.look_up_clients(
+        db, intake_worker, {"lookup_name": "Rawiri Tautahi", "lookup_dob": "1983-05-09"}
+    )
     assert full[0].client_id == same.id and full[0].likely
     assert any("birth" in reason.lower() for reason in full[0].reasons)
     view = intake.match_view(full[0])
@@ -439,7 +447,7 @@ def test_the_look_up_flags_only_duplicate_check_matches_as_likely(
 
 
 def test_removing_a_contact_block_clears_its_fields(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     db = reference
     draft = intake.start_draft(db, intake_worker)
@@ -458,3 +466,182 @@ def test_removing_a_contact_block_clears_its_fields(
         intake.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 99).values)
         == intake.MAX_CONTACTS
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The linked client: chosen in step 2 only, its risk never overwritten blind
+
+
+def _link(db: Session, actor: Principal, client: Client, program: Program) -> IntakeDraft:
+    """An intake for an existing client, walked to "Check your answers" as ``actor``."""
+    answers = _answers(db, program)
+    draft = intake.start_draft(db, actor)
+    intake.submit_step(db, actor, draft.id, 1, answers[1])
+    draft, errors = intake.submit_step(db, actor, draft.id, 2, {"client_choice": str(client.id)})
+    assert errors == {}
+    answers[3] = {k: draft.values.get(k, "") for k in intake.CLIENT_FIELDS}
+    while draft.step <= intake.LAST_STEP:
+        draft, errors = intake.submit_step(db, actor, draft.id, draft.step, answers[draft.step])
+        assert errors == {}, errors
+    return draft
+
+
+def test_an_intake_for_a_client_whose_risk_the_worker_may_not_see_never_touches_it(
+    reference: Session, intake_worker: Principal, case_worker: Principal, housing: Program
+) -> None:
+    from mtkcare.clients.service import assess_risk
+
+    db = reference
+    existing = make_client(db, first_name="Hemi", last_name="Kawhia")
+    assess_risk(
+        db,
+        case_worker,
+        existing.id,
+        risk_level="HIGH",
+        risk_notes="Violent partner: never visit alone",
+    )
+    draft = _link(db, intake_worker, existing, housing)
+
+    # The risk step was passed over, and "Check your answers" has no risk section.
+    assert intake.RISK_STEP not in {int(r["step"]) for r in _sections(db, intake_worker, draft)}
+    assert intake.go_to_step(db, intake_worker, draft.id, intake.RISK_STEP).step == 7
+    # Even risk typed into the draft (a crafted request) is never written.
+    intake.save_values(db, intake_worker, draft.id, {"risk_level": "LOW", "risk_notes": ""})
+    intake.go_to_step(db, intake_worker, draft.id, intake.CHECK_STEP)
+    intake.finish_intake(db, intake_worker, draft.id)
+
+    db.refresh(existing)
+    assert (existing.risk_level, existing.risk_notes) == (
+        "HIGH",
+        "Violent partner: never visit alone",
+    )
+    assert existing.risk_assessed_by == case_worker.user_id
+
+
+def test_a_worker_who_may_see_risk_reviews_a_linked_clients_assessment(
+    reference: Session, case_worker: Principal, housing: Program
+) -> None:
+    from mtkcare.clients.service import assess_risk
+
+    db = reference
+    existing = make_client(db, first_name="Hemi", last_name="Kawhia")
+    assess_risk(db, case_worker, existing.id, risk_level="HIGH", risk_notes="Dog on site")
+    answers = _answers(db, housing)
+    draft = intake.start_draft(db, case_worker)
+    intake.submit_step(db, case_worker, draft.id, 1, answers[1])
+    draft, _ = intake.submit_step(db, case_worker, draft.id, 2, {"client_choice": str(existing.id)})
+    # Their current assessment fills the risk step, so keeping it keeps it.
+    assert (draft.values["risk_level"], draft.values["risk_notes"]) == ("HIGH", "Dog on site")
+    assert intake.skipped_steps(case_worker, draft) == frozenset()
+
+
+def test_the_service_refuses_a_risk_write_without_seeing_risk(
+    reference: Session, staff: Callable[..., Principal]
+) -> None:
+    from mtkcare.clients.service import assess_risk
+
+    client = make_client(reference)
+    with pytest.raises(NotAllowed):
+        assess_risk(reference, staff("Intake worker"), client.id, risk_level="LOW")
+
+
+def _sections(db: Session, actor: Principal, draft: IntakeDraft) -> list[dict[str, str]]:
+    from mtkcare.intake.review import review_rows
+
+    return [r for r in review_rows(db, actor, draft) if r["kind"] == "section"]
+
+
+def test_the_client_is_chosen_only_in_step_two_never_through_a_kept_field(
+    reference: Session, intake_worker: Principal, housing: Program
+) -> None:
+    db = reference
+    target = make_client(db, first_name="Not", last_name="Chosen")
+    from mtkcare.clients.service import add_emergency_contact
+
+    add_emergency_contact(db, SYSTEM, target.id, name="Secret Contact", phone="021 000 0000")
+    answers = _answers(db, housing)
+    draft = _walk(db, intake_worker, answers)  # a new client
+    # A crafted "keep" or a later step's form naming another client changes nothing.
+    intake.save_values(db, intake_worker, draft.id, {"client_choice": str(target.id)})
+    intake.go_to_step(db, intake_worker, draft.id, 4)
+    draft, _ = intake.submit_step(
+        db, intake_worker, draft.id, 4, {**answers[4], "client_choice": str(target.id)}
+    )
+    assert draft.client_id is None and draft.values.get("client_choice") == "new"
+    assert intake.existing_contacts(db, intake_worker, draft) == []
+    outcome = intake.finish_intake(db, intake_worker, draft.id)
+    assert outcome.client_id != target.id
+    db.refresh(target)
+    assert target.version == 1
+
+
+def test_linking_reads_the_client_through_the_audited_deleted_aware_read(
+    reference: Session, intake_worker: Principal, team_lead: Principal, housing: Program
+) -> None:
+    from mtkcare.clients.service import delete_client
+
+    db = reference
+    gone = make_client(db, first_name="Already", last_name="Gone")
+    delete_client(db, team_lead, gone.id)
+    answers = _answers(db, housing)
+    draft = intake.start_draft(db, intake_worker)
+    intake.submit_step(db, intake_worker, draft.id, 1, answers[1])
+    draft, errors = intake.submit_step(
+        db, intake_worker, draft.id, 2, {"client_choice": str(gone.id)}
+    )
+    assert "no longer on the system" in errors["client_choice"]
+    assert draft.client_id is None and draft.step == 2
+
+    kept = make_client(db, first_name="Still", last_name="Here")
+    draft, _ = intake.submit_step(db, intake_worker, draft.id, 2, {"client_choice": str(kept.id)})
+    assert (draft.client_id, draft.client_version) == (kept.id, kept.version)
+    # Choosing "new" again forgets what the linked record filled in.
+    draft, _ = intake.submit_step(db, intake_worker, draft.id, 2, {"client_choice": "new"})
+    assert draft.client_id is None and "first_name" not in draft.values
+
+
+def test_look_ups_and_duplicate_checks_are_audited_with_the_query_and_the_clients_shown(
+    reference: Session, intake_worker: Principal
+) -> None:
+    db = reference
+    shown = make_client(db, first_name="Rāwiri", last_name="Tautahiaudit")
+    found = intake.look_up_clients(db, intake_worker, {"lookup_name": "Tautahiaudit"})
+    assert [c.client_id for c in found] == [shown.id]
+    row = db.exec(
+        select(AuditLog).where(
+            AuditLog.user_id == intake_worker.user_id, AuditLog.action == AuditAction.LIST.value
+        )
+    ).one()
+    assert row.changes == {"query": {"name": "Tautahiaudit"}, "ids": [shown.id]}
+    assert row.detail == "intake look-up"
+
+
+def test_a_draft_is_capped_in_keys_and_size(reference: Session, intake_worker: Principal) -> None:
+    db = reference
+    draft = intake.start_draft(db, intake_worker)
+    many = {f"identity_{n}": "on" for n in range(intake.MAX_DRAFT_KEYS + 1)}
+    with pytest.raises(ValidationFailed):
+        intake.save_values(db, intake_worker, draft.id, many)
+    big = {"reason": "x" * intake.MAX_VALUE_LENGTH}
+    big |= {f"contact_{i}_name": "y" * intake.MAX_VALUE_LENGTH for i in range(5)}
+    big |= {f"contact_{i}_email": "z" * intake.MAX_VALUE_LENGTH for i in range(5)}
+    with pytest.raises(ValidationFailed):
+        intake.save_values(db, intake_worker, draft.id, big)
+    db.refresh(draft)
+    assert len(draft.values) < 20
+
+
+def test_finished_and_discarded_drafts_keep_no_personal_data(
+    reference: Session, intake_worker: Principal, housing: Program
+) -> None:
+    db = reference
+    finished = _walk(db, intake_worker, _answers(db, housing))
+    outcome = intake.finish_intake(db, intake_worker, finished.id)
+    db.refresh(finished)
+    assert finished.values == {} and "Wiremu" not in finished.summary
+    assert finished.referral_id == outcome.referral_id
+    dropped = intake.start_draft(db, intake_worker)
+    intake.save_values(db, intake_worker, dropped.id, {"first_name": "Ana", "last_name": "Lemalu"})
+    intake.discard_draft(db, intake_worker, dropped.id)
+    db.refresh(dropped)
+    assert dropped.values == {} and dropped.summary == "Discarded"

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditLog
+from mtkcare.auth.service import Principal
 from mtkcare.errors import InvalidTransition, ValidationFailed
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import ConsentRecord, Referral
@@ -30,7 +31,7 @@ def consents(db: Session, referral_ids: list[int]) -> int:
     ).one()
 
 
-def test_obtained_consent_approves_the_referral(reference: Session, case_worker: User) -> None:
+def test_obtained_consent_approves_the_referral(reference: Session, case_worker: Principal) -> None:
     referral = awaiting_consent(reference, case_worker)
     with pytest.raises(ValidationFailed) as err:
         record_consent(reference, case_worker, referral.id, status="OBTAINED")  # type: ignore[arg-type]
@@ -44,12 +45,12 @@ def test_obtained_consent_approves_the_referral(reference: Session, case_worker:
         scope="Share with the housing program",
         expires_on=date.today() + timedelta(days=365),
     )
-    assert record.obtained_at is not None and record.recorded_by == case_worker.id
+    assert record.obtained_at is not None and record.recorded_by == case_worker.user_id
     assert referral.status == "APPROVED"
 
 
 def test_declined_consent_declines_the_referral_with_the_reason(
-    reference: Session, case_worker: User
+    reference: Session, case_worker: Principal
 ) -> None:
     referral = awaiting_consent(reference, case_worker)
     with pytest.raises(ValidationFailed) as err:
@@ -60,7 +61,7 @@ def test_declined_consent_declines_the_referral_with_the_reason(
     assert (referral.status, referral.decline_reason_id) == ("DECLINED", reason)
 
 
-def test_pending_consent_sets_a_follow_up_date(reference: Session, case_worker: User) -> None:
+def test_pending_consent_sets_a_follow_up_date(reference: Session, case_worker: Principal) -> None:
     referral = awaiting_consent(reference, case_worker)
     with pytest.raises(ValidationFailed) as err:
         record_consent(
@@ -76,7 +77,7 @@ def test_pending_consent_sets_a_follow_up_date(reference: Session, case_worker: 
     assert (referral.status, referral.follow_up_date) == ("FOLLOW_UP", when)
 
 
-def test_consent_cannot_skip_the_workflow(reference: Session, case_worker: User) -> None:
+def test_consent_cannot_skip_the_workflow(reference: Session, case_worker: Principal) -> None:
     referral = make_referral(reference, case_worker)  # still PENDING
     with pytest.raises(InvalidTransition):
         record_consent(reference, case_worker, referral.id, status="OBTAINED", method="VERBAL")  # type: ignore[arg-type]
@@ -84,7 +85,7 @@ def test_consent_cannot_skip_the_workflow(reference: Session, case_worker: User)
 
 
 def test_bulk_consent_records_one_consent_per_client_each_audited(
-    reference: Session, case_worker: User
+    reference: Session, case_worker: Principal
 ) -> None:
     referrals = [awaiting_consent(reference, case_worker) for _ in range(3)]
     records = record_bulk_consent(
@@ -108,7 +109,7 @@ def test_bulk_consent_records_one_consent_per_client_each_audited(
     assert audited == 3
 
 
-def test_bulk_consent_is_all_or_nothing(reference: Session, case_worker: User) -> None:
+def test_bulk_consent_is_all_or_nothing(reference: Session, case_worker: Principal) -> None:
     ready = [awaiting_consent(reference, case_worker) for _ in range(2)]
     not_ready = make_client(reference, case_worker, first_name="Rawiri", last_name="Noreferral")
     with pytest.raises(ValidationFailed) as err:
@@ -127,9 +128,9 @@ def test_bulk_consent_is_all_or_nothing(reference: Session, case_worker: User) -
 
 
 def test_service_starts_with_an_enrolment_once_consent_is_obtained(
-    reference: Session, case_worker: User, team_lead: User
+    reference: Session, case_worker: Principal, team_lead: Principal
 ) -> None:
-    program = make_program(reference, team_lead)
+    program = make_program(reference)
     referral = awaiting_consent(reference, case_worker)
     referral.target_program_id = program.id
     reference.flush()

@@ -1,25 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
-from mtkcare.errors import ValidationFailed
+from mtkcare.auth.service import Principal
+from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.organisations.service import create_organisation
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import Referral
 from mtkcare.referrals.service import assign_program, assign_staff, create_referral
-from mtkcare.users.models import User
 from mtkcare.users.service import deactivate_user
-from tests.factories import make_program, make_referral, make_user
+from tests.factories import SYSTEM, make_program, make_referral, make_user
 
 
 def referral_count(db: Session) -> int:
     return db.exec(select(func.count()).select_from(Referral)).one()
 
 
-def test_referral_date_cannot_be_in_the_future(reference: Session, intake_worker: User) -> None:
+def test_referral_date_cannot_be_in_the_future(
+    reference: Session, intake_worker: Principal
+) -> None:
     before = referral_count(reference)
     with pytest.raises(ValidationFailed) as err:
         make_referral(reference, intake_worker, referral_date=date.today() + timedelta(days=1))
@@ -31,7 +34,7 @@ def test_referral_date_cannot_be_in_the_future(reference: Session, intake_worker
 
 
 def test_new_referral_gets_a_tracking_id_and_pending_status(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     first = make_referral(reference, intake_worker)
     second = make_referral(reference, intake_worker)
@@ -41,27 +44,27 @@ def test_new_referral_gets_a_tracking_id_and_pending_status(
 
 
 def test_staff_assignment_requires_an_active_user(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal, administrator: Principal
 ) -> None:
-    leaver = make_user(reference, team_lead)
-    deactivate_user(reference, team_lead, leaver.id)  # type: ignore[arg-type]
+    leaver = make_user(reference, administrator)
+    deactivate_user(reference, administrator, leaver.id)  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed) as err:
-        make_referral(reference, intake_worker, assigned_staff_id=leaver.id)
+        make_referral(reference, team_lead, assigned_staff_id=leaver.id)
     assert err.value.errors == {
         "assigned_staff_id": "Choose a staff member whose account is active"
     }
     referral = make_referral(reference, intake_worker)
     with pytest.raises(ValidationFailed):
         assign_staff(reference, team_lead, referral.id, leaver.id)  # type: ignore[arg-type]
-    assign_staff(reference, team_lead, referral.id, intake_worker.id)  # type: ignore[arg-type]
-    assert referral.assigned_staff_id == intake_worker.id
+    assign_staff(reference, team_lead, referral.id, intake_worker.user_id)  # type: ignore[arg-type]
+    assert referral.assigned_staff_id == intake_worker.user_id
 
 
 def test_program_must_match_the_referrals_service_type(
-    reference: Session, intake_worker: User, team_lead: User
+    reference: Session, intake_worker: Principal, team_lead: Principal
 ) -> None:
-    youth_program = make_program(reference, team_lead, service_type="youth")
-    housing_program = make_program(reference, team_lead, service_type="housing")
+    youth_program = make_program(reference, service_type="youth")
+    housing_program = make_program(reference, service_type="housing")
     with pytest.raises(ValidationFailed) as err:
         make_referral(reference, intake_worker, target_program_id=youth_program.id)
     assert err.value.errors == {
@@ -74,15 +77,15 @@ def test_program_must_match_the_referrals_service_type(
     assert referral.target_program_id == housing_program.id
 
 
-def test_external_referral_needs_its_organisation(reference: Session, intake_worker: User) -> None:
+def test_external_referral_needs_its_organisation(
+    reference: Session, intake_worker: Principal
+) -> None:
     with pytest.raises(ValidationFailed) as err:
         make_referral(reference, intake_worker, source="EXTERNAL")
     assert err.value.errors == {
         "external_organisation_id": "Choose the organisation that made this external referral"
     }
-    org = create_organisation(
-        reference, intake_worker, name="Te Whatu Ora Hauora", org_type="HEALTH"
-    )
+    org = create_organisation(reference, SYSTEM, name="Te Whatu Ora Hauora", org_type="HEALTH")
     referral = make_referral(
         reference, intake_worker, source="EXTERNAL", external_organisation_id=org.id
     )
@@ -90,7 +93,7 @@ def test_external_referral_needs_its_organisation(reference: Session, intake_wor
 
 
 def test_service_type_must_come_from_reference_data(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as err:
         create_referral(
@@ -101,3 +104,13 @@ def test_service_type_must_come_from_reference_data(
             service_type_id=option_id_by_code(reference, "service_type", "housing") + 10_000,
         )
     assert err.value.errors == {"service_type_id": "Choose a service type from the list"}
+
+
+def test_only_those_who_assign_referrals_may_create_one_for_someone_else(
+    reference: Session, intake_worker: Principal, staff: Callable[..., Principal]
+) -> None:
+    mine = make_referral(reference, intake_worker, assigned_staff_id=intake_worker.user_id)
+    assert mine.assigned_staff_id == intake_worker.user_id
+    worker = staff("Intake worker")
+    with pytest.raises(NotAllowed):
+        make_referral(reference, worker, assigned_staff_id=intake_worker.user_id)

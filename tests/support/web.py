@@ -19,7 +19,7 @@ import pytest
 import socketio
 
 from mtkcare.auth.passwords import hash_password
-from mtkcare.auth.service import sync_roles
+from mtkcare.auth.service import Principal, principal_of, sync_roles
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
 from mtkcare.users.models import Role, User, UserProfile, UserRole
@@ -121,6 +121,20 @@ def person(pg_url: str, role_ids: dict[str, int]) -> Person:
             for role in roles:
                 db.add(UserRole(user_id=user.id, role_id=role_ids[role]))  # type: ignore[arg-type]
         return user
+
+    return make
+
+
+@pytest.fixture
+def staff(person: Person, pg_url: str) -> Callable[..., Principal]:
+    """A committed staff member with these roles, as the principal they act as. Use it where
+    a refusal is expected: refusals are audited in their own transaction, which must see the
+    user (a user made inside a test's rolled-back transaction does not exist there)."""
+
+    def make(*roles: str) -> Principal:
+        user = person(*roles)
+        with session_scope(url=pg_url) as db:
+            return principal_of(db, db.get(User, user.id))  # type: ignore[arg-type]
 
     return make
 

@@ -16,6 +16,7 @@ from mtkcare.db import session_scope
 from mtkcare.users.models import GroupRoleMapping, Role, User, UserRole
 from mtkcare.users.service import add_group_mapping
 from tests.auth.test_every_handler_is_guarded import app_handlers
+from tests.factories import SYSTEM
 from tests.support.web import PASSWORD, Person, call_event, session_cookie, sign_in
 
 REFUSED = "You are not allowed to do that."
@@ -59,7 +60,9 @@ def live(pg_url: str, token: str) -> bool:
 @pytest.fixture
 def mapping_id(pg_url: str, role_ids: dict[str, int]) -> int:
     with session_scope(url=pg_url) as db:
-        return add_group_mapping(db, None, str(uuid.uuid4()), "SG-Test", role_ids["Case worker"]).id
+        return add_group_mapping(
+            db, SYSTEM, str(uuid.uuid4()), "SG-Test", role_ids["Case worker"]
+        ).id
 
 
 def test_an_intake_worker_is_refused_every_admin_handler_and_nothing_changes(

@@ -9,9 +9,23 @@ from sqlmodel import Session, col, select
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.passwords import hash_password, verify_password
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import resolve_session, start_session, sync_roles, user_permissions
+from mtkcare.auth.service import (
+    Principal,
+    principal_of,
+    resolve_session,
+    start_session,
+    sync_roles,
+    user_permissions,
+)
 from mtkcare.errors import NotFound, ValidationFailed
-from mtkcare.users.models import AuthSource, GroupRoleMapping, User, UserRole, UserSession
+from mtkcare.users.models import (
+    AuthSource,
+    GroupRoleMapping,
+    User,
+    UserProfile,
+    UserRole,
+    UserSession,
+)
 from mtkcare.users.service import (
     activate_user,
     add_group_mapping,
@@ -29,7 +43,7 @@ from mtkcare.users.service import (
     set_user_roles,
     user_detail,
 )
-from tests.factories import make_user
+from tests.factories import make_person, make_user
 
 OLD_PASSWORD = "an-old-password-1234"
 NEW_PASSWORD = "Tui-sings-at-dawn-42"
@@ -42,11 +56,10 @@ def roles(reference: Session) -> dict[str, int]:
 
 
 @pytest.fixture
-def admin(reference: Session, roles: dict[str, int]) -> User:
-    user = make_user(reference, None, username="ada.admin", first_name="Ada", last_name="Admin")
-    reference.add(UserRole(user_id=user.id, role_id=roles["Administrator"]))  # type: ignore[arg-type]
-    reference.flush()
-    return user
+def admin(reference: Session, roles: dict[str, int]) -> Principal:
+    return make_person(
+        reference, "Administrator", username="ada.admin", first_name="Ada", last_name="Admin"
+    )
 
 
 @pytest.fixture
@@ -57,21 +70,25 @@ def worker(reference: Session) -> User:
     return user
 
 
-def local_roles(db: Session, user: User) -> set[int]:
+def _id(who: User | Principal) -> int | None:
+    return who.user_id if isinstance(who, Principal) else who.id
+
+
+def local_roles(db: Session, user: User | Principal) -> set[int]:
     return set(
         db.exec(
             select(UserRole.role_id).where(
-                UserRole.user_id == user.id, UserRole.source == AuthSource.LOCAL.value
+                UserRole.user_id == _id(user), UserRole.source == AuthSource.LOCAL.value
             )
         ).all()
     )
 
 
-def azure_roles(db: Session, user: User) -> set[int]:
+def azure_roles(db: Session, user: User | Principal) -> set[int]:
     return set(
         db.exec(
             select(UserRole.role_id).where(
-                UserRole.user_id == user.id, UserRole.source == AuthSource.AZURE.value
+                UserRole.user_id == _id(user), UserRole.source == AuthSource.AZURE.value
             )
         ).all()
     )
@@ -82,7 +99,7 @@ def azure_roles(db: Session, user: User) -> set[int]:
 
 
 def test_roles_combine_and_setting_them_replaces_only_the_local_ones(
-    reference: Session, roles: dict[str, int], admin: User, worker: User
+    reference: Session, roles: dict[str, int], admin: Principal, worker: User
 ) -> None:
     reference.add(
         UserRole(user_id=worker.id, role_id=roles["Team lead"], source=AuthSource.AZURE.value)  # type: ignore[arg-type]
@@ -116,7 +133,7 @@ def test_roles_combine_and_setting_them_replaces_only_the_local_ones(
 
 
 def test_unknown_and_deleted_roles_cannot_be_given(
-    reference: Session, roles: dict[str, int], admin: User, worker: User
+    reference: Session, roles: dict[str, int], admin: Principal, worker: User
 ) -> None:
     with pytest.raises(ValidationFailed) as unknown:
         set_user_roles(reference, admin, worker.id, [roles["Case worker"], 987654])  # type: ignore[arg-type]
@@ -137,17 +154,61 @@ def test_unknown_and_deleted_roles_cannot_be_given(
 
 
 def test_an_administrator_cannot_take_away_their_own_user_administration(
-    reference: Session, roles: dict[str, int], admin: User
+    reference: Session, roles: dict[str, int], admin: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        set_user_roles(reference, admin, admin.id, [roles["Case worker"]])  # type: ignore[arg-type]
+        set_user_roles(reference, admin, admin.user_id, [])  # type: ignore[arg-type]
     assert "your own user administration" in refused.value.errors["role_ids"]
-    set_user_roles(reference, admin, admin.id, [roles["Administrator"], roles["Case worker"]])  # type: ignore[arg-type]
+    assert local_roles(reference, admin) == {roles["Administrator"]}
+
+
+def test_nobody_gives_themselves_a_role_a_second_administrator_must(
+    reference: Session, roles: dict[str, int], admin: Principal
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        set_user_roles(
+            reference, admin, admin.user_id, [roles["Administrator"], roles["Case worker"]]
+        )  # type: ignore[arg-type]
+    assert "cannot give yourself a role" in refused.value.errors["role_ids"]
+    assert local_roles(reference, admin) == {roles["Administrator"]}
+    second = make_person(reference, "Administrator", username="sam.second")
+    set_user_roles(reference, second, admin.user_id, [roles["Administrator"], roles["Case worker"]])  # type: ignore[arg-type]
     assert local_roles(reference, admin) == {roles["Administrator"], roles["Case worker"]}
 
 
+def test_nobody_adds_permissions_to_a_role_they_hold(
+    reference: Session, roles: dict[str, int], admin: Principal
+) -> None:
+    custom = create_role(reference, admin, "Night desk", None, ["client.view"])
+    second = make_person(reference, "Administrator", username="sam.second")
+    set_user_roles(reference, second, admin.user_id, [roles["Administrator"], custom.id])  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed) as refused:
+        set_role_permissions(reference, admin, custom.id, ["client.view", "client.view_risk"])
+    assert "give them to yourself" in refused.value.errors["permissions"]
+    # Taking a permission away, or keeping what they already have, is not a grant.
+    set_role_permissions(reference, admin, custom.id, ["client.view", "program.view"])
+    changed = set_role_permissions(reference, second, custom.id, ["client.view_risk"])
+    assert changed.permissions == ["client.view_risk"]
+
+
+def test_nobody_maps_a_group_they_are_in_to_a_role(
+    reference: Session, roles: dict[str, int], admin: Principal
+) -> None:
+    profile = reference.exec(select(UserProfile).where(UserProfile.user_id == admin.user_id)).one()
+    profile.azure_groups = [GROUP.lower()]
+    reference.flush()
+    with pytest.raises(ValidationFailed) as refused:
+        add_group_mapping(reference, admin, GROUP, "Ops", roles["Team lead"])
+    assert "You are in this group" in refused.value.errors["azure_group_id"]
+    second = make_person(reference, "Administrator", username="sam.second")
+    assert (
+        add_group_mapping(reference, second, GROUP, "Ops", roles["Team lead"]).role_id
+        == (roles["Team lead"])
+    )
+
+
 def test_a_sessions_cached_permissions_are_recomputed_after_a_role_change(
-    reference: Session, roles: dict[str, int], admin: User, worker: User
+    reference: Session, roles: dict[str, int], admin: Principal, worker: User
 ) -> None:
     set_user_roles(reference, admin, worker.id, [roles["Intake worker"]])  # type: ignore[arg-type]
     token = start_session(reference, worker, method="LOCAL")
@@ -171,11 +232,11 @@ def test_a_sessions_cached_permissions_are_recomputed_after_a_role_change(
 
 
 def test_deactivating_someone_ends_their_sessions_and_activating_lets_them_back(
-    reference: Session, admin: User, worker: User
+    reference: Session, admin: Principal, worker: User
 ) -> None:
     first = start_session(reference, worker, method="LOCAL")
     second = start_session(reference, worker, method="LOCAL")
-    assert len(list_sessions(reference, worker.id)) == 2  # type: ignore[arg-type]
+    assert len(list_sessions(reference, admin, worker.id)) == 2  # type: ignore[arg-type]
 
     detail = deactivate_user(reference, admin, worker.id)  # type: ignore[arg-type]
     assert detail.is_active is False and detail.sessions == []
@@ -190,21 +251,22 @@ def test_deactivating_someone_ends_their_sessions_and_activating_lets_them_back(
     assert resolve_session(reference, start_session(reference, worker, method="LOCAL"))
 
 
-def test_an_administrator_cannot_deactivate_themselves(reference: Session, admin: User) -> None:
-    token = start_session(reference, admin, method="LOCAL")
+def test_an_administrator_cannot_deactivate_themselves(
+    reference: Session, admin: Principal
+) -> None:
+    token = start_session(reference, reference.get(User, admin.user_id), method="LOCAL")
     with pytest.raises(ValidationFailed) as refused:
-        deactivate_user(reference, admin, admin.id)  # type: ignore[arg-type]
+        deactivate_user(reference, admin, admin.user_id)  # type: ignore[arg-type]
     assert "your own account" in refused.value.errors["user_id"]
-    reference.refresh(admin)
-    assert admin.is_active
+    assert reference.get(User, admin.user_id).is_active  # type: ignore[union-attr]
     assert resolve_session(reference, token) is not None
 
 
-def test_unknown_users_are_not_found(reference: Session, admin: User) -> None:
+def test_unknown_users_are_not_found(reference: Session, admin: Principal) -> None:
     with pytest.raises(NotFound):
         deactivate_user(reference, admin, 987654)
     with pytest.raises(NotFound):
-        user_detail(reference, 987654)
+        user_detail(reference, admin, 987654)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +284,7 @@ def test_unknown_users_are_not_found(reference: Session, admin: User) -> None:
 )
 def test_a_reset_password_must_follow_the_password_rules(
     reference: Session,
-    admin: User,
+    admin: Principal,
     worker: User,
     password: str,
     confirmation: str | None,
@@ -237,7 +299,7 @@ def test_a_reset_password_must_follow_the_password_rules(
 
 
 def test_an_administrator_reset_sets_the_password_and_signs_the_person_out(
-    reference: Session, admin: User, worker: User
+    reference: Session, admin: Principal, worker: User
 ) -> None:
     token = start_session(reference, worker, method="LOCAL")
     reset_password(reference, admin, worker.id, NEW_PASSWORD, confirmation=NEW_PASSWORD)  # type: ignore[arg-type]
@@ -250,17 +312,17 @@ def test_an_administrator_reset_sets_the_password_and_signs_the_person_out(
             AuditLog.resource == "User",
             AuditLog.resource_id == str(worker.id),
             AuditLog.action == "UPDATE",
-            AuditLog.user_id == admin.id,
+            AuditLog.user_id == admin.user_id,
         )
     ).all()
     assert any(c and c.get("password_hash") == ["[redacted]", "[redacted]"] for c in changes)
 
 
 def test_a_reset_is_refused_for_yourself_and_for_microsoft_accounts(
-    reference: Session, admin: User
+    reference: Session, admin: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as own:
-        reset_password(reference, admin, admin.id, NEW_PASSWORD)  # type: ignore[arg-type]
+        reset_password(reference, admin, admin.user_id, NEW_PASSWORD)  # type: ignore[arg-type]
     assert "Your account" in own.value.errors["new_password"]
 
     azure = make_user(reference, None, first_name="Mika")
@@ -281,15 +343,17 @@ def test_changing_your_own_password_needs_the_current_one_and_ends_your_other_se
     here_id = resolve_session(reference, here).session_id  # type: ignore[union-attr]
 
     with pytest.raises(ValidationFailed) as wrong:
-        change_own_password(reference, worker, "not-my-password", NEW_PASSWORD)
+        change_own_password(
+            reference, principal_of(reference, worker), "not-my-password", NEW_PASSWORD
+        )
     assert "current password" in wrong.value.errors["current_password"]
     with pytest.raises(ValidationFailed) as same:
-        change_own_password(reference, worker, OLD_PASSWORD, OLD_PASSWORD)
+        change_own_password(reference, principal_of(reference, worker), OLD_PASSWORD, OLD_PASSWORD)
     assert "different" in same.value.errors["new_password"]
 
     ended = change_own_password(
         reference,
-        worker,
+        principal_of(reference, worker),
         OLD_PASSWORD,
         NEW_PASSWORD,
         confirmation=NEW_PASSWORD,
@@ -307,7 +371,7 @@ def test_changing_your_own_password_needs_the_current_one_and_ends_your_other_se
 
 
 def test_an_administrator_can_end_one_session_and_the_list_shows_no_secrets(
-    reference: Session, admin: User, worker: User
+    reference: Session, admin: Principal, worker: User
 ) -> None:
     keep = start_session(reference, worker, method="LOCAL", ip_address="10.0.0.7")
     end = start_session(reference, worker, method="LOCAL", user_agent="Firefox")
@@ -317,10 +381,10 @@ def test_an_administrator_can_end_one_session_and_the_list_shows_no_secrets(
     assert [s.id for s in detail.sessions] == [resolve_session(reference, keep).session_id]  # type: ignore[union-attr]
     assert resolve_session(reference, end) is None
     assert resolve_session(reference, keep) is not None
-    shown = list_sessions(reference, worker.id)[0].model_dump()  # type: ignore[arg-type]
+    shown = list_sessions(reference, admin, worker.id)[0].model_dump()  # type: ignore[arg-type]
     assert "token_hash" not in shown and "permissions" not in shown
     assert shown["ip_address"] == "10.0.0.7"
-    assert "password_hash" not in user_detail(reference, worker.id).model_dump()  # type: ignore[arg-type]
+    assert "password_hash" not in user_detail(reference, admin, worker.id).model_dump()  # type: ignore[arg-type]
     with pytest.raises(NotFound):
         end_session(reference, admin, 987654)
 
@@ -330,17 +394,17 @@ def test_an_administrator_can_end_one_session_and_the_list_shows_no_secrets(
 
 
 def test_built_in_roles_keep_the_catalogue_permissions(
-    reference: Session, roles: dict[str, int], admin: User
+    reference: Session, roles: dict[str, int], admin: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
         set_role_permissions(reference, admin, roles["Case worker"], ["client.view"])
     assert "built-in role" in refused.value.errors["permissions"]
-    case = next(r for r in list_roles(reference) if r.name == "Case worker")
+    case = next(r for r in list_roles(reference, admin) if r.name == "Case worker")
     assert "client.view_risk" in case.permissions
 
 
 def test_new_roles_take_only_known_permissions_and_unique_names(
-    reference: Session, admin: User, worker: User
+    reference: Session, admin: Principal, worker: User
 ) -> None:
     with pytest.raises(ValidationFailed) as unknown:
         create_role(reference, admin, "Volunteer", "", ["client.view", "everything"])
@@ -359,7 +423,7 @@ def test_new_roles_take_only_known_permissions_and_unique_names(
     set_user_roles(reference, admin, worker.id, [role.id])  # type: ignore[arg-type]
     changed = set_role_permissions(reference, admin, role.id, ["document.view"])
     assert changed.permissions == ["document.view"] and changed.user_count == 1
-    listed = {r.name: r for r in list_roles(reference)}
+    listed = {r.name: r for r in list_roles(reference, admin)}
     assert listed["Volunteer"].user_count == 1
     assert listed["Administrator"].user_count >= 1
 
@@ -372,7 +436,7 @@ def test_new_roles_take_only_known_permissions_and_unique_names(
     "group_id", ["", "not-a-guid", "0f8fad5b-d9cb-469f-a165-70867728950", f"{GROUP}x"]
 )
 def test_a_group_mapping_needs_a_real_group_object_id(
-    reference: Session, roles: dict[str, int], admin: User, group_id: str
+    reference: Session, roles: dict[str, int], admin: Principal, group_id: str
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
         add_group_mapping(reference, admin, group_id, "Staff", roles["Case worker"])
@@ -380,7 +444,7 @@ def test_a_group_mapping_needs_a_real_group_object_id(
 
 
 def test_group_mappings_are_added_once_removed_softly_and_can_come_back(
-    reference: Session, roles: dict[str, int], admin: User
+    reference: Session, roles: dict[str, int], admin: Principal
 ) -> None:
     with pytest.raises(ValidationFailed) as no_role:
         add_group_mapping(reference, admin, GROUP, "Staff", 987654)
@@ -395,19 +459,19 @@ def test_group_mappings_are_added_once_removed_softly_and_can_come_back(
     add_group_mapping(reference, admin, GROUP, "SG-Case", roles["Team lead"])
 
     remove_group_mapping(reference, admin, added.id)
-    assert added.id not in {m.id for m in list_group_mappings(reference)}
+    assert added.id not in {m.id for m in list_group_mappings(reference, admin)}
     row = reference.exec(
         select(GroupRoleMapping)
         .where(col(GroupRoleMapping.id) == added.id)
         .execution_options(include_deleted=True)
     ).one()
-    assert row.is_deleted and row.deleted_by == admin.id
+    assert row.is_deleted and row.deleted_by == admin.user_id
     with pytest.raises(NotFound):
         remove_group_mapping(reference, admin, added.id)
 
     back = add_group_mapping(reference, admin, GROUP, "SG-Case workers", roles["Case worker"])
     assert back.id == added.id and back.group_name == "SG-Case workers"
-    assert added.id in {m.id for m in list_group_mappings(reference)}
+    assert added.id in {m.id for m in list_group_mappings(reference, admin)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,7 +479,7 @@ def test_group_mappings_are_added_once_removed_softly_and_can_come_back(
 
 
 def test_the_users_list_is_paged_searchable_and_filtered_by_status(
-    reference: Session, roles: dict[str, int], admin: User
+    reference: Session, roles: dict[str, int], admin: Principal
 ) -> None:
     for n in range(7):
         make_user(reference, None, first_name="Paging", last_name=f"Zzpage{n}")
@@ -423,23 +487,23 @@ def test_the_users_list_is_paged_searchable_and_filtered_by_status(
     set_user_roles(reference, admin, leaver.id, [roles["Case worker"], roles["Intake worker"]])  # type: ignore[arg-type]
     deactivate_user(reference, admin, leaver.id)  # type: ignore[arg-type]
 
-    first = list_users(reference, page=1, page_size=5, search="zzpa")
+    first = list_users(reference, admin, page=1, page_size=5, search="zzpa")
     assert first.total == 7 and first.pages == 2 and len(first.rows) == 5
-    second = list_users(reference, page=9, page_size=5, search="zzpa")
+    second = list_users(reference, admin, page=9, page_size=5, search="zzpa")
     assert second.page == 2 and len(second.rows) == 2
 
-    everyone = list_users(reference, search="paging")
+    everyone = list_users(reference, admin, search="paging")
     assert everyone.total == 8
-    inactive = list_users(reference, search="paging", active=False)
+    inactive = list_users(reference, admin, search="paging", active=False)
     assert [r.full_name for r in inactive.rows] == ["Paging Zzleaver"]
     assert inactive.rows[0].roles == ["Intake worker", "Case worker"]
     assert inactive.rows[0].is_active is False
-    assert list_users(reference, search="paging", active=True).total == 7
-    assert list_users(reference, search="%").total == 0
+    assert list_users(reference, admin, search="paging", active=True).total == 7
+    assert list_users(reference, admin, search="%").total == 0
 
 
 def test_wrong_current_passwords_lock_the_account_until_an_administrator_resets_it(
-    reference: Session, worker: User, admin: User
+    reference: Session, worker: User, admin: Principal
 ) -> None:
     from mtkcare.auth.service import SignInFailed, sign_in_local
     from mtkcare.settings import get_settings
@@ -447,13 +511,19 @@ def test_wrong_current_passwords_lock_the_account_until_an_administrator_resets_
 
     for _ in range(get_settings().signin_max_failures):
         with pytest.raises(WrongPassword):
-            change_own_password(reference, worker, "a-guess", NEW_PASSWORD)
-        note_wrong_password(reference, worker)  # what the account page does with the refusal
+            change_own_password(reference, principal_of(reference, worker), "a-guess", NEW_PASSWORD)
+        note_wrong_password(
+            reference, principal_of(reference, worker)
+        )  # what the account page does with the refusal
 
     # Even the right password is refused now, here and at the sign-in page.
     with pytest.raises(ValidationFailed) as locked:
         change_own_password(
-            reference, worker, OLD_PASSWORD, NEW_PASSWORD, confirmation=NEW_PASSWORD
+            reference,
+            principal_of(reference, worker),
+            OLD_PASSWORD,
+            NEW_PASSWORD,
+            confirmation=NEW_PASSWORD,
         )
     assert "Too many wrong passwords" in locked.value.errors["current_password"]
     with pytest.raises(SignInFailed) as refused:
