@@ -1,4 +1,5 @@
-"""Small command line for the Makefile: `python -m mtkcare.manage migrate|banner|check-production`."""
+"""Small command line for the Makefile and operators:
+`python -m mtkcare.manage migrate|banner|check-production`."""
 
 from __future__ import annotations
 
@@ -8,16 +9,42 @@ import sys
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from mtkcare.settings import PROJECT_ROOT, Settings, get_settings
+from mtkcare.settings import PROJECT_ROOT, Settings, SettingsError, get_settings
 
 
-def migrate(url: str | None = None, revision: str = "head") -> None:
+def migrate(
+    url: str | None = None, *, runtime_url: str | None = None, revision: str = "head"
+) -> None:
+    """Upgrade the schema as the owner, then (at head) give the runtime role its privileges
+    and bring the built-in roles and reference data up to date, so a fresh database is usable.
+
+    ``url`` is the owner's (default MIGRATION_DATABASE_URL) and ``runtime_url`` the app's
+    (default DATABASE_URL; the owner's when only ``url`` is given). On PostgreSQL, when the
+    two sign in as different roles, the runtime role's grants are (re)applied every time."""
     from alembic import command
     from alembic.config import Config
 
+    from mtkcare.auth.service import sync_roles
+    from mtkcare.db import session_scope
+    from mtkcare.privileges import grant_runtime_privileges, runtime_role
+    from mtkcare.reference.service import ensure_reference_data
+
+    if url is None:
+        settings = get_settings()
+        url = settings.migration_database_url
+        runtime_url = runtime_url or settings.database_url
+    runtime_url = runtime_url or url
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = url or get_settings().database_url
+    cfg.attributes["database_url"] = url
     command.upgrade(cfg, revision)
+    if revision != "head":
+        return
+    with session_scope(url=url) as session:
+        conn = session.connection()
+        if conn.dialect.name == "postgresql" and (role := runtime_role(conn, runtime_url)):
+            grant_runtime_privileges(conn, role)
+        ensure_reference_data(session)
+        sync_roles(session)
 
 
 def demo_users_present(session: Session) -> list[str]:
@@ -37,8 +64,26 @@ def demo_users_present(session: Session) -> list[str]:
         return []
 
 
+def production_problems(session: Session) -> list[str]:
+    """What the database the app runs on lacks for production (empty when all is well)."""
+    from mtkcare.privileges import runtime_role_problems
+
+    problems = []
+    found = demo_users_present(session)
+    if found:
+        problems.append(
+            f"demo accounts exist ({', '.join(sorted(found))}). Remove them or use a "
+            "production database"
+        )
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        problems += runtime_role_problems(conn)
+    return problems
+
+
 def check_production(settings: Settings | None = None, session: Session | None = None) -> None:
-    """Production refuses demo users (Settings already refuses demo secrets)."""
+    """Production refuses demo users and a database role that could change the audit trail
+    (Settings already refuses demo secrets, SQLite and a wildcard origin)."""
     from mtkcare.db import session_scope
 
     settings = settings or get_settings()
@@ -46,14 +91,11 @@ def check_production(settings: Settings | None = None, session: Session | None =
         return
     if session is None:
         with session_scope(url=settings.database_url) as own:
-            found = demo_users_present(own)
+            problems = production_problems(own)
     else:
-        found = demo_users_present(session)
-    if found:
-        raise SystemExit(
-            "Refusing to start in production: demo accounts exist "
-            f"({', '.join(sorted(found))}). Remove them or use a production database."
-        )
+        problems = production_problems(session)
+    if problems:
+        raise SystemExit("Refusing to start in production: " + "; ".join(problems))
 
 
 def banner() -> None:
@@ -81,14 +123,35 @@ def banner() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m mtkcare.manage")
-    parser.add_argument("command", choices=["migrate", "banner", "check-production"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "migrate",
+        help="upgrade the schema (MIGRATION_DATABASE_URL), grant the runtime role, "
+        "sync roles and reference data",
+    )
+    commands.add_parser("banner", help="print where the app runs and the demo log-ins")
+    commands.add_parser(
+        "check-production", help="the checks production runs at start (settings and database)"
+    )
     args = parser.parse_args(argv)
+    try:
+        _run(args)
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from exc
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.command == "migrate":
         migrate()
     elif args.command == "banner":
         banner()
     else:
-        check_production()
+        settings = get_settings()  # production settings are checked as they load
+        if not settings.is_production:
+            sys.stdout.write(f"MTKCARE_ENV is {settings.mtkcare_env}: nothing to check.\n")
+            return
+        check_production(settings)
+        sys.stdout.write("Production checks passed.\n")
 
 
 if __name__ == "__main__":
