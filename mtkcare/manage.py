@@ -1,13 +1,15 @@
 """Small command line for the Makefile and operators:
-`python -m mtkcare.manage migrate|banner|check-production`."""
+`python -m mtkcare.manage migrate|bootstrap|banner|check-production`."""
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
+from typing import TextIO
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mtkcare.settings import PROJECT_ROOT, Settings, SettingsError, get_settings
 
@@ -98,6 +100,138 @@ def check_production(settings: Settings | None = None, session: Session | None =
         raise SystemExit("Refusing to start in production: " + "; ".join(problems))
 
 
+# --------------------------------------------------------------------------------------------
+# bootstrap: the first administrator of a new installation
+
+
+class BootstrapRefused(RuntimeError):
+    """Bootstrap would replace an administrator, or was asked for something it cannot do."""
+
+
+def _administrator_role() -> str:
+    from mtkcare.auth.permissions import ROLE_PERMISSIONS, Permission
+
+    return next(name for name, held in ROLE_PERMISSIONS.items() if Permission.ADMIN_USERS in held)
+
+
+def active_administrators(session: Session) -> list[str]:
+    """Usernames of active accounts that may administer users."""
+    from mtkcare.auth.permissions import Permission
+    from mtkcare.users.models import Role, RolePermission, User, UserRole
+
+    return sorted(
+        session.exec(
+            select(User.username)
+            .join(UserRole, col(UserRole.user_id) == User.id)
+            .join(Role, col(Role.id) == UserRole.role_id)
+            .join(RolePermission, col(RolePermission.role_id) == Role.id)
+            .where(
+                RolePermission.permission == Permission.ADMIN_USERS.value,
+                col(User.is_active).is_(True),
+            )
+            .distinct()
+        ).all()
+    )
+
+
+def one_time_password(username: str) -> str:
+    from mtkcare.auth.passwords import password_problem
+
+    while True:
+        password = secrets.token_urlsafe(18)
+        if password_problem(password, username=username) is None:
+            return password
+
+
+def create_first_administrator(
+    session: Session, *, username: str, email: str, first_name: str, last_name: str
+) -> str:
+    """A local administrator with a one-time password (returned, never stored in clear),
+    unless an active administrator exists. The account opens only *Your account* until the
+    password is changed."""
+    from mtkcare.auth.passwords import hash_password
+    from mtkcare.auth.service import sync_roles
+    from mtkcare.db import utcnow
+    from mtkcare.users.service import create_user, set_user_roles
+
+    present = active_administrators(session)
+    if present:
+        raise BootstrapRefused(
+            f"an active administrator already exists ({', '.join(present)}); nothing was "
+            "changed. They can add accounts in Admin; to give one of them a new one-time "
+            "password, run bootstrap --reset-password --username NAME"
+        )
+    password = one_time_password(username)
+    user = create_user(
+        session,
+        None,
+        password_hash=hash_password(password),
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    set_user_roles(session, None, user.id or 0, [sync_roles(session)[_administrator_role()]])
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    session.flush()
+    return password
+
+
+def reset_administrator_password(session: Session, *, username: str) -> str:
+    """Break glass: a new one-time password for an active administrator who lost theirs."""
+    from mtkcare.users.models import User
+    from mtkcare.users.service import reset_password
+
+    if username.lower() not in active_administrators(session):
+        raise BootstrapRefused(f"{username!r} is not an active administrator; nothing was changed")
+    user = session.exec(select(User).where(User.username == username.lower())).one()
+    password = one_time_password(user.username)
+    reset_password(session, None, user.id or 0, password)
+    return password
+
+
+def bootstrap(
+    *,
+    username: str = "admin",
+    email: str | None = None,
+    first_name: str = "MTK Care",
+    last_name: str = "Administrator",
+    reset: bool = False,
+    out: TextIO | None = None,
+) -> None:
+    """Migrate (roles, reference data, grants), then create the first administrator, or with
+    ``reset`` give an administrator a new one-time password. No demo data."""
+    from mtkcare.db import session_scope
+    from mtkcare.errors import ValidationFailed
+
+    settings = get_settings()
+    if not reset and not email:
+        raise BootstrapRefused("give the administrator's email address with --email")
+    migrate()
+    try:
+        with session_scope(url=settings.database_url) as session:
+            if reset:
+                password = reset_administrator_password(session, username=username)
+            else:
+                password = create_first_administrator(
+                    session,
+                    username=username,
+                    email=email or "",
+                    first_name=first_name,
+                    last_name=last_name,
+                )
+    except ValidationFailed as exc:
+        raise BootstrapRefused("; ".join(exc.errors.values())) from exc
+    done = "has a new" if reset else f"is created ({_administrator_role()}) with a"
+    (out or sys.stdout).write(
+        f"Administrator {username.lower()!r} {done} one-time password, shown only now:\n\n"
+        f"    {password}\n\n"
+        f"Sign in at {settings.frontend_url.rstrip('/')}/login and choose a new password: "
+        "until then the account opens only 'Your account'.\n"
+    )
+
+
 def banner() -> None:
     settings = get_settings()
     lines = [
@@ -129,6 +263,18 @@ def main(argv: list[str] | None = None) -> None:
         help="upgrade the schema (MIGRATION_DATABASE_URL), grant the runtime role, "
         "sync roles and reference data",
     )
+    first = commands.add_parser(
+        "bootstrap", help="migrate, then create the first administrator with a one-time password"
+    )
+    first.add_argument("--username", default="admin")
+    first.add_argument("--email", help="the administrator's email address (needed to create)")
+    first.add_argument("--first-name", default="MTK Care")
+    first.add_argument("--last-name", default="Administrator")
+    first.add_argument(
+        "--reset-password",
+        action="store_true",
+        help="give the existing administrator --username a new one-time password instead",
+    )
     commands.add_parser("banner", help="print where the app runs and the demo log-ins")
     commands.add_parser(
         "check-production", help="the checks production runs at start (settings and database)"
@@ -143,6 +289,17 @@ def main(argv: list[str] | None = None) -> None:
 def _run(args: argparse.Namespace) -> None:
     if args.command == "migrate":
         migrate()
+    elif args.command == "bootstrap":
+        try:
+            bootstrap(
+                username=args.username,
+                email=args.email,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                reset=args.reset_password,
+            )
+        except BootstrapRefused as exc:
+            raise SystemExit(f"bootstrap refused: {exc}") from exc
     elif args.command == "banner":
         banner()
     else:
