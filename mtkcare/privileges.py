@@ -36,6 +36,10 @@ def runtime_role(owner: sa.Connection, runtime_url: str) -> str | None:
     try:
         with engine.connect() as conn:
             role, database = _who(conn)
+    except sa.exc.OperationalError as exc:
+        raise SettingsError(
+            f"DATABASE_URL cannot connect, so its role cannot be granted anything: {exc.orig}"
+        ) from exc
     finally:
         engine.dispose()
     if database != owner_db:
@@ -98,7 +102,7 @@ def runtime_role_problems(conn: sa.Connection) -> list[str]:
             "`python -m mtkcare.manage migrate` grants, and keep the owner in "
             "MIGRATION_DATABASE_URL"
         ]
-    problems = []
+    missing, owned, held = [], [], []
     for table in APPEND_ONLY_TABLES:
         owner = conn.execute(
             sa.text(
@@ -108,29 +112,35 @@ def runtime_role_problems(conn: sa.Connection) -> list[str]:
             {"t": table},
         ).scalar_one_or_none()
         if owner is None:
-            problems.append(f"table {table} is missing: run `python -m mtkcare.manage migrate`")
-            continue
-        if conn.execute(
+            missing.append(table)
+        elif conn.execute(
             sa.text("SELECT pg_has_role(current_user, :owner, 'MEMBER')"), {"owner": owner}
         ).scalar_one():
-            problems.append(
-                f"DATABASE_URL connects as {role!r}, which owns {table} (or is a member of "
-                f"its owner {owner!r}) and so could drop its triggers: run the app as a "
-                "separate runtime role and keep the owner in MIGRATION_DATABASE_URL"
-            )
-            continue
-        held = [
-            privilege
-            for privilege in FORBIDDEN_ON_AUDIT
-            if conn.execute(
-                sa.text("SELECT has_table_privilege(current_user, :t, :p)"),
-                {"t": table, "p": privilege},
-            ).scalar_one()
-        ]
-        if held:
-            problems.append(
-                f"DATABASE_URL's role {role!r} holds {', '.join(held)} on {table}, which must "
-                "be append-only: run `python -m mtkcare.manage migrate` to reset its grants "
-                "(and revoke them from PUBLIC or any role it belongs to)"
-            )
+            owned.append(table)
+        else:
+            held += [
+                f"{privilege} on {table}"
+                for privilege in FORBIDDEN_ON_AUDIT
+                if conn.execute(
+                    sa.text("SELECT has_table_privilege(current_user, :t, :p)"),
+                    {"t": table, "p": privilege},
+                ).scalar_one()
+            ]
+    problems = []
+    if missing:
+        problems.append(
+            f"{', '.join(missing)} missing: run `python -m mtkcare.manage migrate` first"
+        )
+    if owned:
+        problems.append(
+            f"DATABASE_URL connects as {role!r}, which owns {', '.join(owned)} (or is a "
+            "member of the owner) and so could drop the audit triggers: run the app as a "
+            "separate runtime role and keep the owner in MIGRATION_DATABASE_URL"
+        )
+    if held:
+        problems.append(
+            f"DATABASE_URL's role {role!r} holds {', '.join(held)}, which must be "
+            "append-only: run `python -m mtkcare.manage migrate` to reset its grants (and "
+            "revoke them from PUBLIC or any role it belongs to)"
+        )
     return problems

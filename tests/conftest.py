@@ -62,6 +62,11 @@ def ensure_runtime_role(owner_url: str) -> None:
                     """
                 )
             )
+    except sa.exc.ProgrammingError as exc:
+        raise RuntimeError(
+            f"TEST_DATABASE_URL's role cannot create the runtime role {RUNTIME_ROLE}: use a "
+            "superuser (the tests create roles and databases)"
+        ) from exc
     finally:
         admin.dispose()
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -29,7 +30,7 @@ NEW_PASSWORD = "kereru-over-the-ranges-9"
 
 @pytest.fixture
 def fresh_production(owner_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An empty database of its own, configured as production with two roles; yields the
+    """A new database of its own, configured as production with two roles; yields the
     runtime URL. Dropped afterwards."""
     base = make_url(owner_url)
     owner = base.set(database=f"{base.database}_bootstrap").render_as_string(hide_password=False)
@@ -47,7 +48,10 @@ def fresh_production(owner_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
         get_settings.cache_clear()
         for url in (owner, runtime):
             get_engine(url).dispose()
-        recreate_database(owner)  # leaves an empty database, not a stale administrator
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{base.database}_bootstrap" WITH (FORCE)'))
+        admin.dispose()
 
 
 def one_time_password(output: str) -> str:

@@ -153,7 +153,10 @@ def test_production_refuses_a_database_role_that_may_change_audit_rows(
 ) -> None:
     db.execute(sa.text(f"GRANT UPDATE, TRUNCATE ON common_documentauditlog TO {RUNTIME_ROLE}"))
     db.execute(sa.text(f"SET LOCAL ROLE {RUNTIME_ROLE}"))
-    with pytest.raises(SystemExit, match="holds UPDATE, TRUNCATE on common_documentauditlog"):
+    with pytest.raises(
+        SystemExit,
+        match="holds UPDATE on common_documentauditlog, TRUNCATE on common_documentauditlog",
+    ):
         check_production(Settings(_env_file=None), db)  # type: ignore[call-arg]
 
 
