@@ -41,6 +41,7 @@ def fresh_production(owner_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("MIGRATION_DATABASE_URL", owner)
     monkeypatch.setenv("DATABASE_URL", runtime)
+    monkeypatch.delenv("MTKCARE_ALLOWED_ORIGINS", raising=False)  # the browser tests set '*'
     get_settings.cache_clear()
     try:
         yield runtime

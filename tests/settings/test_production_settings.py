@@ -23,6 +23,8 @@ def production(monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Iterator[None]:
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DATABASE_URL", pg_url)
+    for key in ("MIGRATION_DATABASE_URL", "MTKCARE_ALLOWED_ORIGINS"):  # set by other fixtures
+        monkeypatch.delenv(key, raising=False)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
