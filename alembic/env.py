@@ -1,5 +1,6 @@
-"""Our own alembic environment: the URL comes from Settings (DATABASE_URL), the tables from
-mtkcare.models. A caller may pass a connection in ``config.attributes["connection"]``."""
+"""Our own alembic environment: the URL comes from Settings (MIGRATION_DATABASE_URL, the
+tables' owner; DATABASE_URL when unset), the tables from mtkcare.models. A caller may pass a
+URL in ``config.attributes["database_url"]`` or a connection in ``["connection"]``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ target_metadata = models.metadata
 
 
 def _url() -> str:
-    return config.attributes.get("database_url") or get_settings().database_url
+    return config.attributes.get("database_url") or get_settings().migration_database_url
 
 
 def _configure(connection: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +14,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Values that ship in .env.example and the demo set-up. Production refuses to start with any of them.
 DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me"
+
+# A public URL on one of these hosts is a developer's machine; any other host means production
+# unless MTKCARE_ENV says otherwise (fail closed).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class SettingsError(RuntimeError):
@@ -26,6 +31,8 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
+    # When unset: production if MTKCARE_PUBLIC_URL names a host other than this machine,
+    # else development (see _decide_environment).
     mtkcare_env: Literal["development", "test", "production"] = Field(
         default="development", validation_alias="MTKCARE_ENV"
     )
@@ -35,6 +42,9 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / '.data' / 'mtkcare.db'}",
         validation_alias="DATABASE_URL",
     )
+    # Migrations run as the tables' owner; the app (DATABASE_URL) as a role that may only read
+    # and add audit rows. Unset means DATABASE_URL (one role: development and the demo).
+    migration_database_url: str = Field(default="", validation_alias="MIGRATION_DATABASE_URL")
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     secret_key: str = Field(default=DEMO_SECRET_KEY, validation_alias="MTKCARE_SECRET_KEY")
     frontend_port: int = Field(default=3000, validation_alias="MTKCARE_FRONTEND_PORT")
@@ -96,7 +106,7 @@ class Settings(BaseSettings):
         # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
         return "__Host-mtkcare_session" if self.is_production else "mtkcare_session"
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
     def _sqlite_folder_exists(cls, value: str) -> str:
         """A SQLite file's folder is made on first use (a fresh clone has no .data/)."""
@@ -123,9 +133,17 @@ class Settings(BaseSettings):
         ]
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Settings:
+    def _complete_and_check(self) -> Settings:
+        if "mtkcare_env" not in self.model_fields_set:
+            self.mtkcare_env = _decide_environment(self.public_url)
+        if not self.migration_database_url:
+            self.migration_database_url = self.database_url
+        self._refuse_unsafe_production()
+        return self
+
+    def _refuse_unsafe_production(self) -> None:
         if not self.is_production:
-            return self
+            return
         problems = []
         if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
             problems.append("MTKCARE_SECRET_KEY must be set to a random value of 32+ characters")
@@ -133,9 +151,24 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must point at PostgreSQL, not the embedded SQLite file")
         if not self.public_url:
             problems.append("MTKCARE_PUBLIC_URL must be set (the https address users open)")
+        if "*" in self.cors_origins:
+            problems.append(
+                "MTKCARE_ALLOWED_ORIGINS must list origins, not '*' (any site could open "
+                "a signed-in user's event socket)"
+            )
         if problems:
             raise SettingsError("Refusing to start in production: " + "; ".join(problems))
-        return self
+
+
+def _decide_environment(public_url: str | None) -> Literal["development", "production"]:
+    """Fail closed: a public address that is not this machine means production."""
+    if not public_url:
+        return "development"
+    try:
+        host = urlsplit(public_url.strip()).hostname
+    except ValueError:
+        host = None
+    return "development" if host in LOCAL_HOSTS else "production"
 
 
 @lru_cache

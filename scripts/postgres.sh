@@ -1,4 +1,5 @@
-# Sourced by test.sh: sets TEST_DATABASE_URL to a PostgreSQL server that answers.
+# Sourced by test.sh: sets TEST_DATABASE_URL to a PostgreSQL server that answers, as a superuser
+# (the owner: the tests create their databases and the runtime login role mtkcare_app from it).
 # 1. TEST_DATABASE_URL if already set; 2. the server on 127.0.0.1:5432; 3. a throw-away cluster
 # in .tmp/pg started from the installed PostgreSQL binaries; otherwise say what to install.
 pg_answers() { python - "$1" <<'PY'

@@ -1,5 +1,8 @@
-"""Append-only audit tables. The application only ever inserts here; PostgreSQL triggers refuse
-UPDATE, DELETE and TRUNCATE (see the migration ``add_audit_append_only_triggers``)."""
+"""Append-only audit tables. The application only ever inserts here. Three defences, each
+driven by ``APPEND_ONLY_TABLES``: triggers refuse UPDATE, DELETE (and TRUNCATE) on PostgreSQL
+and SQLite (migrations ``add_audit_append_only_triggers``, ``add_sqlite_audit_triggers``); the
+app's own database role is granted only SELECT and INSERT on them (``mtkcare.privileges``, at
+every migrate); and production refuses to start when that role could change them."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from mtkcare.db import USER_FK, utcnow
+
+# The tables nobody may change or empty: this audit log and the documents' access log
+# (mtkcare.documents.models.DocumentAuditLog).
+APPEND_ONLY_TABLES: tuple[str, ...] = ("audit_auditlog", "common_documentauditlog")
 
 
 class AuditAction(StrEnum):

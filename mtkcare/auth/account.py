@@ -44,6 +44,8 @@ class AccountState(AppState):
     username: str = ""
     sign_in: str = ""
     has_password: bool = False
+    # Signed in with a one-time password: everything else stays closed until it is changed.
+    must_change_password: bool = False
     loaded: bool = False
     errors: dict[str, str] = {}
     # Bumped after a change, so the form starts empty again.
@@ -57,12 +59,14 @@ class AccountState(AppState):
     @rx.event
     def load(self) -> None:
         self.errors = {}
+        principal = self._acting()
         with session_scope() as db:
-            me = my_account(db, self._acting())
+            me = my_account(db, principal)
         self.full_name = me.full_name
         self.username = me.username
         self.sign_in = sign_in_method(me.auth_source)
         self.has_password = me.has_password
+        self.must_change_password = principal.must_change_password
         self.loaded = True
 
     @signed_in
@@ -95,7 +99,11 @@ class AccountState(AppState):
             return problem(exc)
         self.form_key += 1
         elsewhere = f" You were signed out of {ended} other session(s)." if ended else ""
-        return rx.toast.success(f"Your password is changed.{elsewhere}")
+        done = rx.toast.success(f"Your password is changed.{elsewhere}")
+        if self.must_change_password:  # the rest of the app opens now: show its navigation
+            self.must_change_password = False
+            return [done, AppState.check_page_access]
+        return done
 
 
 def password_form() -> rx.Component:
@@ -174,6 +182,17 @@ def account_body() -> rx.Component:
                         rx.data_list.label("Signs in with"),
                         rx.data_list.value(AccountState.sign_in),
                     ),
+                    size="2",
+                ),
+            ),
+            rx.cond(
+                AccountState.must_change_password,
+                rx.callout(
+                    "You signed in with a one-time password. Choose your own password below "
+                    "to open the rest of MTK Care.",
+                    icon="key_round",
+                    color_scheme="amber",
+                    role="status",
                     size="2",
                 ),
             ),

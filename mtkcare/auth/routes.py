@@ -13,9 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mtkcare.auth.guard import public, session_token_from_cookie_header
-from mtkcare.auth.service import SignInFailed, end_session, sign_in_local
+from mtkcare.auth.service import SignInFailed, end_session, resolve_session, sign_in_local
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
+from mtkcare.ui.routes import ACCOUNT
 
 
 def client_ip(request: Request) -> str:
@@ -105,9 +106,16 @@ async def login_local(request: Request) -> Response:
     if error is not None:
         kind = "locked" if "Too many" in error.message else "failed"
         return _to_frontend(origin, "/login", error=kind, next=next_path)
-    response = _to_frontend(origin, next_path)
+    response = _to_frontend(origin, _after_sign_in(token, next_path))
     set_session_cookie(response, token)
     return response
+
+
+def _after_sign_in(token: str, next_path: str) -> str:
+    """Someone who signed in with a one-time password goes to choose their own first."""
+    with session_scope() as db:
+        principal = resolve_session(db, token)
+    return ACCOUNT if principal is not None and principal.must_change_password else next_path
 
 
 @public

@@ -46,6 +46,8 @@ class Principal:
     display_name: str
     permissions: frozenset[str]
     session_id: int | None = None
+    # Signed in with a one-time password: no permissions until it is changed.
+    must_change_password: bool = False
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -145,12 +147,15 @@ def resolve_session(session: Session, token: str | None) -> Principal | None:
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
     session.flush()
+    # The one place a one-time password is enforced: its sessions open nothing but the
+    # pages any signed-in person may open (Your account, where it is changed).
     return Principal(
         user_id=user.id,
         username=user.username,
         display_name=user.full_name,
-        permissions=frozenset(row.permissions),
+        permissions=frozenset() if user.must_change_password else frozenset(row.permissions),
         session_id=row.id,
+        must_change_password=user.must_change_password,
     )
 
 

@@ -37,6 +37,11 @@ class User(Audited, SoftDelete, table=True):
     # Set when the password is set, changed or reset: failed attempts before it no longer
     # count towards a lock-out (an administrator's reset unlocks the account).
     password_changed_at: datetime | None = Field(default=None)
+    # A one-time password (bootstrap, an administrator's reset): until its owner changes it,
+    # their sessions carry no permissions (mtkcare.auth.service.resolve_session).
+    must_change_password: bool = Field(
+        default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     is_demo: bool = Field(default=False, nullable=False)
 
     @property

@@ -552,7 +552,8 @@ def reset_password(
     confirmation: str | None = None,
 ) -> UserDetail:
     """An administrator sets a new password for someone who has lost theirs. Every session
-    of that person ends, so whoever knew the old password is signed out."""
+    of that person ends, so whoever knew the old password is signed out; the new one is a
+    one-time password (they must choose their own at their next sign-in)."""
     user = _get_user(session, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed(
@@ -570,6 +571,7 @@ def reset_password(
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()  # ends a lock-out of the account
+    user.must_change_password = True  # someone else knows it: its owner chooses their own
     session.flush()
     ended = end_user_sessions(session, user_id)
     _record_sessions_ended(session, actor, user, ended, "password reset by an administrator")
@@ -624,6 +626,7 @@ def change_own_password(
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     session.flush()
     stmt = sa.update(UserSession).where(
         col(UserSession.user_id) == user.id, col(UserSession.revoked_at).is_(None)

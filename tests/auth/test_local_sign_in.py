@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -10,7 +11,7 @@ from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import resolve_session, token_hash
 from mtkcare.db import session_scope, utcnow
 from mtkcare.users.models import UserSession
-from tests.support.web import ORIGIN, PASSWORD, Person, session_cookie, sign_in
+from tests.support.web import ORIGIN, PASSWORD, Person, call_event, session_cookie, sign_in
 
 
 def audit_actions(pg_url: str, user_id: int | None) -> list[str]:
@@ -155,3 +156,38 @@ def test_auth_responses_carry_security_headers_and_are_never_cached(
     assert headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "same-origin"
+
+
+def test_a_one_time_password_opens_only_your_account_until_it_is_changed(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    from mtkcare.users.service import reset_password
+    from tests.auth.test_socket_attacks import name_of
+    from tests.users.test_admin_handlers import handler
+
+    lead = person("Team lead")
+    one_time, own = "given-by-an-administrator-42", "Kereru-flies-high-77"
+    with session_scope(url=pg_url) as db:
+        reset_password(db, None, lead.id, one_time)  # type: ignore[arg-type]
+    response = sign_in(backend, lead.username, one_time)
+    assert response.headers["location"] == f"{ORIGIN}/account"
+    token = session_cookie(response)
+    with session_scope(url=pg_url) as db:
+        principal = resolve_session(db, token)
+        assert principal is not None and principal.permissions == frozenset()
+    refused = call_event(backend, name_of("load"), token=token)
+    assert "You are not allowed to do that." in json.dumps(refused)
+
+    form = {"current_password": one_time, "new_password": own, "confirm_password": own}
+    changed = call_event(
+        backend,
+        handler("account_state", "change_password"),
+        {"form_data": form},
+        token=token,
+        pathname="/account",
+    )
+    assert "Your password is changed." in json.dumps(changed)
+    with session_scope(url=pg_url) as db:
+        principal = resolve_session(db, token)
+        assert principal is not None and principal.can("referral.assign")
+    assert sign_in(backend, lead.username, own).headers["location"] == f"{ORIGIN}/clients"

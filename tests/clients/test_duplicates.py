@@ -465,6 +465,8 @@ def captured_sql(reference: Session) -> Iterator[list[tuple[str, Any]]]:
     sa.event.remove(conn, "before_cursor_execute", capture)
 
 
+# ANALYZE and gin_clean_pending_list are the table owner's to run.
+@pytest.mark.table_owner
 def test_look_ups_use_the_trigram_and_contact_indexes(
     reference: Session, intake_worker: Principal, captured_sql: list[tuple[str, Any]]
 ) -> None:

@@ -48,13 +48,16 @@ WHERE r.is_deleted = false AND r.status IN ('ACTIVE', 'PENDING');
 @pytest.fixture(scope="module")
 def empty_engine() -> Iterator[Engine]:
     """A database of its own: other tests commit users to the shared one, and these tests
-    count exactly what the generator wrote."""
-    from tests.conftest import _test_url, migrate, recreate_database
+    count exactly what the generator wrote (so only the schema, without the roles and
+    reference data `manage migrate` adds)."""
+    from alembic import command
+
+    from tests.conftest import _test_url, alembic_config, recreate_database
 
     base = sa.engine.make_url(_test_url())
     url = base.set(database=f"{base.database}_devdata").render_as_string(hide_password=False)
     recreate_database(url)
-    migrate(url)
+    command.upgrade(alembic_config(url), "head")
     engine = sa.create_engine(url)
     try:
         yield engine

@@ -2,7 +2,8 @@
 own freshly migrated PostgreSQL database full of demo data, driven by Debian's chromium.
 
 The database is the unit tests' database name plus ``_e2e``, on the same server (``E2E_DATABASE_URL``
-overrides it). Run with ``REFLEX_BUN_PATH`` set (``source scripts/env.sh`` does it).
+overrides it), migrated and filled by its owner; the app connects as the runtime role. Run with
+``REFLEX_BUN_PATH`` set (``source scripts/env.sh`` does it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import make_url
+
+from tests.conftest import migrate, runtime_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CLIENTS = 60
@@ -50,24 +53,16 @@ def _recreate_database(url: str) -> None:
         admin.dispose()
 
 
-def _migrate(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = url
-    command.upgrade(cfg, "head")
-
-
 @pytest.fixture(scope="session")
 def e2e_db_url() -> str:
-    """A fresh database, migrated, with the demo data set of DEMO_CLIENTS clients."""
+    """A fresh database, migrated, with the demo data set of DEMO_CLIENTS clients (the
+    owner's URL; the app runs as the runtime role)."""
     from mtkcare.db import session_scope
     from mtkcare.devdata import generate
 
     url = _e2e_url()
     _recreate_database(url)
-    _migrate(url)
+    migrate(url)
     with session_scope(url=url) as session:
         generate(session, clients=DEMO_CLIENTS)
     return url
@@ -82,7 +77,7 @@ def app_url(e2e_db_url: str) -> Iterator[str]:
 
     bun = ROOT / ".tools" / "node_modules" / "bun" / "bin" / "bun.exe"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATABASE_URL", e2e_db_url)
+        mp.setenv("DATABASE_URL", runtime_url(e2e_db_url))
         mp.setenv("MTKCARE_ENV", "test")
         # The harness serves the frontend on a random port, so the websocket's origin is unknown.
         mp.setenv("MTKCARE_ALLOWED_ORIGINS", "*")
