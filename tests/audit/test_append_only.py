@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mtkcare.audit.models import APPEND_ONLY_TABLES
+from mtkcare.auth.service import Principal
 from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.privileges import grant_runtime_privileges
-from mtkcare.users.models import User
 from tests.conftest import RUNTIME_ROLE
 from tests.factories import make_client
 
@@ -26,7 +26,7 @@ SCHEMA_CHANGES = [
 ]
 
 
-def add_audit_rows(db: Session, worker: User) -> None:
+def add_audit_rows(db: Session, worker: Principal) -> None:
     """At least one row in each append-only table, written the way the app writes them."""
     client = make_client(db, worker)  # its CREATE row goes to audit_auditlog
     document = Document(
@@ -39,7 +39,7 @@ def add_audit_rows(db: Session, worker: User) -> None:
     )
     db.add(document)
     db.flush()
-    db.add(DocumentAuditLog(document_id=document.id, user_id=worker.id, action="VIEW"))  # type: ignore[arg-type]
+    db.add(DocumentAuditLog(document_id=document.id, user_id=worker.user_id, action="VIEW"))  # type: ignore[arg-type]
     db.flush()
 
 
@@ -56,7 +56,7 @@ def privileges(db: Session, table: str) -> set[str]:
 
 
 def test_the_app_runs_as_the_runtime_role_and_adds_and_reads_audit_rows(
-    reference: Session, intake_worker: User
+    reference: Session, intake_worker: Principal
 ) -> None:
     assert reference.execute(sa.text("SELECT current_user")).scalar_one() == RUNTIME_ROLE
     add_audit_rows(reference, intake_worker)
@@ -67,7 +67,7 @@ def test_the_app_runs_as_the_runtime_role_and_adds_and_reads_audit_rows(
 @pytest.mark.parametrize("table", APPEND_ONLY_TABLES)
 @pytest.mark.parametrize("statement", CHANGES)
 def test_the_app_role_may_not_change_or_empty_an_audit_table(
-    reference: Session, intake_worker: User, table: str, statement: str
+    reference: Session, intake_worker: Principal, table: str, statement: str
 ) -> None:
     add_audit_rows(reference, intake_worker)
     refused = pytest.raises(sa.exc.ProgrammingError, match="permission denied")
@@ -133,9 +133,9 @@ def sqlite_db(sqlite_url: str) -> Iterator[Session]:
 def test_the_embedded_database_refuses_to_change_audit_rows(
     sqlite_db: Session, table: str, statement: str
 ) -> None:
-    from tests.factories import make_user
+    from tests.factories import make_person
 
-    add_audit_rows(sqlite_db, make_user(sqlite_db, None))
+    add_audit_rows(sqlite_db, make_person(sqlite_db, "Intake worker"))
     refused = pytest.raises(sa.exc.IntegrityError, match=f"audit table {table} is append-only")
     with refused, sqlite_db.begin_nested():
         sqlite_db.execute(sa.text(statement.format(t=table)))

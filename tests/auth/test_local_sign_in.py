@@ -163,12 +163,13 @@ def test_a_one_time_password_opens_only_your_account_until_it_is_changed(
 ) -> None:
     from mtkcare.users.service import reset_password
     from tests.auth.test_socket_attacks import name_of
+    from tests.factories import SYSTEM
     from tests.users.test_admin_handlers import handler
 
     lead = person("Team lead")
     one_time, own = "given-by-an-administrator-42", "Kereru-flies-high-77"
     with session_scope(url=pg_url) as db:
-        reset_password(db, None, lead.id, one_time)  # type: ignore[arg-type]
+        reset_password(db, SYSTEM, lead.id, one_time)  # type: ignore[arg-type]
     response = sign_in(backend, lead.username, one_time)
     assert response.headers["location"] == f"{ORIGIN}/account"
     token = session_cookie(response)

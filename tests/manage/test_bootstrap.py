@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from mtkcare.auth.permissions import ROLE_PERMISSIONS, Permission
-from mtkcare.auth.service import SignInFailed, load_actor, resolve_session, sign_in_local
+from mtkcare.auth.service import SignInFailed, resolve_session, sign_in_local
 from mtkcare.db import get_engine, session_scope
 from mtkcare.manage import check_production, main
 from mtkcare.reference.service import option_id_by_code
@@ -84,9 +84,7 @@ def test_bootstrap_creates_one_administrator_who_must_change_the_one_time_passwo
 
         first = sign_in(db, "admin", password)
         assert first.must_change_password and first.permissions == frozenset()
-        change_own_password(
-            db, load_actor(db, first), password, NEW_PASSWORD, keep_session_id=first.session_id
-        )
+        change_own_password(db, first, password, NEW_PASSWORD, keep_session_id=first.session_id)
         principal = sign_in(db, "admin", NEW_PASSWORD)
         assert not principal.must_change_password
         assert principal.can(Permission.ADMIN_USERS.value)
