@@ -39,11 +39,14 @@ def _window(now: float) -> tuple[int, int]:
 class MemoryRateLimiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
+        self._prune_at = _PRUNE_AT
 
     async def hit(self, key: str, limit: int) -> int:
         window, left = _window(time.time())
-        if len(self._counts) >= _PRUNE_AT:
+        if len(self._counts) >= self._prune_at:
             self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+            # Many live keys: prune again only when they have doubled (never on every hit).
+            self._prune_at = max(_PRUNE_AT, 2 * len(self._counts))
         seen, count = self._counts.get(key, (window, 0))
         count = count + 1 if seen == window else 1
         self._counts[key] = (window, count)
@@ -61,7 +64,9 @@ class RedisRateLimiter:
         from redis.exceptions import RedisError
 
         if self._redis is None:  # made on first use, inside the server's event loop
-            self._redis = aioredis.Redis.from_url(self._url, socket_timeout=1.0)
+            self._redis = aioredis.Redis.from_url(
+                self._url, socket_timeout=1.0, socket_connect_timeout=1.0
+            )
         client: aioredis.Redis = self._redis  # type: ignore[assignment]
         window, left = _window(time.time())
         name = f"mtkcare:ratelimit:{key}:{window}"
