@@ -11,6 +11,7 @@ from mtkcare.api.app import build_api, rate_limit_auth, require_origin, security
 from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
+from mtkcare.auth.passwords import note_event_loop_thread
 from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
 from mtkcare.intake import pages as intake_pages
@@ -38,3 +39,5 @@ check_production()
 # and its 429 still gets the security headers.
 app = rx.App(api_transformer=[build_api(), rate_limit_auth, security_headers, require_origin])
 app.add_middleware(AuthMiddleware())
+# argon2 refuses to run on the server's event loop thread (mtkcare/auth/passwords.py).
+app.register_lifespan_task(note_event_loop_thread)
