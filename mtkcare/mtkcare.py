@@ -7,10 +7,11 @@ The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (Radi
 import reflex as rx
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
-from mtkcare.api.app import build_api, require_origin, security_headers
+from mtkcare.api.app import build_api, rate_limit_auth, require_origin, security_headers
 from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
+from mtkcare.auth.passwords import note_event_loop_thread
 from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
 from mtkcare.intake import pages as intake_pages
@@ -34,5 +35,9 @@ _PAGE_MODULES = (
 
 check_production()
 
-app = rx.App(api_transformer=[build_api(), security_headers, require_origin])
+# Applied in order, each wrapping the last: the rate limit answers before any route works,
+# and its 429 still gets the security headers.
+app = rx.App(api_transformer=[build_api(), rate_limit_auth, security_headers, require_origin])
 app.add_middleware(AuthMiddleware())
+# argon2 refuses to run on the server's event loop thread (mtkcare/auth/passwords.py).
+app.register_lifespan_task(note_event_loop_thread)

@@ -66,6 +66,29 @@ class Settings(BaseSettings):
     signin_lockout_minutes: int = Field(
         default=15, ge=1, validation_alias="MTKCARE_SIGNIN_LOCKOUT_MINUTES"
     )
+    # Failures from one address (within the lock-out window) before its sign-ins are slowed:
+    # each further attempt waits signin_delay_seconds, doubling per failure, at most
+    # signin_max_delay_seconds. Addresses are slowed, never locked (offices share addresses).
+    signin_slow_after: int = Field(default=10, ge=1, validation_alias="MTKCARE_SIGNIN_SLOW_AFTER")
+    signin_delay_seconds: float = Field(
+        default=1.0, ge=0, le=60, validation_alias="MTKCARE_SIGNIN_DELAY_SECONDS"
+    )
+    signin_max_delay_seconds: float = Field(
+        default=30.0, ge=0, le=300, validation_alias="MTKCARE_SIGNIN_MAX_DELAY_SECONDS"
+    )
+    # Comma separated usernames that failures never lock (only slowed per address), so an
+    # attacker cannot lock the administrators out.
+    break_glass_users: str = Field(default="", validation_alias="MTKCARE_BREAK_GLASS_USERS")
+    # Requests a minute one address may send to /auth/* before it is answered 429.
+    auth_rate_limit: int = Field(default=60, ge=1, validation_alias="MTKCARE_AUTH_RATE_LIMIT")
+    # Password hashes computed at once per process (argon2id: ~0.1 s of CPU and 64 MiB each).
+    password_workers: int = Field(
+        default=2, ge=1, le=32, validation_alias="MTKCARE_PASSWORD_WORKERS"
+    )
+    # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts no header.
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, le=10, validation_alias="MTKCARE_TRUSTED_PROXY_HOPS"
+    )
 
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
@@ -85,6 +108,12 @@ class Settings(BaseSettings):
     graph_base_url: str = Field(
         default="https://graph.microsoft.com/v1.0", validation_alias="GRAPH_BASE_URL"
     )
+
+    @property
+    def break_glass_usernames(self) -> frozenset[str]:
+        return frozenset(
+            name.strip().lower() for name in self.break_glass_users.split(",") if name.strip()
+        )
 
     @property
     def azure_enabled(self) -> bool:

@@ -8,7 +8,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.azure import AZURE_ROUTES
+from mtkcare.auth.ratelimit import make_rate_limiter
 from mtkcare.auth.routes import ROUTES as AUTH_ROUTES
 from mtkcare.settings import get_settings
 
@@ -62,6 +64,39 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+def rate_limit_auth(app: ASGIApp) -> ASGIApp:
+    """Answers 429 with ``Retry-After``, before any other work, when one client address sends
+    more than ``MTKCARE_AUTH_RATE_LIMIT`` requests a minute to ``/auth/*`` (sign-in guessing,
+    argon2 as a denial of service). Addresses come from ``mtkcare.auth.addresses``."""
+    limit = get_settings().auth_rate_limit
+    limiter = make_rate_limiter()
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/auth/"):
+            retry_after = await limiter.hit(f"auth:{scope_address(scope)}", limit)
+            if retry_after:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"retry-after", str(retry_after).encode()),
+                        ],
+                    }
+                )
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"Too many requests. Wait a minute, then try again.",
+                    }
+                )
+                return
+        await app(scope, receive, send)
 
     return wrapped
 

@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 
 from mtkcare.auth.guard import signed_in
+from mtkcare.auth.passwords import run_password_work
 from mtkcare.auth.state import AppState
 from mtkcare.db import session_scope
 from mtkcare.errors import NotFound, ValidationFailed
@@ -71,14 +72,15 @@ class AccountState(AppState):
 
     @signed_in
     @rx.event
-    def change_password(self, form_data: dict[str, Any]) -> Any:
+    async def change_password(self, form_data: dict[str, Any]) -> Any:
         self.errors = {}
         principal = self._principal
         if principal is None:
             return None
-        try:
+
+        def change() -> int:  # argon2 twice: in the password pool, off the event loop
             with session_scope() as db:
-                ended = change_own_password(
+                return change_own_password(
                     db,
                     self._acting(),
                     form_password(form_data, "current_password"),
@@ -86,6 +88,9 @@ class AccountState(AppState):
                     confirmation=form_password(form_data, "confirm_password"),
                     keep_session_id=principal.session_id,
                 )
+
+        try:
+            ended = await run_password_work(change)
         except WrongPassword as exc:
             # Counted in its own transaction: the failed change itself saved nothing.
             with session_scope() as db:

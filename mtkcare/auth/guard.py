@@ -21,6 +21,7 @@ from reflex_base.registry import RegistrationContext
 
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
+from mtkcare.auth.addresses import client_address
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal, resolve_session
 from mtkcare.db import session_scope
@@ -79,7 +80,7 @@ def principal_for(state: BaseState) -> tuple[Principal | None, str]:
     """The caller of an event (from the websocket's own handshake headers) and their address."""
     router = state.router
     token = session_token_from_cookie_header(router.headers.cookie)
-    ip = router.session.client_ip or ""
+    ip = client_address(router.session.client_ip, router.headers.raw_headers.get("x-forwarded-for"))
     with session_scope() as db:
         return resolve_session(db, token), ip
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.guard import PERMISSION_ATTR, audit_refusal, session_token_from_cookie_header
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import resolve_session
@@ -33,7 +34,7 @@ def http_requires(permission: Permission) -> Callable[[Endpoint], Endpoint]:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
             token = session_token_from_cookie_header(request.headers.get("cookie"))
-            ip = request.client.host if request.client else ""
+            ip = scope_address(request.scope)
             with session_scope() as db:
                 principal = resolve_session(db, token)
             if principal is None:

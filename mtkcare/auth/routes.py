@@ -2,25 +2,48 @@
 
 The cookie holds a random token (HttpOnly, SameSite=Lax, Secure and ``__Host-`` in
 production). Forms post here with a normal browser POST; the Origin header must be one of
-ours, so another site cannot sign a user in or out (login CSRF)."""
+ours, so another site cannot sign a user in or out (login CSRF).
+
+The cookie is a browser-session cookie (no ``Max-Age`` or ``Expires``): closing a shared
+browser forgets it. The server still ends the session after its idle and absolute limits.
+
+A sign-in from an address with many recent failures is held back first (a growing delay, on
+the event loop's clock, never a thread's), then the password is checked in the password pool
+(``run_password_work``), never on the event loop. ``/auth/*`` is also rate-limited per address
+(``mtkcare.api.app.rate_limit_auth``)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+import asyncio
+import unicodedata
+from urllib.parse import unquote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.guard import public, session_token_from_cookie_header
-from mtkcare.auth.service import SignInFailed, end_session, resolve_session, sign_in_local
+from mtkcare.auth.passwords import run_password_work
+from mtkcare.auth.service import (
+    SignInFailed,
+    address_delay,
+    end_session,
+    resolve_session,
+    sign_in_local,
+)
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
 from mtkcare.ui.routes import ACCOUNT
 
+DEFAULT_NEXT = "/clients"
+# A link percent-encoded more often than this is nobody's real link.
+_MAX_DECODINGS = 4
+
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address (through trusted proxies: ``mtkcare.auth.addresses``)."""
+    return scope_address(request.scope)
 
 
 def set_session_cookie(response: Response, token: str) -> None:
@@ -28,7 +51,6 @@ def set_session_cookie(response: Response, token: str) -> None:
     response.set_cookie(
         settings.session_cookie_name,
         token,
-        max_age=settings.session_absolute_hours * 3600,
         path="/",
         secure=settings.is_production,
         httponly=True,
@@ -65,11 +87,29 @@ def trusted_origin(request: Request) -> str | None:
     return origin if ("*" in allowed or origin in allowed) else None
 
 
+def _unsafe_path(value: str) -> bool:
+    return (
+        not value.startswith("/")
+        or value.startswith("//")  # another host: //evil.example
+        or "\\" in value  # browsers read / for \ : /\evil.example
+        or any(unicodedata.category(c) == "Cc" for c in value)  # /\t/evil.example
+    )
+
+
 def safe_next(value: str | None) -> str:
-    """Only paths inside the app: never another site (open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/clients"
-    return value
+    """Only paths inside the app: never another site (open redirect), however the link is
+    percent-encoded (``/%2F%2Fevil.example``, ``/%255C...``). Anything else: /clients."""
+    if not value:
+        return DEFAULT_NEXT
+    decoded = value
+    for _ in range(_MAX_DECODINGS + 1):
+        if _unsafe_path(decoded):
+            return DEFAULT_NEXT
+        once_more = unquote(decoded)
+        if once_more == decoded:
+            return value
+        decoded = once_more
+    return DEFAULT_NEXT
 
 
 def _to_frontend(origin: str | None, path: str, **query: str) -> RedirectResponse:
@@ -78,6 +118,21 @@ def _to_frontend(origin: str | None, path: str, **query: str) -> RedirectRespons
     response = RedirectResponse(f"{base}{path}{suffix}", status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _delay_for(ip: str) -> float:
+    with session_scope() as db:
+        return address_delay(db, ip)
+
+
+def _sign_in(username: str, password: str, ip: str, user_agent: str | None) -> str | SignInFailed:
+    """The session token, or why not. A failed attempt is committed too: it counts towards
+    the lock-out and the address's delay, and is audited."""
+    with session_scope() as db:
+        try:
+            return sign_in_local(db, username, password, ip_address=ip, user_agent=user_agent)
+        except SignInFailed as exc:
+            return exc
 
 
 @public
@@ -89,23 +144,15 @@ async def login_local(request: Request) -> Response:
     username = str(form.get("username", ""))[:254]
     password = str(form.get("password", ""))[:1024]
     next_path = safe_next(str(form.get("next", "")))
-    error: SignInFailed | None = None
-    token = ""
-    # The failed attempt is committed too: it counts towards the lock-out and is audited.
-    with session_scope() as db:
-        try:
-            token = sign_in_local(
-                db,
-                username,
-                password,
-                ip_address=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-        except SignInFailed as exc:
-            error = exc
-    if error is not None:
-        kind = "locked" if "Too many" in error.message else "failed"
+    ip = client_ip(request)
+    await asyncio.sleep(_delay_for(ip))  # many recent failures from this address: slow down
+    outcome = await run_password_work(
+        _sign_in, username, password, ip, request.headers.get("user-agent")
+    )
+    if isinstance(outcome, SignInFailed):
+        kind = "locked" if "Too many" in outcome.message else "failed"
         return _to_frontend(origin, "/login", error=kind, next=next_path)
+    token = outcome
     response = _to_frontend(origin, _after_sign_in(token, next_path))
     set_session_cookie(response, token)
     return response

@@ -222,9 +222,35 @@ def _recent_failures(
 
 def account_locked(session: Session, username: str, *, since: datetime | None = None) -> bool:
     """Too many recent failed attempts for this account name (since its password was last
-    set, when ``since`` is given)."""
+    set, when ``since`` is given). Break-glass accounts (``MTKCARE_BREAK_GLASS_USERS``) are
+    never locked, or anyone anywhere could lock the administrators out: they are only slowed,
+    per address, like everyone (``address_delay``)."""
+    settings = get_settings()
+    if username.strip().lower() in settings.break_glass_usernames:
+        return False
     failures = _recent_failures(session, username=username, since=since)
-    return failures >= get_settings().signin_max_failures
+    return failures >= settings.signin_max_failures
+
+
+def failure_delay(failures: int) -> float:
+    """Seconds an address waits before its next sign-in is checked, after ``failures`` recent
+    failures: none up to ``signin_slow_after``, then doubling from ``signin_delay_seconds``
+    up to ``signin_max_delay_seconds``."""
+    settings = get_settings()
+    over = failures - settings.signin_slow_after
+    if over < 0:
+        return 0.0
+    return min(
+        settings.signin_delay_seconds * 2 ** min(over, 32), settings.signin_max_delay_seconds
+    )
+
+
+def address_delay(session: Session, ip_address: str | None) -> float:
+    """How long to hold a sign-in from this address before checking its password. An address
+    is slowed, never locked: behind a proxy or in an office many people share one."""
+    if not ip_address:
+        return 0.0
+    return failure_delay(_recent_failures(session, ip=ip_address))
 
 
 def record_failed_attempt(session: Session, username: str, ip_address: str | None = None) -> None:
@@ -242,15 +268,13 @@ def sign_in_local(
     user_agent: str | None = None,
 ) -> str:
     """Check a local password and start a session. Raises SignInFailed with a message that
-    never says whether the account exists. Repeated failures lock the account name and the
-    address for a while (both counted, so neither guessing nor spraying pays)."""
+    never says whether the account exists. Repeated failures lock the account name for a
+    while (break-glass accounts excepted); the caller slows repeated failures from an address
+    (``address_delay``). Verifies with argon2: call it through ``run_password_work``."""
     settings = get_settings()
     name = username.strip().lower()[:254]
     user = session.exec(select(User).where(User.username == name)).first()
-    locked = account_locked(session, name, since=user.password_changed_at if user else None) or (
-        ip_address is not None
-        and _recent_failures(session, ip=ip_address) >= settings.signin_max_failures * 4
-    )
+    locked = account_locked(session, name, since=user.password_changed_at if user else None)
     ok = verify_password(user.password_hash if user else None, password) and not locked
     if ok and user is not None and user.is_active:
         session.add(SignInAttempt(username=name, ip_address=ip_address, succeeded=True))

@@ -120,7 +120,7 @@ class UserSession(SQLModel, table=True):
 
 
 class SignInAttempt(SQLModel, table=True):
-    """Failed and successful sign-ins, for lock-out by account and by address."""
+    """Failed and successful sign-ins: lock-out by account, slowing by address."""
 
     __tablename__ = "users_signinattempt"
     __table_args__ = (sa.Index("ix_users_signinattempt_username_at", "username", "attempted_at"),)

@@ -19,6 +19,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from mtkcare.auth.guard import requires
+from mtkcare.auth.passwords import run_password_work
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState
 from mtkcare.db import session_scope, utcnow
@@ -551,20 +552,24 @@ class AdminUserState(AppState):
 
     @requires(Permission.ADMIN_USERS)
     @rx.event
-    def reset_password(self, form_data: dict[str, Any]) -> Any:
+    async def reset_password(self, form_data: dict[str, Any]) -> Any:
         self.errors = {}
         user_id = clean_id(form_text(form_data, "user_id"))
         if user_id is None:
             return rx.toast.error("Reload the page and try again")
-        try:
+
+        def reset(user_id: int) -> UserDetail:  # argon2: in the password pool, off the loop
             with session_scope() as db:
-                detail = service.reset_password(
+                return service.reset_password(
                     db,
                     self._acting(),
                     user_id,
                     form_password(form_data, "new_password"),
                     confirmation=form_password(form_data, "confirm_password"),
                 )
+
+        try:
+            detail = await run_password_work(reset, user_id)
         except (ValidationFailed, NotFound) as exc:
             if isinstance(exc, ValidationFailed):
                 self.errors = exc.errors

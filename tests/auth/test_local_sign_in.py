@@ -4,10 +4,12 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
 from mtkcare.audit.models import AuditLog
+from mtkcare.auth.routes import safe_next
 from mtkcare.auth.service import resolve_session, token_hash
 from mtkcare.db import session_scope, utcnow
 from mtkcare.users.models import UserSession
@@ -134,6 +136,50 @@ def test_sign_in_from_another_site_is_refused(backend: str, person: Person) -> N
     response = sign_in(backend, worker.username, origin="https://evil.example")
     assert response.status_code == 403
     assert session_cookie(response) is None
+
+
+def test_the_session_cookie_is_forgotten_when_the_browser_closes(
+    backend: str, person: Person
+) -> None:
+    response = sign_in(backend, person("Case worker").username)
+    cookie_header = response.headers["set-cookie"].lower()
+    assert session_cookie(response)
+    # No lifetime of its own: the server's idle and absolute limits still end it.
+    assert "max-age" not in cookie_header and "expires" not in cookie_header
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "//evil.example/x",
+        "https://evil.example/x",
+        "evil.example",
+        "/\\evil.example",
+        "/clients\\..\\x",
+        "/%2F%2Fevil.example",
+        "/%2f/evil.example",
+        "/%5Cevil.example",
+        "/%255C%255Cevil.example",
+        "/%25252F%25252Fevil.example",
+        "/%252525252525252F",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/clients%0d%0aSet-Cookie:%20x=1",
+        "/clients\x00",
+        "/clients\x85",
+        "",
+    ],
+)
+def test_the_next_page_is_only_ever_a_path_of_this_site(next_path: str) -> None:
+    assert safe_next(next_path) == "/clients"
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    ["/clients", "/clients/42?tab=risk", "/clients?q=M%C4%81ori%20health", "/reports?x=50%"],
+)
+def test_a_next_page_of_this_site_is_kept_as_it_is(next_path: str) -> None:
+    assert safe_next(next_path) == next_path
 
 
 def test_sign_in_never_redirects_to_another_site(backend: str, person: Person) -> None:

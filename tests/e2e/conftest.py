@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import make_url
 
 from tests.conftest import migrate, runtime_url
+from tests.support.web import SUITE_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CLIENTS = 60
@@ -82,6 +83,8 @@ def app_url(e2e_db_url: str) -> Iterator[str]:
         # The harness serves the frontend on a random port, so the websocket's origin is unknown.
         mp.setenv("MTKCARE_ALLOWED_ORIGINS", "*")
         mp.delenv("REDIS_URL", raising=False)
+        for name, value in SUITE_LIMITS.items():  # every browser signs in from 127.0.0.1
+            mp.setenv(name, value)
         mp.setenv("REFLEX_TELEMETRY_ENABLED", "false")
         if "REFLEX_BUN_PATH" not in os.environ and bun.exists():
             mp.setenv("REFLEX_BUN_PATH", str(bun))

@@ -4,6 +4,7 @@ roles committed to that database."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -12,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,12 +38,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+# The shared backend serves the whole suite from one address (127.0.0.1): its sign-ins are
+# never rate-limited or slowed. Those limits are tested on `proxied_backend`.
+SUITE_LIMITS = {"MTKCARE_AUTH_RATE_LIMIT": "1000000", "MTKCARE_SIGNIN_SLOW_AFTER": "1000000"}
+
+
+@contextlib.contextmanager
+def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
     """The app's backend in its own process (as `reflex run --backend-only` serves it), so
-    the test process never defines the app's states (the browser tests' harness does)."""
+    the test process never defines the app's states (the browser tests' harness does).
+    ``settings`` are environment variables for it (``MTKCARE_...``). Yields its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("backend") / "backend.log"
     env = {
         **os.environ,
         "DATABASE_URL": pg_url,
@@ -50,6 +57,7 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     }
     for name in ("REDIS_URL", "MTKCARE_ALLOWED_ORIGINS", "MTKCARE_FRONTEND_PORT"):
         env.pop(name, None)
+    env.update(settings)
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -64,6 +72,9 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
                 str(port),
                 "--log-level",
                 "warning",
+                # As granian serves it (`reflex run`): the socket's peer as it is. Uvicorn would
+                # otherwise believe X-Forwarded-For from loopback before the app sees it.
+                "--no-proxy-headers",
             ],
             cwd=ROOT,
             env=env,
@@ -91,6 +102,43 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
 
 @pytest.fixture(scope="session")
+def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("backend") / "backend.log"
+    with running_backend(pg_url, log, **SUITE_LIMITS) as base:
+        yield base
+
+
+# Behind one trusted proxy (the test client plays it, sending X-Forwarded-For): small limits
+# and a short but measurable delay, so the protections against guessing show quickly. Tests
+# each use their own made-up client addresses (`client_address()`), so their counts never mix.
+BREAK_GLASS_USER = f"glass-{uuid.uuid4().hex[:8]}"
+PROXIED = {
+    "MTKCARE_TRUSTED_PROXY_HOPS": "1",
+    "MTKCARE_AUTH_RATE_LIMIT": "25",
+    "MTKCARE_SIGNIN_SLOW_AFTER": "3",
+    "MTKCARE_SIGNIN_DELAY_SECONDS": "1.0",
+    "MTKCARE_SIGNIN_MAX_DELAY_SECONDS": "1.0",
+    "MTKCARE_BREAK_GLASS_USERS": f"ops-admin, {BREAK_GLASS_USER.upper()}",
+}
+
+
+@pytest.fixture(scope="session")
+def proxied_backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("proxied") / "backend.log"
+    with running_backend(pg_url, log, **PROXIED) as base:
+        yield base
+
+
+_addresses = itertools.count(1)
+
+
+def client_address() -> str:
+    """A made-up client address, new each time (the database and backends are new each run)."""
+    n = next(_addresses)
+    return f"10.0.{n // 256}.{n % 256}"
+
+
+@pytest.fixture(scope="session")
 def role_ids(pg_url: str) -> dict[str, int]:
     with session_scope(url=pg_url) as db:
         return sync_roles(db)
@@ -103,9 +151,11 @@ Person = Callable[..., User]
 def person(pg_url: str, role_ids: dict[str, int]) -> Person:
     """Commits a local user with the given roles; returns the detached row."""
 
-    def make(*roles: str, password: str = PASSWORD, active: bool = True) -> User:
+    def make(
+        *roles: str, password: str = PASSWORD, active: bool = True, username: str | None = None
+    ) -> User:
         n = next(_seq)
-        name = f"p{n}-{uuid.uuid4().hex[:8]}"
+        name = username or f"p{n}-{uuid.uuid4().hex[:8]}"
         with session_scope(url=pg_url) as db:
             user = User(
                 username=name,
@@ -140,13 +190,22 @@ def staff(person: Person, pg_url: str) -> Callable[..., Principal]:
 
 
 def sign_in(
-    base: str, username: str, password: str = PASSWORD, origin: str = ORIGIN
+    base: str,
+    username: str,
+    password: str = PASSWORD,
+    origin: str = ORIGIN,
+    *,
+    forwarded_for: str | None = None,
 ) -> httpx.Response:
+    headers = {"Origin": origin}
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
     return httpx.post(
         f"{base}/auth/login",
         data={"username": username, "password": password, "next": "/clients"},
-        headers={"Origin": origin},
+        headers=headers,
         follow_redirects=False,
+        timeout=30,
     )
 
 
@@ -163,14 +222,24 @@ def call_event(
     origin: str | None = ORIGIN,
     pathname: str = "/clients",
     wait: float = 1.5,
+    headers: dict[str, str] | None = None,
+    arrivals: list[float] | None = None,
 ) -> list[dict[str, Any]]:
     """Calls one event handler by name over a raw Socket.IO connection, as any script could,
-    and returns what the server sent back."""
+    and returns what the server sent back (``arrivals`` gets each message's monotonic time)."""
     options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
     client = socketio.Client(websocket_extra_options=options)
     received: list[dict[str, Any]] = []
-    client.on("event", received.append, namespace="/_event")
-    headers = {"Cookie": f"{get_settings().session_cookie_name}={token}"} if token else {}
+
+    def receive(item: dict[str, Any]) -> None:
+        if arrivals is not None:
+            arrivals.append(time.monotonic())
+        received.append(item)
+
+    client.on("event", receive, namespace="/_event")
+    headers = dict(headers or {})
+    if token:
+        headers["Cookie"] = f"{get_settings().session_cookie_name}={token}"
     client.connect(
         f"{base}/_event?token={uuid.uuid4()}",
         transports=["websocket"],
