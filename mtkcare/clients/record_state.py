@@ -590,12 +590,9 @@ class ClientRecordState(AppState):
     @requires(Permission.CLIENT_EDIT)
     @rx.event
     def save_assessment(self, form_data: dict[str, Any]) -> Any:
-        # Recording risk needs both: editing the client and seeing risk.
-        if (
-            not self._ready_to_change(Permission.CLIENT_EDIT, Permission.CLIENT_VIEW_RISK)
-            or not self.assessing
-        ):
-            return rx.toast.error("You are not allowed to do that.")
+        # Recording risk needs seeing it too: the service checks (and audits) that.
+        if not self._ready_to_change(Permission.CLIENT_EDIT) or not self.assessing:
+            return rx.toast.error("Reload the page and try again")
         self._clear_errors()
         data = form_values(form_data, RISK_FIELDS, 5_000)
         try:

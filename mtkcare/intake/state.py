@@ -323,7 +323,7 @@ class IntakeState(AppState):
         if not isinstance(form_data, dict):
             return
         choice = form_data.get(intake.CLIENT_CHOICE, intake.NEW_CLIENT)
-        if self.step == 2 and choice != intake.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
+        if choice != intake.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
             # Linking opens the client's record: only for workers who may see clients.
             yield self._refuse(Permission.CLIENT_VIEW, "submit")
             return

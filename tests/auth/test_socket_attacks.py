@@ -4,6 +4,7 @@ Socket.IO client, the way an attacker would make them."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import socketio
@@ -89,3 +90,34 @@ def test_event_socket_refuses_a_foreign_or_missing_origin(backend: str, origin: 
 
 def name_of(handler: str) -> str:
     return next(n for n, _ in app_handlers() if n.endswith(f"clients_state.{handler}"))
+
+
+def test_a_refusal_decided_inside_a_handler_is_audited_like_the_guards(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    """A role that may take referrals but not see clients tries to link a client to an
+    intake: the handler refuses, and the refusal is in the audit trail, naming the handler."""
+    from mtkcare.users.models import UserRole
+    from mtkcare.users.service import create_role
+    from tests.factories import SYSTEM
+    from tests.users.test_admin_handlers import handler
+
+    with session_scope(url=pg_url) as db:
+        role = create_role(
+            db, SYSTEM, f"Referrals only {uuid.uuid4().hex[:6]}", None, ["referral.create"]
+        )
+    taker = person()
+    with session_scope(url=pg_url) as db:
+        db.add(UserRole(user_id=taker.id, role_id=role.id))  # type: ignore[arg-type]
+    token = session_cookie(sign_in(backend, taker.username))
+    submit = handler("intake_state", "submit")
+    received = call_event(
+        backend, submit, {"form_data": {"client_choice": "1"}}, token=token, pathname="/intake"
+    )
+    assert "You are not allowed to do that." in json.dumps(received)
+    with session_scope(url=pg_url) as db:
+        refused = db.exec(
+            select(AuditLog).where(AuditLog.user_id == taker.id, AuditLog.action == "ACCESS_DENIED")
+        ).all()
+    assert [(r.resource, r.resource_id) for r in refused] == [("Event", "submit")]
+    assert "client.view" in (refused[0].detail or "")
