@@ -161,46 +161,18 @@ def reference(db: Session) -> Session:
 # Named people: staff holding the role their name says, as the principals they act as.
 
 
-@pytest.fixture
-def intake_worker(reference: Session):
-    from tests.factories import make_person
+def _named(role: str, username: str, first: str, last: str):  # type: ignore[no-untyped-def]
+    @pytest.fixture
+    def someone(reference: Session):  # type: ignore[no-untyped-def]
+        from tests.factories import make_person
 
-    return make_person(
-        reference, "Intake worker", username="irene.intake", first_name="Irene", last_name="Intake"
-    )
+        return make_person(reference, role, username=username, first_name=first, last_name=last)
 
-
-@pytest.fixture
-def case_worker(reference: Session):
-    from tests.factories import make_person
-
-    return make_person(
-        reference, "Case worker", username="carl.case", first_name="Carl", last_name="Case"
-    )
+    return someone
 
 
-@pytest.fixture
-def team_lead(reference: Session):
-    from tests.factories import make_person
-
-    return make_person(
-        reference, "Team lead", username="tui.lead", first_name="Tui", last_name="Lead"
-    )
-
-
-@pytest.fixture
-def manager(reference: Session):
-    from tests.factories import make_person
-
-    return make_person(
-        reference, "Manager", username="mona.manager", first_name="Mona", last_name="Manager"
-    )
-
-
-@pytest.fixture
-def administrator(reference: Session):
-    from tests.factories import make_person
-
-    return make_person(
-        reference, "Administrator", username="ada.admin", first_name="Ada", last_name="Admin"
-    )
+intake_worker = _named("Intake worker", "irene.intake", "Irene", "Intake")
+case_worker = _named("Case worker", "carl.case", "Carl", "Case")
+team_lead = _named("Team lead", "tui.lead", "Tui", "Lead")
+manager = _named("Manager", "mona.manager", "Mona", "Manager")
+administrator = _named("Administrator", "ada.admin", "Ada", "Admin")
