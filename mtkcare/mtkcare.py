@@ -35,4 +35,6 @@ _PAGE_MODULES = (
 check_production()
 
 app = rx.App(api_transformer=[build_api(), security_headers, require_origin])
-app.add_middleware(AuthMiddleware())
+_auth = AuthMiddleware()
+app.add_middleware(_auth)
+app.register_lifespan_task(_auth.audit_anonymous_refusals)

@@ -5,6 +5,7 @@ roles committed to that database."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -12,7 +13,10 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -36,12 +40,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def running_backend(
+    pg_url: str, log_dir: Path, env_overrides: dict[str, str] | None = None
+) -> Iterator[str]:
     """The app's backend in its own process (as `reflex run --backend-only` serves it), so
-    the test process never defines the app's states (the browser tests' harness does)."""
+    the test process never defines the app's states (the browser tests' harness does).
+    ``env_overrides`` are its settings beyond the test defaults (e.g. ``REDIS_URL``)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("backend") / "backend.log"
+    log = log_dir / "backend.log"
     env = {
         **os.environ,
         "DATABASE_URL": pg_url,
@@ -50,6 +57,7 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     }
     for name in ("REDIS_URL", "MTKCARE_ALLOWED_ORIGINS", "MTKCARE_FRONTEND_PORT"):
         env.pop(name, None)
+    env.update(env_overrides or {})
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -88,6 +96,30 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The backend as deployed with one worker: tab state in memory."""
+    with running_backend(pg_url, tmp_path_factory.mktemp("backend")) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database of its own for the tests (keys are per random tab token)."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+@pytest.fixture(scope="session")
+def redis_backend(
+    pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The backend as deployed with several workers: tab state in Redis."""
+    with running_backend(
+        pg_url, tmp_path_factory.mktemp("redis_backend"), {"REDIS_URL": redis_url}
+    ) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -140,6 +172,94 @@ def session_cookie(response: httpx.Response) -> str | None:
     return response.cookies.get(get_settings().session_cookie_name)
 
 
+HYDRATE = "reflex___state____state.hydrate"
+HYDRATE_AND_LOAD = "reflex___state____state.hydrate_and_load"
+
+
+class Tab:
+    """One browser tab's event socket, opened the way any script could: the tab token of
+    its choosing (sent in the URL, as the page does), an optional session cookie, any Origin.
+    Several events can be sent on one connection; ``received`` keeps what the server sent."""
+
+    def __init__(
+        self,
+        base: str,
+        *,
+        tab: str | None = None,
+        cookie: str | None = None,
+        origin: str | None = ORIGIN,
+    ) -> None:
+        self.base = base
+        self.tab = tab or str(uuid.uuid4())
+        options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
+        self.client = socketio.Client(websocket_extra_options=options)
+        self.received: list[dict[str, Any]] = []
+        self.new_tokens: list[str] = []
+        self.client.on("event", self.received.append, namespace="/_event")
+        self.client.on("new_token", self.new_tokens.append, namespace="/_event")
+        headers = {"Cookie": f"{get_settings().session_cookie_name}={cookie}"} if cookie else {}
+        self.client.connect(
+            f"{base}/_event?token={self.tab}",
+            transports=["websocket"],
+            namespaces=["/_event"],
+            socketio_path="/_event",
+            headers=headers,
+        )
+
+    def send(
+        self,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        pathname: str = "/clients",
+        query: dict[str, str] | None = None,
+        wait: float = 1.5,
+        until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Sends one event; returns what arrived for it: until ``wait`` passes, or a little
+        after the first answer (so the later deltas of a handler that ran arrive too), or,
+        given ``until``, once that text has arrived."""
+        before = len(self.received)
+        # What the page sends: the route, its query string and the address as shown.
+        router_data: dict[str, Any] = {
+            "pathname": pathname,
+            "query": query or {},
+            "asPath": pathname + (f"?{urlencode(query)}" if query else ""),
+        }
+        self.client.emit(
+            "event",
+            {"name": name, "payload": payload or {}, "router_data": router_data},
+            namespace="/_event",
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            arrived = self.received[before:]
+            if until is None and arrived:
+                break
+            if until is not None and until in json.dumps(arrived):
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return self.received[before:]
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+    def reopen(self, *, cookie: str | None = None, origin: str | None = ORIGIN) -> Tab:
+        """Closes this socket and opens another on the same tab token (a reload, a replayed
+        token). The server forgets the old socket's link to the token just after the
+        disconnect; a socket on the token before that would be handed another token."""
+        self.close()
+        time.sleep(0.5)
+        return Tab(self.base, tab=self.tab, cookie=cookie, origin=origin)
+
+    def __enter__(self) -> Tab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def call_event(
     base: str,
     name: str,
@@ -150,33 +270,11 @@ def call_event(
     pathname: str = "/clients",
     wait: float = 1.5,
 ) -> list[dict[str, Any]]:
-    """Calls one event handler by name over a raw Socket.IO connection, as any script could,
-    and returns what the server sent back."""
-    options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
-    client = socketio.Client(websocket_extra_options=options)
-    received: list[dict[str, Any]] = []
-    client.on("event", received.append, namespace="/_event")
-    headers = {"Cookie": f"{get_settings().session_cookie_name}={token}"} if token else {}
-    client.connect(
-        f"{base}/_event?token={uuid.uuid4()}",
-        transports=["websocket"],
-        namespaces=["/_event"],
-        socketio_path="/_event",
-        headers=headers,
-    )
-    try:
-        client.emit(
-            "event",
-            {"name": name, "payload": payload or {}, "router_data": {"pathname": pathname}},
-            namespace="/_event",
-        )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and not received:
-            time.sleep(0.05)
-        time.sleep(0.2)  # let a handler that ran send its later deltas too
-    finally:
-        client.disconnect()
-    return received
+    """Calls one event handler by name over a new raw Socket.IO connection (a new tab), as
+    any script could, and returns what the server sent back. ``token`` is the session
+    cookie's value."""
+    with Tab(base, cookie=token, origin=origin) as tab:
+        return tab.send(name, payload, pathname=pathname, wait=wait)
 
 
 def role_of(pg_url: str, name: str) -> Role:
