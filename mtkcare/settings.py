@@ -157,6 +157,8 @@ class Settings(BaseSettings):
         listed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
         if listed:
             return listed
+        if self.is_production:  # the public address only, never a development one
+            return [self.frontend_url.rstrip("/")]
         return [
             self.frontend_url.rstrip("/"),
             f"http://127.0.0.1:{self.frontend_port}",

@@ -3,14 +3,21 @@ sign-in routes now, ``/api/v1`` later, plus security headers on every response."
 
 from __future__ import annotations
 
+import logging
+import time
+from urllib.parse import parse_qs
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mtkcare.auth.azure import AZURE_ROUTES
+from mtkcare.auth.limits import TabsPerAddress
 from mtkcare.auth.routes import ROUTES as AUTH_ROUTES
 from mtkcare.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; "
@@ -18,11 +25,17 @@ CSP = (
     "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; "
     "font-src 'self' data:; "
-    "connect-src 'self' ws: wss:; "
+    "connect-src 'self' {connect}; "
     "frame-ancestors 'none'; "
     "base-uri 'self'; "
     "form-action 'self' {origins}"
 )
+
+
+def client_address(scope: Scope) -> str:
+    """The caller's address, as the rest of the app reads it."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 def security_headers(app: ASGIApp) -> ASGIApp:
@@ -34,7 +47,12 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
         (b"x-frame-options", b"DENY"),
-        (b"content-security-policy", CSP.format(origins=origins).strip().encode()),
+        (
+            b"content-security-policy",
+            CSP.format(origins=origins, connect=" ".join(settings.connect_origins))
+            .strip()
+            .encode(),
+        ),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
     if settings.is_production:
@@ -91,6 +109,58 @@ def require_origin(app: ASGIApp) -> ASGIApp:
                     await send({"type": "http.response.body", "body": b"Origin not allowed"})
                 return
         await app(scope, receive, send)
+
+    return wrapped
+
+
+def _refuse(scope: Scope, status: int, text: bytes) -> list[Message]:
+    if scope["type"] == "websocket":
+        return [{"type": "websocket.close", "code": 1008}]
+    return [
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain")],
+        },
+        {"type": "http.response.body", "body": text},
+    ]
+
+
+def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGIApp:
+    """The event socket speaks WebSocket only (Reflex's page uses nothing else, see
+    ``transport`` in rxconfig.py), so each tab is one connection here; an address may hold
+    ``tabs_per_address`` tabs within ``state_expiry_seconds`` (each is a state tree the server
+    keeps that long). A new one beyond that is refused before Reflex makes its state."""
+    settings = get_settings()
+    counted = tabs or TabsPerAddress(settings.tabs_per_address, settings.state_expiry_seconds)
+    warned: dict[str, float] = {}
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not scope.get("path", "").startswith(
+            "/_event"
+        ):
+            await app(scope, receive, send)
+            return
+        if scope["type"] == "http":
+            for message in _refuse(scope, 400, b"The event socket speaks WebSocket only."):
+                await send(message)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        tab = query.get("token", [""])[0][:64]
+        address = client_address(scope)
+        key = counted.open(address, tab)
+        if key is None:
+            now = time.monotonic()
+            if now - warned.get(address, -1e9) > 60:
+                warned[address] = now
+                log.warning("Refusing new tabs from %s: it holds too many", address)
+            for message in _refuse(scope, 429, b"Too many tabs"):
+                await send(message)
+            return
+        try:
+            await app(scope, receive, send)
+        finally:
+            counted.close(address, key)
 
     return wrapped
 

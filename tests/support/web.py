@@ -54,6 +54,9 @@ def running_backend(
         "DATABASE_URL": pg_url,
         "MTKCARE_ENV": "test",
         "PYTHONPATH": str(ROOT),
+        # Every test connects from 127.0.0.1, most from a tab of their own; the limit on
+        # tabs per address has a backend of its own in tests/auth/test_flood_limits.py.
+        "MTKCARE_TABS_PER_ADDRESS": "100000",
     }
     for name in ("REDIS_URL", "MTKCARE_ALLOWED_ORIGINS", "MTKCARE_FRONTEND_PORT"):
         env.pop(name, None)
@@ -191,6 +194,7 @@ class Tab:
     ) -> None:
         self.base = base
         self.tab = tab or str(uuid.uuid4())
+        self.cookie = cookie
         options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
         self.client = socketio.Client(websocket_extra_options=options)
         self.received: list[dict[str, Any]] = []
