@@ -7,7 +7,7 @@ The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (Radi
 import reflex as rx
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
-from mtkcare.api.app import build_api, require_origin, security_headers
+from mtkcare.api.app import build_api, guard_event_socket, require_origin, security_headers
 from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
@@ -34,7 +34,12 @@ _PAGE_MODULES = (
 
 check_production()
 
-app = rx.App(api_transformer=[build_api(), security_headers, require_origin])
+# Each transformer wraps the ones before it: the Origin check runs first, then the socket's
+# tab count, then the security headers and our routes, then Reflex.
+app = rx.App(
+    api_transformer=[build_api(), security_headers, guard_event_socket, require_origin],
+    head_components=[rx.el.script(src="/mtkcare.js")],
+)
 _auth = AuthMiddleware()
 app.add_middleware(_auth)
 app.register_lifespan_task(_auth.audit_anonymous_refusals)

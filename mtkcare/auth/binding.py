@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
 from reflex.istate.shared import SharedStateBaseInternal
 from reflex.state import BaseState
 
@@ -94,3 +95,17 @@ async def bind_tree(state: BaseState, principal: Principal | None) -> str:
         binding._owner = owner
     binding.session_timer = session_timer(principal)
     return before
+
+
+async def empty_tab(tab: str, session_id: int) -> None:
+    """At sign-out: the tab's state on the server back to its defaults and bound to no one,
+    when it is the ended session's (the tab token comes from the sign-out form; another
+    tab's state is left alone)."""
+    from mtkcare.mtkcare import app
+
+    async with app.modify_state(BaseStateToken(ident=tab, cls=SessionBindingState)) as root:
+        binding = await root.get_state(SessionBindingState)
+        if binding._owner != f"session:{session_id}":
+            return
+        await reset_tree(root)
+        binding._owner = NOBODY

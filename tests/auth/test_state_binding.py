@@ -9,9 +9,11 @@ in Redis."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import date
 
+import httpx
 import pytest
 import redis
 from sqlmodel import Session
@@ -19,10 +21,12 @@ from sqlmodel import Session
 from mtkcare.clients.models import RiskLevel
 from mtkcare.clients.service import assess_risk, create_client
 from mtkcare.db import session_scope
+from mtkcare.settings import get_settings
 from tests.auth.test_every_handler_is_guarded import app_handlers
 from tests.support.web import (
     HYDRATE,
     HYDRATE_AND_LOAD,
+    ORIGIN,
     Person,
     Tab,
     session_cookie,
@@ -147,6 +151,19 @@ def test_over_redis_a_replayed_token_gets_none_of_the_screens(
     assert_nothing_of(received, surname, RISK_NOTE, lead_name)
 
 
+def test_over_redis_states_the_event_did_not_load_are_reset_too(
+    redis_backend: str, person: Person, pg_url: str
+) -> None:
+    """In Redis each state is a key of its own and an event loads only what it needs: the
+    sign-in page's event does not load the record's state, which must be emptied all the
+    same before the tree counts as the new caller's."""
+    tab, surname, lead_name = leads_screens(redis_backend, person, pg_url)
+    with tab.reopen(cookie=None) as replay:
+        replay.send(handler("login_state", "prepare"), pathname="/login", wait=3)
+        received = replay.send(HYDRATE_AND_LOAD, pathname="/login", wait=3)
+    assert_nothing_of(received, surname, RISK_NOTE, lead_name)
+
+
 def test_over_redis_the_stored_state_holds_no_session_cookie(
     redis_backend: str, redis_url: str, person: Person
 ) -> None:
@@ -164,3 +181,59 @@ def test_over_redis_the_stored_state_holds_no_session_cookie(
     assert keys, "the tab's state was not stored in Redis"
     for key in keys:
         assert cookie.encode() not in (store.get(key) or b""), key
+
+
+def stored(redis_url: str, tab: str) -> bytes:
+    store = redis.Redis.from_url(redis_url)
+    return b"".join(store.get(key) or b"" for key in store.keys(f"{tab}_*"))
+
+
+def sign_out(base: str, cookie: str, tab: str) -> httpx.Response:
+    return httpx.post(
+        f"{base}/auth/logout",
+        data={"tab": tab},
+        headers={"Origin": ORIGIN, "Cookie": f"{get_settings().session_cookie_name}={cookie}"},
+        follow_redirects=False,
+    )
+
+
+def test_signing_out_empties_the_tabs_state_on_the_server(
+    redis_backend: str, redis_url: str, person: Person, pg_url: str
+) -> None:
+    tab, surname, lead_name = leads_screens(redis_backend, person, pg_url)
+    cookie = tab.cookie
+    assert cookie and surname.encode() in stored(redis_url, tab.tab)
+    tab.close()
+    assert sign_out(redis_backend, cookie, tab.tab).status_code == 303
+    held = stored(redis_url, tab.tab)
+    assert held  # still there, emptied: the tab's next page starts from nothing
+    for secret in (surname, RISK_NOTE, lead_name):
+        assert secret.encode() not in held
+
+
+def test_signing_out_leaves_another_persons_tab_alone(
+    redis_backend: str, redis_url: str, person: Person, pg_url: str
+) -> None:
+    """The sign-out form names the tab; naming someone else's does nothing to it."""
+    tab, surname, _ = leads_screens(redis_backend, person, pg_url)
+    tab.close()
+    other = session_cookie(sign_in(redis_backend, person("Case worker").username))
+    assert other
+    assert sign_out(redis_backend, other, tab.tab).status_code == 303
+    assert surname.encode() in stored(redis_url, tab.tab)
+
+
+def test_every_answer_tells_the_page_when_the_session_ends(backend: str, person: Person) -> None:
+    cookie = session_cookie(sign_in(backend, person("Case worker").username))
+    with Tab(backend, cookie=cookie) as tab:
+        received = tab.send(handler("app_state", "check_page_access"), wait=5, until="timer")
+    timers = [
+        changes["session_timer_rx_state_"]
+        for item in received
+        for name, changes in item.get("delta", {}).items()
+        if name.endswith("session_binding_state") and "session_timer_rx_state_" in changes
+    ]
+    assert timers
+    ends_ms, left_ms = (int(part) for part in timers[-1].split(":"))
+    assert 29 * 60_000 < left_ms <= 30 * 60_000  # the idle limit, just signed in
+    assert abs(ends_ms - time.time() * 1000 - left_ms) < 5_000
