@@ -113,22 +113,9 @@ def require_origin(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
-def _refuse(scope: Scope, status: int, text: bytes) -> list[Message]:
-    if scope["type"] == "websocket":
-        return [{"type": "websocket.close", "code": 1008}]
-    return [
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"text/plain")],
-        },
-        {"type": "http.response.body", "body": text},
-    ]
-
-
 def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGIApp:
-    """The event socket speaks WebSocket only (Reflex's page uses nothing else, see
-    ``transport`` in rxconfig.py), so each tab is one connection here; an address may hold
+    """The event socket speaks WebSocket only (``transport`` in rxconfig.py: Reflex then
+    refuses Socket.IO's HTTP polling), so each tab is one connection here; an address may hold
     ``tabs_per_address`` tabs within ``state_expiry_seconds`` (each is a state tree the server
     keeps that long). A new one beyond that is refused before Reflex makes its state."""
     settings = get_settings()
@@ -136,14 +123,8 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
     warned: dict[str, float] = {}
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not scope.get("path", "").startswith(
-            "/_event"
-        ):
+        if scope["type"] != "websocket" or not scope.get("path", "").startswith("/_event"):
             await app(scope, receive, send)
-            return
-        if scope["type"] == "http":
-            for message in _refuse(scope, 400, b"The event socket speaks WebSocket only."):
-                await send(message)
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         tab = query.get("token", [""])[0][:64]
@@ -154,8 +135,7 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
             if now - warned.get(address, -1e9) > 60:
                 warned[address] = now
                 log.warning("Refusing new tabs from %s: it holds too many", address)
-            for message in _refuse(scope, 429, b"Too many tabs"):
-                await send(message)
+            await send({"type": "websocket.close", "code": 1008})
             return
         try:
             await app(scope, receive, send)

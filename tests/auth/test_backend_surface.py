@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from mtkcare.settings import Settings
+from tests.conftest import ROOT
 from tests.support.web import ORIGIN, Person, sign_in
 
 SOURCE = re.compile(r"^(?:'self'|(?:https?|wss?)://[A-Za-z0-9.-]+(?::\d+)?)$")
@@ -40,14 +45,29 @@ def test_in_production_the_pages_connect_to_the_public_address_only(
     assert settings.connect_origins == ["https://care.example.org", "wss://care.example.org"]
 
 
+@pytest.fixture
+def file_in_reflex_upload_folder() -> Iterator[str]:
+    """A file where Reflex's upload endpoint would serve it from, were it registered."""
+    folder = Path(os.environ.get("REFLEX_UPLOADED_FILES_DIR") or ROOT / "uploaded_files")
+    folder.mkdir(exist_ok=True)
+    probe = folder / f"probe-{uuid.uuid4().hex}.txt"
+    probe.write_text("not for anyone")
+    try:
+        yield probe.name
+    finally:
+        probe.unlink()
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
-@pytest.mark.parametrize("path", ["/_upload", "/_upload/x", "/_upload/notes.pdf"])
-def test_reflex_upload_endpoint_is_not_served(backend: str, method: str, path: str) -> None:
+@pytest.mark.parametrize("path", ["/_upload", "/_upload/x", "/_upload/{probe}"])
+def test_reflex_upload_endpoint_is_not_served(
+    backend: str, method: str, path: str, file_in_reflex_upload_folder: str
+) -> None:
     """Documents are uploaded through our own guarded route, never Reflex's ``/_upload``
     (which accepts any size from anyone and serves its folder without sign-in)."""
     response = httpx.request(
         method,
-        f"{backend}{path}",
+        f"{backend}{path.format(probe=file_in_reflex_upload_folder)}",
         headers={"Origin": ORIGIN, "Reflex-Client-Token": "t", "Reflex-Event-Handler": "x"},
         files={"files": ("x.txt", b"hello")} if method == "POST" else None,
     )

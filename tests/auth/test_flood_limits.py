@@ -133,6 +133,7 @@ def test_an_address_holds_a_limited_number_of_tabs(three_tab_backend: str) -> No
 
 
 def test_the_event_socket_speaks_websocket_only(backend: str) -> None:
+    """Kept so: the tab count above relies on one connection per tab."""
     response = httpx.get(
         f"{backend}/_event/",
         params={"EIO": "4", "transport": "polling", "token": "t"},
