@@ -49,6 +49,7 @@ def test_in_production_the_pages_connect_to_the_public_address_only(
 def file_in_reflex_upload_folder() -> Iterator[str]:
     """A file where Reflex's upload endpoint would serve it from, were it registered."""
     folder = Path(os.environ.get("REFLEX_UPLOADED_FILES_DIR") or ROOT / "uploaded_files")
+    made = not folder.exists()
     folder.mkdir(exist_ok=True)
     probe = folder / f"probe-{uuid.uuid4().hex}.txt"
     probe.write_text("not for anyone")
@@ -56,6 +57,8 @@ def file_in_reflex_upload_folder() -> Iterator[str]:
         yield probe.name
     finally:
         probe.unlink()
+        if made:
+            folder.rmdir()
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
