@@ -15,6 +15,11 @@ config = rx.Config(
     # Never the default DISK manager: it pickles whole states, backend vars included,
     # into .states/ on the server's disk.
     state_manager_mode=StateManagerMode.REDIS if settings.redis_url else StateManagerMode.MEMORY,
+    # How long a tab's state outlives its last event, in memory as in Redis.
+    redis_token_expiration=settings.state_expiry_seconds,
+    # The event socket is a WebSocket only (Reflex then refuses Socket.IO's HTTP polling), so
+    # each tab is one connection that mtkcare.api.app.guard_event_socket can count.
+    transport="websocket",
     frontend_port=settings.frontend_port,
     backend_port=settings.backend_port,
     cors_allowed_origins=settings.cors_origins,

@@ -7,7 +7,13 @@ The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (Radi
 import reflex as rx
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
-from mtkcare.api.app import build_api, rate_limit_auth, require_origin, security_headers
+from mtkcare.api.app import (
+    build_api,
+    guard_event_socket,
+    rate_limit_auth,
+    require_origin,
+    security_headers,
+)
 from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
@@ -35,9 +41,21 @@ _PAGE_MODULES = (
 
 check_production()
 
-# Applied in order, each wrapping the last: the rate limit answers before any route works,
-# and its 429 still gets the security headers.
-app = rx.App(api_transformer=[build_api(), rate_limit_auth, security_headers, require_origin])
-app.add_middleware(AuthMiddleware())
+# Each transformer wraps the ones before it: the Origin check runs first, then the socket's
+# tab count, then the security headers, then the /auth rate limit (its 429 still gets the
+# headers), then our routes, then Reflex.
+app = rx.App(
+    api_transformer=[
+        build_api(),
+        rate_limit_auth,
+        security_headers,
+        guard_event_socket,
+        require_origin,
+    ],
+    head_components=[rx.el.script(src="/mtkcare.js")],
+)
+_auth = AuthMiddleware()
+app.add_middleware(_auth)
+app.register_lifespan_task(_auth.audit_anonymous_refusals)
 # argon2 refuses to run on the server's event loop thread (mtkcare/auth/passwords.py).
 app.register_lifespan_task(note_event_loop_thread)

@@ -90,6 +90,23 @@ class Settings(BaseSettings):
         default=0, ge=0, le=10, validation_alias="MTKCARE_TRUSTED_PROXY_HOPS"
     )
 
+    # A tab's state on the server (memory or Redis) is dropped this long after its last use.
+    state_expiry_seconds: int = Field(
+        default=3600, ge=60, validation_alias="MTKCARE_STATE_EXPIRY_SECONDS"
+    )
+    # Events a tab may send: a bucket of `event_burst` that refills at `event_rate_per_second`.
+    # One page opening costs about five (hydration, the page's loads); typing is debounced.
+    event_rate_per_second: float = Field(
+        default=10.0, gt=0, validation_alias="MTKCARE_EVENT_RATE_PER_SECOND"
+    )
+    event_burst: int = Field(default=60, ge=1, validation_alias="MTKCARE_EVENT_BURST")
+    # Refused events without a session are audited as one row per tab and window, with a count.
+    anonymous_refusal_window_seconds: int = Field(
+        default=60, ge=1, validation_alias="MTKCARE_ANONYMOUS_REFUSAL_WINDOW_SECONDS"
+    )
+    # Tabs (each a state tree on the server) one address may hold within `state_expiry_seconds`.
+    tabs_per_address: int = Field(default=100, ge=1, validation_alias="MTKCARE_TABS_PER_ADDRESS")
+
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
     azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")
@@ -152,10 +169,35 @@ class Settings(BaseSettings):
         return self.public_url or f"http://localhost:{self.frontend_port}"
 
     @property
+    def backend_url(self) -> str:
+        """Where the browser reaches the backend: the public address in production (one
+        port), else the development backend's own port."""
+        if self.is_production and self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://localhost:{self.backend_port}"
+
+    @property
+    def connect_origins(self) -> list[str]:
+        """What a page may connect to (CSP connect-src): our origins and the backend, each
+        also as the WebSocket of the event socket."""
+        found: list[str] = []
+        hosts = [o for o in self.cors_origins if o != "*"] + [self.backend_url]
+        if not self.is_production:
+            hosts.append(f"http://127.0.0.1:{self.backend_port}")
+        for origin in hosts:
+            socket = origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+            for value in (origin, socket):
+                if value not in found:
+                    found.append(value)
+        return found
+
+    @property
     def cors_origins(self) -> list[str]:
         listed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
         if listed:
             return listed
+        if self.is_production:  # the public address only, never a development one
+            return [self.frontend_url.rstrip("/")]
         return [
             self.frontend_url.rstrip("/"),
             f"http://127.0.0.1:{self.frontend_port}",

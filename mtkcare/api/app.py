@@ -3,6 +3,10 @@ sign-in routes now, ``/api/v1`` later, plus security headers on every response."
 
 from __future__ import annotations
 
+import logging
+import time
+from urllib.parse import parse_qs
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -10,9 +14,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.azure import AZURE_ROUTES
+from mtkcare.auth.limits import TabsPerAddress
 from mtkcare.auth.ratelimit import make_rate_limiter
 from mtkcare.auth.routes import ROUTES as AUTH_ROUTES
 from mtkcare.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; "
@@ -20,7 +27,7 @@ CSP = (
     "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; "
     "font-src 'self' data:; "
-    "connect-src 'self' ws: wss:; "
+    "connect-src 'self' {connect}; "
     "frame-ancestors 'none'; "
     "base-uri 'self'; "
     "form-action 'self' {origins}"
@@ -36,7 +43,12 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
         (b"x-frame-options", b"DENY"),
-        (b"content-security-policy", CSP.format(origins=origins).strip().encode()),
+        (
+            b"content-security-policy",
+            CSP.format(origins=origins, connect=" ".join(settings.connect_origins))
+            .strip()
+            .encode(),
+        ),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
     if settings.is_production:
@@ -126,6 +138,38 @@ def require_origin(app: ASGIApp) -> ASGIApp:
                     await send({"type": "http.response.body", "body": b"Origin not allowed"})
                 return
         await app(scope, receive, send)
+
+    return wrapped
+
+
+def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGIApp:
+    """The event socket speaks WebSocket only (``transport`` in rxconfig.py: Reflex then
+    refuses Socket.IO's HTTP polling), so each tab is one connection here; an address may hold
+    ``tabs_per_address`` tabs within ``state_expiry_seconds`` (each is a state tree the server
+    keeps that long). A new one beyond that is refused before Reflex makes its state."""
+    settings = get_settings()
+    counted = tabs or TabsPerAddress(settings.tabs_per_address, settings.state_expiry_seconds)
+    warned: dict[str, float] = {}
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket" or not scope.get("path", "").startswith("/_event"):
+            await app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        tab = query.get("token", [""])[0][:64]
+        address = scope_address(scope)
+        key = counted.open(address, tab)
+        if key is None:
+            now = time.monotonic()
+            if now - warned.get(address, -1e9) > 60:
+                warned[address] = now
+                log.warning("Refusing new tabs from %s: it holds too many", address)
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        try:
+            await app(scope, receive, send)
+        finally:
+            counted.close(address, key)
 
     return wrapped
 

@@ -2,19 +2,31 @@
 
 Every handler declares what it needs with ``@requires(Permission.X)``, ``@signed_in`` or
 ``@public``. ``AuthMiddleware`` runs on the server before *every* event (background ones
-too), finds the handler the event names, resolves the caller from the HttpOnly session
-cookie of the websocket handshake, and refuses — before the handler runs — when the
-declaration is missing or not met. Refusals are audited. A handler without a declaration is
-refused, and ``tests/auth/test_every_handler_is_guarded.py`` fails, so none can slip in.
+too, and Reflex's own such as hydration), and in this order:
+
+1. drops the event when its tab sends too fast (``mtkcare.auth.limits``);
+2. resolves the caller from the HttpOnly session cookie of the websocket handshake, then
+   removes the cookie from the state's copy of the headers (the state may sit in Redis);
+3. binds the tab's state tree to the caller's session, resetting it when it was built
+   under another one or none (``mtkcare.auth.binding``) — before hydration can answer;
+4. refuses — before the handler runs — when the handler's declaration is missing or not
+   met. Refusals are audited (without a session: counted per tab and minute).
+
+A handler without a declaration is refused, and ``tests/auth/test_every_handler_is_guarded.py``
+fails, so none can slip in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final
 
 import reflex as rx
+from reflex.istate.data import HeaderData
 from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event
 from reflex_base.registry import RegistrationContext
@@ -22,10 +34,14 @@ from reflex_base.registry import RegistrationContext
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.addresses import client_address
+from mtkcare.auth.binding import NEVER_BOUND, bind_tree
+from mtkcare.auth.limits import AnonymousRefusals, EventRateLimit, Verdict, write_refusals
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal, resolve_session
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 PERMISSION_ATTR: Final = "__mtkcare_permission__"
 PUBLIC: Final = "@public"
@@ -85,6 +101,25 @@ def principal_for(state: BaseState) -> tuple[Principal | None, str]:
         return resolve_session(db, token), ip
 
 
+def forget_cookie(state: BaseState) -> None:
+    """Removes the Cookie header from the state's copy of the handshake headers, once the
+    caller is resolved, so that the stored state (in Redis: a pickle) never holds a live
+    session token. Reflex copies the connection's headers into the state again for each
+    event, so the next one still finds the cookie. New dicts, never changed in place: the
+    event's own router data (shared with the events it chains) keeps its copy."""
+    root = state._get_root_state()
+    data = root.router_data
+    headers = data.get("headers") if data else None
+    if isinstance(headers, dict) and "cookie" in headers:
+        root.router_data = {
+            **data,
+            "headers": {k: v for k, v in headers.items() if k != "cookie"},
+        }
+    current = root.rx_router_headers
+    if current.cookie or "cookie" in current.raw_headers:
+        root.rx_router_headers = HeaderData.from_router_data(root.router_data)
+
+
 def audit_refusal(
     user_id: int | None, ip: str, what: str, needed: str | None, why: str = ""
 ) -> None:
@@ -107,32 +142,57 @@ def _refusal(*events: Any) -> StateUpdate:
 
 
 class AuthMiddleware(rx.Middleware):
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.rates = EventRateLimit(settings.event_rate_per_second, settings.event_burst)
+        self.refusals = AnonymousRefusals(settings.anonymous_refusal_window_seconds)
+
     async def preprocess(self, app: Any, state: BaseState, event: Event) -> StateUpdate | None:
         registered = RegistrationContext.get().event_handlers.get(event.name)
         if registered is None:
             return None  # Reflex itself answers "no registered handler"
+        tab = state.router.session.client_token
+        verdict = self.rates.check(tab, state.router.session.client_ip or "")
+        if verdict is not Verdict.ALLOW:
+            if verdict is Verdict.DROP_AND_SAY:
+                return _refusal(rx.toast.warning("Too many actions at once. Wait a moment."))
+            return StateUpdate()
+
+        try:
+            principal, ip = principal_for(state)
+        finally:
+            forget_cookie(state)
+        owner_before = await bind_tree(state, principal)
         state_cls = registered.states[0]
         if is_framework_state(state_cls):
             return None
+
+        # Handlers read the caller from these backend-only vars (never sent to the browser).
+        from mtkcare.auth.state import AppState
+
+        if issubclass(state_cls, AppState):
+            app_state = await state.get_state(AppState)
+            app_state._principal = principal
+            app_state._client_address = ip
         needed = declared_permission(registered.handler.fn)
         if needed == PUBLIC:
             return None
 
-        principal, ip = principal_for(state)
-        # Handlers read the caller from this backend-only var (never sent to the browser).
-        from mtkcare.auth.state import AppState
-
-        app_state = await state.get_state(AppState)
-        app_state._principal = principal
-
         if principal is None:
             from mtkcare.auth.routes import safe_next
 
-            audit_refusal(None, ip, event.name, needed, "no session")
+            write_refusals(self.refusals.add(tab, ip, event.name))
             back_to = safe_next(state.router.url.path)
-            return _refusal(
-                rx.toast.error("Your session has ended. Sign in again."),
-                rx.redirect(f"/login?next={back_to}"),
+            # A tree that was someone's has just been emptied: the page is told so too.
+            wiped = await _wiped_delta(state) if owner_before != NEVER_BOUND else {}
+            return StateUpdate(
+                delta=wiped,
+                events=Event.from_event_type(
+                    [
+                        rx.toast.error("Your session has ended. Sign in again."),
+                        rx.redirect(f"/login?next={back_to}"),
+                    ]
+                ),
             )
         if needed == SIGNED_IN:
             return None
@@ -140,3 +200,36 @@ class AuthMiddleware(rx.Middleware):
             audit_refusal(principal.user_id, ip, event.name, needed)
             return _refusal(rx.toast.error("You are not allowed to do that."))
         return None
+
+    @contextlib.asynccontextmanager
+    async def audit_anonymous_refusals(self) -> AsyncIterator[None]:
+        """Lifespan task: writes each window's tallies once it is over, also when no event
+        comes to do it; what is pending at shutdown is written (or at least logged)."""
+
+        async def every_window() -> None:
+            while True:
+                await asyncio.sleep(self.refusals.window / 2)
+                if due := self.refusals.due():
+                    await asyncio.to_thread(write_refusals, due)
+
+        task = asyncio.create_task(every_window(), name="mtkcare-anonymous-refusals")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if pending := self.refusals.drain():
+                for tally in pending:
+                    log.warning("At shutdown, from %s: %s", tally.ip, tally.detail())
+                try:
+                    write_refusals(pending)
+                except Exception:
+                    log.exception("Could not write %d refusal tallies at shutdown", len(pending))
+
+
+async def _wiped_delta(state: BaseState) -> dict[str, Any]:
+    root = state._get_root_state()
+    delta = dict(await root._get_resolved_delta())
+    root._clean()
+    return delta

@@ -23,6 +23,14 @@ ERRORS = {
     "Use your MTK Care account, or try again later.",
 }
 
+NOTICES = {
+    "signed_out": "You have signed out.",
+    "expired": "Your session has ended. Sign in again to carry on.",
+}
+
+# Where Reflex's page keeps the tab token (reflex_base/.templates/web/utils/state.js).
+TAB_TOKEN_KEY = "token"
+
 
 class LoginState(AppState):
     error: str = ""
@@ -32,14 +40,20 @@ class LoginState(AppState):
     @public
     @rx.event
     def prepare(self):
-        """Reads the page's own query string (?error=, ?next=); reveals nothing."""
+        """Reads the page's own query string (?error=, ?next=, ?signed_out=, ?expired=);
+        reveals nothing."""
         params = self.router.url.query_parameters
         self.error = ERRORS.get(params.get("error", ""), "")
-        self.notice = "You have signed out." if params.get("signed_out") else ""
+        ended = bool(params.get("signed_out") or params.get("expired"))
+        self.notice = (
+            NOTICES["signed_out" if params.get("signed_out") else "expired"] if ended else ""
+        )
         self.next_path = safe_next(params.get("next"))
         if self._principal is not None and not self.error:
             return rx.redirect(self.next_path)
-        return None
+        # The tab forgets its token: the next page load (after signing in) starts a new tab
+        # state on the server, so nothing of the ended session's screens is reused.
+        return rx.remove_session_storage(TAB_TOKEN_KEY) if ended else None
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str) -> rx.Component:

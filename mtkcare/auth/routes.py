@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mtkcare.auth.addresses import scope_address
+from mtkcare.auth.binding import empty_tab
 from mtkcare.auth.guard import public, session_token_from_cookie_header
 from mtkcare.auth.passwords import run_password_work
 from mtkcare.auth.service import (
@@ -171,8 +172,12 @@ async def logout(request: Request) -> Response:
     if origin is None:
         return Response("Sign-out must come from MTK Care.", status_code=403)
     token = session_token_from_cookie_header(request.headers.get("cookie"))
+    form = await request.form()
+    tab = str(form.get("tab", ""))[:64]
     with session_scope() as db:
-        end_session(db, token, ip_address=client_ip(request))
+        ended = end_session(db, token, ip_address=client_ip(request))
+    if ended is not None and tab:
+        await empty_tab(tab, ended)
     response = _to_frontend(origin, "/login", signed_out="1")
     clear_session_cookie(response)
     return response

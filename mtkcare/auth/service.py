@@ -48,6 +48,8 @@ class Principal:
     session_id: int | None = None
     # Signed in with a one-time password: no permissions until it is changed.
     must_change_password: bool = False
+    # When the session ends unless it is used again (idle limit, or the absolute limit).
+    ends_at: datetime | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -156,17 +158,21 @@ def resolve_session(session: Session, token: str | None) -> Principal | None:
         permissions=frozenset() if user.must_change_password else frozenset(row.permissions),
         session_id=row.id,
         must_change_password=user.must_change_password,
+        ends_at=min(row.expires_at, row.last_seen_at + idle),
     )
 
 
-def end_session(session: Session, token: str | None, *, ip_address: str | None = None) -> None:
+def end_session(
+    session: Session, token: str | None, *, ip_address: str | None = None
+) -> int | None:
+    """Ends the session of this cookie token; returns its id, or None if none was live."""
     if not token:
-        return
+        return None
     row = session.exec(
         select(UserSession).where(UserSession.token_hash == token_hash(token))
     ).first()
     if row is None or row.revoked_at is not None:
-        return
+        return None
     row.revoked_at = utcnow()
     record_event(
         session,
@@ -177,6 +183,7 @@ def end_session(session: Session, token: str | None, *, ip_address: str | None =
         ip_address=ip_address,
     )
     session.flush()
+    return row.id
 
 
 def end_user_sessions(session: Session, user_id: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mtkcare.auth.guard import audit_refusal, principal_for, public
+from mtkcare.auth.guard import audit_refusal, public
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.routes import safe_next
 from mtkcare.auth.service import Principal
@@ -14,8 +14,10 @@ from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
 
 
 class AppState(rx.State):
-    # Backend only: set by AuthMiddleware before every guarded event.
+    # Backend only: set by AuthMiddleware before every event of our states, from the session
+    # cookie of the event socket's handshake (which the stored state does not keep).
     _principal: Principal | None = None
+    _client_address: str = ""
 
     # What the page chrome shows; the user's own name is theirs to see.
     user_name: str = ""
@@ -36,7 +38,7 @@ class AppState(rx.State):
         principal = self._principal
         audit_refusal(
             principal.user_id if principal else None,
-            self.router.session.client_ip or "",
+            self._client_address,
             f"{type(self).get_full_name()}.{what}",
             needed.value,
         )
@@ -47,8 +49,7 @@ class AppState(rx.State):
     def check_page_access(self):
         """on_load of every page: decides from the server-side page table, never from
         anything the browser sends, whether this page may show."""
-        principal, ip = principal_for(self)
-        self._principal = principal
+        principal, ip = self._principal, self._client_address
         path = self.router.url.path or "/"
         needed = page_permission(path)
         if principal is None:

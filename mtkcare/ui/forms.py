@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import reflex as rx
+from reflex_base.vars.function import FunctionStringVar
 
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
@@ -409,15 +410,7 @@ def error_summary(items: rx.Var) -> rx.Component:
                                 href=item["href"],
                                 # No navigation (a changed address would reload the
                                 # page's state): scroll the field into view, focus it.
-                                on_click=[
-                                    rx.prevent_default,
-                                    rx.call_script(
-                                        "(el => { el?.scrollIntoView({block: 'center'}); "
-                                        "el?.focus(); })(document.getElementById('"
-                                        + item["id"]
-                                        + "'))"
-                                    ),
-                                ],
+                                on_click=[rx.prevent_default, focus_field(item["id"])],
                                 style={"color": "var(--red-11)", "text_decoration": "underline"},
                             )
                         ),
@@ -434,6 +427,12 @@ def error_summary(items: rx.Var) -> rx.Component:
             size="2",
         ),
     )
+
+
+def focus_field(element_id: rx.Var) -> rx.event.EventSpec:
+    """Calls the static ``mtkcare.focusField`` (assets/mtkcare.js) with the id as data: no
+    script is ever built from a value."""
+    return rx.run_script(FunctionStringVar.create("window.mtkcare.focusField").call(element_id))
 
 
 def focus_error_summary() -> rx.event.EventSpec:

@@ -11,6 +11,7 @@ from reflex_base.constants import Dirs
 from reflex_base.vars import VarData
 from reflex_base.vars.base import ImportVar, Var
 
+from mtkcare.auth.binding import SESSION_TIMER_ATTR, SESSION_TIMER_ID, SessionBindingState
 from mtkcare.auth.state import AppState
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block, native_post_form
@@ -91,8 +92,10 @@ def _user_menu() -> rx.Component:
             high_contrast=True,
             aria_label=AppState.user_name + ": your account",
         ),
-        # A plain form POST: only the backend route can clear the HttpOnly cookie.
+        # A plain form POST: only the backend route can clear the HttpOnly cookie. It names
+        # the tab, whose state on the server the route then empties.
         native_post_form(
+            rx.el.input(type="hidden", name="tab", value=rx.State.router.session.client_token),
             rx.button(
                 rx.icon("log_out", size=14, aria_hidden="true"),
                 "Sign out",
@@ -228,6 +231,7 @@ def page_layout(
     ``actions`` an optional button group on the right of the title."""
     return rx.box(
         top_bar(),
+        session_timer(),
         rx.flex(
             side_nav(active),
             rx.el.main(
@@ -262,6 +266,15 @@ def page_layout(
         ),
         min_height="100vh",
         background_color=rx.color("gray", 2),
+    )
+
+
+def session_timer() -> rx.Component:
+    """When the session ends if left alone, for assets/mtkcare.js (data, not script)."""
+    return rx.el.div(
+        id=SESSION_TIMER_ID,
+        hidden=True,
+        custom_attrs={SESSION_TIMER_ATTR: SessionBindingState.session_timer},
     )
 
 

@@ -238,3 +238,29 @@ def test_a_one_time_password_opens_only_your_account_until_it_is_changed(
         principal = resolve_session(db, token)
         assert principal is not None and principal.can("referral.assign")
     assert sign_in(backend, lead.username, own).headers["location"] == f"{ORIGIN}/clients"
+
+
+def test_a_session_knows_when_it_ends_if_left_alone(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    """The idle limit from the last use, or the absolute limit if that comes first."""
+    worker = person("Case worker")
+    token = session_cookie(sign_in(backend, worker.username))
+    last_use = utcnow() - timedelta(seconds=30)
+    with session_scope(url=pg_url) as db:
+        db.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == worker.id)  # type: ignore[arg-type]
+            .values(last_seen_at=last_use)
+        )
+        principal = resolve_session(db, token)
+        assert principal is not None
+        assert principal.ends_at == last_use + timedelta(minutes=30)
+        soon = utcnow() + timedelta(minutes=5)
+        db.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == worker.id)  # type: ignore[arg-type]
+            .values(expires_at=soon)
+        )
+        principal = resolve_session(db, token)
+        assert principal is not None and principal.ends_at == soon

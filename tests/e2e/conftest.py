@@ -82,6 +82,8 @@ def app_url(e2e_db_url: str) -> Iterator[str]:
         mp.setenv("MTKCARE_ENV", "test")
         # The harness serves the frontend on a random port, so the websocket's origin is unknown.
         mp.setenv("MTKCARE_ALLOWED_ORIGINS", "*")
+        # Every browser of the run opens its tabs from 127.0.0.1.
+        mp.setenv("MTKCARE_TABS_PER_ADDRESS", "100000")
         mp.delenv("REDIS_URL", raising=False)
         for name, value in SUITE_LIMITS.items():  # every browser signs in from 127.0.0.1
             mp.setenv(name, value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -57,6 +59,9 @@ def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
     }
     for name in ("REDIS_URL", "MTKCARE_ALLOWED_ORIGINS", "MTKCARE_FRONTEND_PORT"):
         env.pop(name, None)
+    # Every test connects from 127.0.0.1, most from a tab of their own; the limit on tabs per
+    # address has a backend of its own in tests/auth/test_flood_limits.py.
+    env["MTKCARE_TABS_PER_ADDRESS"] = "100000"
     env.update(settings)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -103,8 +108,25 @@ def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The backend as deployed with one worker: tab state in memory."""
     log = tmp_path_factory.mktemp("backend") / "backend.log"
     with running_backend(pg_url, log, **SUITE_LIMITS) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database of its own for the tests (keys are per random tab token)."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+@pytest.fixture(scope="session")
+def redis_backend(
+    pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The backend as deployed with several workers: tab state in Redis."""
+    log = tmp_path_factory.mktemp("redis_backend") / "backend.log"
+    with running_backend(pg_url, log, REDIS_URL=redis_url, **SUITE_LIMITS) as base:
         yield base
 
 
@@ -213,6 +235,106 @@ def session_cookie(response: httpx.Response) -> str | None:
     return response.cookies.get(get_settings().session_cookie_name)
 
 
+HYDRATE = "reflex___state____state.hydrate"
+HYDRATE_AND_LOAD = "reflex___state____state.hydrate_and_load"
+
+
+class Tab:
+    """One browser tab's event socket, opened the way any script could: the tab token of
+    its choosing (sent in the URL, as the page does), an optional session cookie, any Origin.
+    Several events can be sent on one connection; ``received`` keeps what the server sent."""
+
+    def __init__(
+        self,
+        base: str,
+        *,
+        tab: str | None = None,
+        cookie: str | None = None,
+        origin: str | None = ORIGIN,
+        headers: dict[str, str] | None = None,
+        arrivals: list[float] | None = None,
+    ) -> None:
+        self.base = base
+        self.tab = tab or str(uuid.uuid4())
+        self.cookie = cookie
+        options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
+        self.client = socketio.Client(websocket_extra_options=options)
+        self.received: list[dict[str, Any]] = []
+        self.new_tokens: list[str] = []
+        self.arrivals = arrivals
+
+        def receive(item: dict[str, Any]) -> None:
+            if self.arrivals is not None:
+                self.arrivals.append(time.monotonic())
+            self.received.append(item)
+
+        self.client.on("event", receive, namespace="/_event")
+        self.client.on("new_token", self.new_tokens.append, namespace="/_event")
+        headers = dict(headers or {})
+        if cookie:
+            headers["Cookie"] = f"{get_settings().session_cookie_name}={cookie}"
+        self.client.connect(
+            f"{base}/_event?token={self.tab}",
+            transports=["websocket"],
+            namespaces=["/_event"],
+            socketio_path="/_event",
+            headers=headers,
+        )
+
+    def send(
+        self,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        pathname: str = "/clients",
+        query: dict[str, str] | None = None,
+        wait: float = 1.5,
+        until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Sends one event; returns what arrived for it: until ``wait`` passes, or a little
+        after the first answer (so the later deltas of a handler that ran arrive too), or,
+        given ``until``, once that text has arrived."""
+        before = len(self.received)
+        # What the page sends: the route, its query string and the address as shown.
+        router_data: dict[str, Any] = {
+            "pathname": pathname,
+            "query": query or {},
+            "asPath": pathname + (f"?{urlencode(query)}" if query else ""),
+        }
+        self.client.emit(
+            "event",
+            {"name": name, "payload": payload or {}, "router_data": router_data},
+            namespace="/_event",
+        )
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            arrived = self.received[before:]
+            if until is None and arrived:
+                break
+            if until is not None and until in json.dumps(arrived):
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return self.received[before:]
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+    def reopen(self, *, cookie: str | None = None, origin: str | None = ORIGIN) -> Tab:
+        """Closes this socket and opens another on the same tab token (a reload, a replayed
+        token). The server forgets the old socket's link to the token just after the
+        disconnect; a socket on the token before that would be handed another token."""
+        self.close()
+        time.sleep(0.5)
+        return Tab(self.base, tab=self.tab, cookie=cookie, origin=origin)
+
+    def __enter__(self) -> Tab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def call_event(
     base: str,
     name: str,
@@ -225,41 +347,11 @@ def call_event(
     headers: dict[str, str] | None = None,
     arrivals: list[float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Calls one event handler by name over a raw Socket.IO connection, as any script could,
-    and returns what the server sent back (``arrivals`` gets each message's monotonic time)."""
-    options: dict[str, Any] = {"origin": origin} if origin else {"suppress_origin": True}
-    client = socketio.Client(websocket_extra_options=options)
-    received: list[dict[str, Any]] = []
-
-    def receive(item: dict[str, Any]) -> None:
-        if arrivals is not None:
-            arrivals.append(time.monotonic())
-        received.append(item)
-
-    client.on("event", receive, namespace="/_event")
-    headers = dict(headers or {})
-    if token:
-        headers["Cookie"] = f"{get_settings().session_cookie_name}={token}"
-    client.connect(
-        f"{base}/_event?token={uuid.uuid4()}",
-        transports=["websocket"],
-        namespaces=["/_event"],
-        socketio_path="/_event",
-        headers=headers,
-    )
-    try:
-        client.emit(
-            "event",
-            {"name": name, "payload": payload or {}, "router_data": {"pathname": pathname}},
-            namespace="/_event",
-        )
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and not received:
-            time.sleep(0.05)
-        time.sleep(0.2)  # let a handler that ran send its later deltas too
-    finally:
-        client.disconnect()
-    return received
+    """Calls one event handler by name over a new raw Socket.IO connection (a new tab), as
+    any script could, and returns what the server sent back. ``token`` is the session
+    cookie's value; ``arrivals`` gets each message's monotonic time."""
+    with Tab(base, cookie=token, origin=origin, headers=headers, arrivals=arrivals) as tab:
+        return tab.send(name, payload, pathname=pathname, wait=wait)
 
 
 def role_of(pg_url: str, name: str) -> Role:
