@@ -11,8 +11,9 @@ from sqlmodel import col, select
 from mtkcare.audit.models import AuditAction, AuditLog
 from mtkcare.auth.addresses import client_address
 from mtkcare.db import session_scope
+from mtkcare.settings import get_settings
 from tests.auth.test_every_handler_is_guarded import app_handlers
-from tests.support.web import ORIGIN, PASSWORD, Person, call_event
+from tests.support.web import ORIGIN, PASSWORD, Person, call_event, sign_in
 from tests.support.web import client_address as new_address
 
 PEER = "192.0.2.10"  # the socket's peer: the nearest proxy when there is one
@@ -89,12 +90,14 @@ def test_behind_a_trusted_proxy_sign_in_records_the_address_the_proxy_saw(
     assert sign_in_address(pg_url, worker.id) == seen
 
 
-def refusal_addresses(pg_url: str, after_id: int) -> list[str | None]:
+def refusal_addresses(pg_url: str, after_id: int, user_id: int | None) -> list[str | None]:
     with session_scope(url=pg_url) as db:
         return list(
             db.exec(
                 select(AuditLog.ip_address).where(
-                    AuditLog.action == AuditAction.ACCESS_DENIED, col(AuditLog.id) > after_id
+                    AuditLog.action == AuditAction.ACCESS_DENIED,
+                    col(AuditLog.id) > after_id,
+                    AuditLog.user_id == user_id,
                 )
             ).all()
         )
@@ -105,17 +108,21 @@ def last_audit_id(pg_url: str) -> int:
         return int(db.exec(select(sa.func.coalesce(sa.func.max(AuditLog.id), 0))).one())
 
 
-def account_load() -> str:
-    return next(n for n, _ in app_handlers() if n.endswith("account_state.load"))
+def clients_load() -> str:
+    return next(n for n, _ in app_handlers() if n.endswith("clients_state.load"))
 
 
 @pytest.mark.parametrize("hops", [0, 1])
 def test_the_event_socket_takes_the_address_through_the_same_proxies(
-    hops: int, backend: str, proxied_backend: str, pg_url: str
+    hops: int, backend: str, proxied_backend: str, pg_url: str, person: Person
 ) -> None:
     base = proxied_backend if hops else backend
     claimed = new_address()
+    nobody = person()  # signed in, no role: their refusals are audited one by one
+    token = sign_in(base, nobody.username, forwarded_for=claimed).cookies.get(
+        get_settings().session_cookie_name
+    )
     before = last_audit_id(pg_url)
-    call_event(base, account_load(), headers={"X-Forwarded-For": claimed}, wait=0.5)
-    # A refused event (no session) is audited with the caller's address.
-    assert refusal_addresses(pg_url, before) == [claimed if hops else "127.0.0.1"]
+    call_event(base, clients_load(), token=token, headers={"X-Forwarded-For": claimed}, wait=0.5)
+    # The refused event is audited with the caller's address.
+    assert refusal_addresses(pg_url, before, nobody.id) == [claimed if hops else "127.0.0.1"]

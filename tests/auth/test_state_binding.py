@@ -23,6 +23,7 @@ from mtkcare.clients.service import assess_risk, create_client
 from mtkcare.db import session_scope
 from mtkcare.settings import get_settings
 from tests.auth.test_every_handler_is_guarded import app_handlers
+from tests.factories import SYSTEM
 from tests.support.web import (
     HYDRATE,
     HYDRATE_AND_LOAD,
@@ -46,12 +47,12 @@ def a_client_at_risk(pg_url: str) -> tuple[int, str]:
         assert isinstance(db, Session)
         client = create_client(
             db,
-            None,
+            SYSTEM,
             first_name="Wiremu",
             last_name=surname,
             date_of_birth=date(1979, 3, 2),
         )
-        assess_risk(db, None, client.id, risk_level=RiskLevel.HIGH, risk_notes=RISK_NOTE)
+        assess_risk(db, SYSTEM, client.id, risk_level=RiskLevel.HIGH, risk_notes=RISK_NOTE)
         return client.id, surname  # type: ignore[return-value]
 
 

@@ -21,13 +21,14 @@ def _client_at_risk(url: str) -> tuple[int, str]:
     from mtkcare.clients.models import RiskLevel
     from mtkcare.clients.service import assess_risk, create_client
     from mtkcare.db import session_scope
+    from tests.factories import SYSTEM
 
     last = f"Ended{uuid.uuid4().hex[:6].capitalize()}"
     with session_scope(url=url) as db:
         client = create_client(
-            db, None, first_name="Rangi", last_name=last, date_of_birth=date(1984, 2, 9)
+            db, SYSTEM, first_name="Rangi", last_name=last, date_of_birth=date(1984, 2, 9)
         )
-        assess_risk(db, None, client.id, risk_level=RiskLevel.HIGH, risk_notes=RISK_NOTE)  # type: ignore[arg-type]
+        assess_risk(db, SYSTEM, client.id, risk_level=RiskLevel.HIGH, risk_notes=RISK_NOTE)  # type: ignore[arg-type]
         return client.id, f"Rangi {last}"  # type: ignore[return-value]
 
 
