@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 import reflex as rx
-from sqlmodel import col, select
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
@@ -29,7 +28,7 @@ from mtkcare.clients.service import (
 )
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, ValidationFailed
-from mtkcare.programs.models import Program
+from mtkcare.programs.service import program_choices
 from mtkcare.reference.service import list_options
 from mtkcare.referrals.models import ConsentMethod, ConsentStatus
 from mtkcare.referrals.service import record_bulk_consent
@@ -229,9 +228,7 @@ class ClientsState(PagedList, AppState):
 
     def _load_programs(self) -> None:
         with session_scope() as session:
-            programs = session.exec(
-                select(Program.id, Program.name).order_by(col(Program.name), col(Program.id))
-            ).all()
+            programs = program_choices(session, self._acting())
         self.program_options = [{"value": str(pid), "label": name} for pid, name in programs]
         if self.program_id and self.program_id not in {o["value"] for o in self.program_options}:
             self.program_id = ""  # the program was removed since

@@ -485,7 +485,7 @@ def _check_contacts(
                 errors[contact_field(index, "relationship_type_id")] = (
                     "Choose a relationship from the list"
                 )
-    if filled == 0 and not existing_contacts(session, actor, draft):
+    if filled == 0 and (draft.client_id is None or not existing_contacts(session, actor, draft)):
         errors[contact_field(0, "name")] = "Add at least one emergency contact"
     return errors
 
@@ -624,13 +624,6 @@ def list_drafts(session: Session, actor: Principal) -> list[DraftView]:
         )
         for d in drafts
     ]
-
-
-@reads(Permission.REFERRAL_CREATE)
-def check_step(session: Session, actor: Principal, draft_id: int, step: int) -> dict[str, str]:
-    """The problems with the actor's draft at ``step`` as it stands (empty: complete)."""
-    draft = get_draft_for(session, actor, draft_id)
-    return _check_step(session, actor, draft, step, draft.values)
 
 
 @service(Permission.REFERRAL_CREATE)

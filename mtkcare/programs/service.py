@@ -63,6 +63,18 @@ def check_program_matches_service_type(
 
 
 @reads(Permission.PROGRAM_VIEW)
+def program_choices(session: Session, actor: Principal) -> list[tuple[int, str]]:
+    """Every program (id, name) by name, for filters (ones no longer taking referrals too)."""
+    return [
+        (program_id, name)
+        for program_id, name in session.exec(
+            select(Program.id, Program.name).order_by(col(Program.name), col(Program.id))
+        ).all()
+        if program_id is not None
+    ]
+
+
+@reads(Permission.PROGRAM_VIEW)
 def active_programs_for(session: Session, actor: Principal, service_type_id: int) -> list[Program]:
     return list(
         session.exec(
