@@ -12,8 +12,8 @@ from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import delete_client, restore_client, update_client
 from mtkcare.db import session_scope
-from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.errors import ValidationFailed
+from tests.audit.test_append_only import add_audit_rows
 from tests.factories import make_client
 
 
@@ -149,20 +149,6 @@ def test_failed_transaction_leaves_neither_change_nor_audit_row(pg_engine: Engin
 def test_database_refuses_to_change_or_remove_audit_rows(
     reference: Session, intake_worker: Principal, table: str, statement: str
 ) -> None:
-    client = make_client(reference, intake_worker)  # its CREATE row is in audit_auditlog
-    document = Document(
-        title="Consent form",
-        file_name="consent.pdf",
-        content_type="application/pdf",
-        size_bytes=1024,
-        client_id=client.id,
-        storage_path=f"/Clients/{client.id}/CONSENT_FORM/consent.pdf",
-    )
-    reference.add(document)
-    reference.flush()
-    reference.add(
-        DocumentAuditLog(document_id=document.id, user_id=intake_worker.user_id, action="VIEW")
-    )  # type: ignore[arg-type]
-    reference.flush()
+    add_audit_rows(reference, intake_worker)
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), reference.begin_nested():
         reference.execute(sa.text(statement.format(t=table)))
