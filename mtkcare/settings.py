@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # Comma separated; empty means "the app's own frontend URL only".
     allowed_origins: str = Field(default="", validation_alias="MTKCARE_ALLOWED_ORIGINS")
     page_size: int = Field(default=25, ge=5, le=200, validation_alias="MTKCARE_PAGE_SIZE")
+    # Dates and times are shown in this zone (mtkcare/dates.py); an IANA name.
+    time_zone: str = Field(default="Pacific/Auckland", validation_alias="MTKCARE_TIME_ZONE")
     demo_clients: int = Field(default=300, ge=0, validation_alias="MTKCARE_DEMO_CLIENTS")
     session_idle_minutes: int = Field(
         default=30, ge=1, validation_alias="MTKCARE_SESSION_IDLE_MINUTES"
@@ -151,6 +153,17 @@ class Settings(BaseSettings):
     def session_cookie_name(self) -> str:
         # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
         return "__Host-mtkcare_session" if self.is_production else "mtkcare_session"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"MTKCARE_TIME_ZONE: no time zone called {value!r}") from None
+        return value
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-# Times are shown in New Zealand time, where the organisation works.
-LOCAL_TZ = ZoneInfo("Pacific/Auckland")
+from mtkcare import dates
+
 REDACTED = "[redacted]"
 LONG_TEXT = 80
 
@@ -146,16 +145,6 @@ class HistoryEntry:
 # Words for values and times
 
 
-def when(moment: datetime) -> str:
-    """ "3 Mar 2026 at 14:05", New Zealand time."""
-    local = moment.astimezone(LOCAL_TZ)
-    return f"{local.day} {local:%b %Y} at {local:%H:%M}"
-
-
-def day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
-
-
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").strip())
 
@@ -186,7 +175,7 @@ def value_words(name: str, value: Any, lookups: Lookups, resource: str = CLIENT)
             return code_label(value)
         if _ISO_DATE.match(value):
             try:
-                return day(date.fromisoformat(value))
+                return dates.day(date.fromisoformat(value))
             except ValueError:
                 return value
         if _ISO_DATETIME.match(value):
@@ -194,7 +183,7 @@ def value_words(name: str, value: Any, lookups: Lookups, resource: str = CLIENT)
                 moment = datetime.fromisoformat(value)
             except ValueError:
                 return value
-            return when(moment) if moment.tzinfo else value
+            return dates.moment(moment) if moment.tzinfo else value
         text = " ".join(value.split())
         return text if len(text) <= LONG_TEXT else text[: LONG_TEXT - 1].rstrip() + "…"
     return str(value)
@@ -360,7 +349,7 @@ def describe(row: AuditRow, lookups: Lookups, *, show_risk: bool) -> HistoryEntr
         id=row.id,
         timestamp=row.timestamp,
         actor=actor,
-        sentence=f"{actor} {words} on {when(row.timestamp)}",
+        sentence=f"{actor} {words} on {dates.moment(row.timestamp)}",
     )
 
 

@@ -13,17 +13,16 @@ who may see risk, referrals and enrolments only for those who may see them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
 
+from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState
 from mtkcare.clients import record as rec
-from mtkcare.clients.history import when
 from mtkcare.clients.models import RiskLevel
 from mtkcare.clients.service import (
     ClientDetails,
@@ -106,14 +105,6 @@ def checked_ids(form_data: Any, prefix: str) -> list[int]:
 # Views for the browser
 
 
-def day(value: date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else ""
-
-
-def moment(value: datetime | None) -> str:
-    return when(value) if value else ""
-
-
 def client_fields(record: rec.ClientRecord) -> dict[str, str]:
     address = ", ".join(
         part
@@ -130,7 +121,7 @@ def client_fields(record: rec.ClientRecord) -> dict[str, str]:
         "first_name": record.first_name,
         "last_name": record.last_name,
         "preferred_name": record.preferred_name,
-        "date_of_birth": day(record.date_of_birth),
+        "date_of_birth": dates.day(record.date_of_birth),
         "date_of_birth_iso": record.date_of_birth.isoformat(),
         "age": str(record.age),
         "gender": record.gender,
@@ -160,7 +151,7 @@ def risk_fields(risk: rec.RiskView | None) -> dict[str, str]:
         "level_label": risk.level_label,
         "factors": risk.factors,
         "notes": risk.notes,
-        "assessed_at": moment(risk.assessed_at),
+        "assessed_at": dates.moment(risk.assessed_at),
         "assessed_by": risk.assessed_by,
     }
 
@@ -168,7 +159,7 @@ def risk_fields(risk: rec.RiskView | None) -> dict[str, str]:
 def assessment_fields(view: rec.RiskAssessmentView) -> dict[str, str]:
     return {
         **risk_fields(view),
-        "recorded_at": moment(view.recorded_at),
+        "recorded_at": dates.moment(view.recorded_at),
         "recorded_by": view.recorded_by,
     }
 
@@ -177,9 +168,7 @@ def deleted_note(record: rec.ClientRecord) -> str:
     if not record.is_deleted:
         return ""
     by = record.deleted_by or "someone no longer on the staff list"
-    return (
-        f"This client was deleted on {moment(record.deleted_at)} by {by}; their referrals are kept."
-    )
+    return f"This client was deleted on {dates.moment(record.deleted_at)} by {by}; their referrals are kept."
 
 
 def contact_fields(view: rec.ContactView) -> dict[str, str]:
@@ -198,7 +187,7 @@ def referral_fields(view: rec.ReferralView) -> dict[str, str]:
     return {
         "id": str(view.id),
         "tracking_id": view.tracking_id,
-        "date": day(view.referral_date),
+        "date": dates.day(view.referral_date),
         "status": view.status,
         "status_label": view.status_label,
         "program": view.program or "Not assigned yet",
@@ -211,8 +200,8 @@ def enrolment_fields(view: rec.EnrolmentView) -> dict[str, str]:
         "id": str(view.id),
         "program": view.program,
         "status_label": view.status_label,
-        "commencement": day(view.commencement_date),
-        "end": day(view.end_date) or "Still enrolled",
+        "commencement": dates.day(view.commencement_date),
+        "end": dates.day(view.end_date) or "Still enrolled",
     }
 
 

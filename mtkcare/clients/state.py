@@ -14,6 +14,7 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState
@@ -110,7 +111,7 @@ def client_view(
         "name": row.name,
         "preferred_name": row.preferred_name,
         # "3 Mar 1985": never ambiguous between day-first and month-first readers.
-        "date_of_birth": f"{born.day} {born:%b %Y}",
+        "date_of_birth": dates.day(born),
         "age": f"{age}",
         "phone": row.phone,
         "city": row.city,

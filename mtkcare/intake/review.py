@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
+from mtkcare import dates
 from mtkcare.auth.access import reads
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
@@ -33,14 +33,6 @@ METHODS = {
     "ELECTRONIC": "Electronic",
     "GUARDIAN": "By a guardian",
 }
-
-
-def written_date(text: str) -> str:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return text
-    return f"{day.day} {day:%B %Y}"
 
 
 def _reference(session: Session, kind: str, text: str) -> str:
@@ -70,7 +62,7 @@ def review_rows(session: Session, actor: Principal, draft: IntakeDraft) -> list[
     rows += [
         _row("Referrer", " · ".join(filter(None, (get("referrer_name"), get("referrer_phone"),
                                                   get("referrer_email"))))),
-        _row("Referral date", written_date(get("referral_date"))),
+        _row("Referral date", dates.day_in_words(get("referral_date"))),
         _row("Service type", _reference(session, "service_type", get("service_type_id"))),
         _row("Priority", PRIORITIES.get(get("priority"), "")),
         _row("Reason for referral", get("reason")),
@@ -85,7 +77,7 @@ def review_rows(session: Session, actor: Principal, draft: IntakeDraft) -> list[
         _section(3),
         _row("Name", f"{get('first_name')} {get('last_name')}".strip()),
         _row("Preferred name", get("preferred_name")),
-        _row("Date of birth", written_date(get("date_of_birth"))),
+        _row("Date of birth", dates.day_in_words(get("date_of_birth"))),
         _row("Gender", GENDERS.get(get("gender"), "")),
         _row("Phone", get("phone")),
         _row("Email", get("email")),
@@ -155,12 +147,12 @@ def review_rows(session: Session, actor: Principal, draft: IntakeDraft) -> list[
         rows += [
             _row("How consent was given", METHODS.get(get("consent_method"), "")),
             _row("What the consent covers", get("consent_scope")),
-            _row("Consent expires", written_date(get("consent_expires_on"))),
-            _row("Service starts", written_date(get("commencement_date"))),
+            _row("Consent expires", dates.day_in_words(get("consent_expires_on"))),
+            _row("Service starts", dates.day_in_words(get("commencement_date"))),
         ]
     elif status == "DECLINED":
         rows.append(_row("Reason", _reference(session, "decline_reason", get("decline_reason_id"))))
     elif status == "REQUESTED":
-        rows.append(_row("Follow up on", written_date(get("follow_up_date"))))
+        rows.append(_row("Follow up on", dates.day_in_words(get("follow_up_date"))))
     rows.append(_row("Notes", get("consent_notes")))
     return rows

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from mtkcare import dates
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event
 from mtkcare.auth.access import reads, require_person, service
@@ -505,11 +506,10 @@ LOOKUP_MIN_LENGTH = 2
 
 
 def match_view(candidate: DuplicateCandidate) -> dict[str, str]:
-    born = date.fromisoformat(candidate.date_of_birth)
     return {
         "id": str(candidate.client_id),
         "name": candidate.full_name,
-        "born": f"{born.day} {born:%b %Y}",
+        "born": dates.day(date.fromisoformat(candidate.date_of_birth)),
         "phone": candidate.phone,
         "city": candidate.city,
         "score": str(candidate.score),

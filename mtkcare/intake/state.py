@@ -9,12 +9,12 @@ an id sent back by the browser opens nothing it should not.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
 
+from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState
@@ -22,7 +22,7 @@ from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from mtkcare.intake import service as intake
 from mtkcare.intake.models import IntakeDraft
-from mtkcare.intake.review import review_rows, written_date
+from mtkcare.intake.review import review_rows
 from mtkcare.organisations.service import active_organisations
 from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.service import list_options
@@ -35,26 +35,6 @@ FORM = "intake"
 
 def _options(session: Session, kind: str) -> list[dict[str, str]]:
     return [{"value": str(o.id), "label": o.label} for o in list_options(session, kind)]
-
-
-def _when(moment: datetime, now: datetime | None = None) -> str:
-    """'3 minutes ago', 'yesterday', '4 Mar 2026': how long ago a draft was touched."""
-    now = now or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        minutes = seconds // 60
-        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    if seconds < 86400:
-        hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''} ago"
-    if seconds < 2 * 86400:
-        return "yesterday"
-    local = moment.astimezone()
-    return f"{local.day} {local:%b %Y}"
 
 
 class IntakeState(AppState):
@@ -105,7 +85,7 @@ class IntakeState(AppState):
         """Each date typed, written out ("14 February 1979"): whatever order the browser's
         date box uses, the worker sees which day it is."""
         return {
-            name: written_date(value)
+            name: dates.day_in_words(value)
             for name, value in self.values.items()
             if name in intake.DATE_FIELDS and value
         }
@@ -214,7 +194,7 @@ class IntakeState(AppState):
             with session_scope() as session:
                 actor = self._acting()
                 self.assessor = actor.display_name or actor.username
-                self.today = f"{date.today().day} {date.today():%b %Y}"
+                self.today = dates.day(dates.today())
                 if draft_id is None:
                     self.view = "drafts"
                     self.drafts = [
@@ -223,7 +203,7 @@ class IntakeState(AppState):
                             "summary": d.summary,
                             "step": str(d.step),
                             "step_title": d.step_title,
-                            "updated": _when(d.updated_at),
+                            "updated": dates.ago(d.updated_at),
                         }
                         for d in intake.list_drafts(session, actor)
                     ]

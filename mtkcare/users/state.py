@@ -13,11 +13,11 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 from sqlmodel import Session
 
+from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.passwords import run_password_work
 from mtkcare.auth.permissions import Permission
@@ -39,7 +39,6 @@ from mtkcare.users.service import (
 )
 
 # Times are shown in New Zealand time, where the organisation works.
-LOCAL_TZ = ZoneInfo("Pacific/Auckland")
 SEARCH_FIELD = "q"
 STATUS_FIELD = "status"
 STATUS_CHOICES = {"all": None, "active": True, "inactive": False}
@@ -165,27 +164,6 @@ def checked_permissions(form_data: Any) -> list[str]:
 # Words and times for the pages
 
 
-def when(moment: datetime | None) -> str:
-    """A time in New Zealand, never ambiguous: "3 Mar 2026, 2:05 pm"."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(LOCAL_TZ)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%b %Y}, {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
-
-
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in words: "just now", "5 minutes ago", "3 days ago"."""
-    if moment is None:
-        return "Never"
-    seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
-    for size, unit in ((86400 * 365, "year"), (86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "Just now"
-
-
 def sign_in_method(auth_source: str) -> str:
     return "Microsoft (Azure AD)" if auth_source == AuthSource.AZURE.value else "MTK Care password"
 
@@ -223,8 +201,8 @@ def user_row_view(row: UserRow, now: datetime | None = None) -> dict[str, str]:
         "status": "Active" if row.is_active else "Inactive",
         "roles": ", ".join(row.roles) if row.roles else "No roles",
         "sign_in": "Microsoft" if row.auth_source == AuthSource.AZURE.value else "Password",
-        "last_login": ago(row.last_login_at, now) if row.last_login_at else "Never signed in",
-        "last_login_exact": when(row.last_login_at),
+        "last_login": dates.ago(row.last_login_at, now) if row.last_login_at else "Never signed in",
+        "last_login_exact": dates.moment(row.last_login_at),
     }
 
 
@@ -246,10 +224,10 @@ def session_view(row: SessionView, current_session_id: int | None = None) -> dic
         "browser": browser_name(row.user_agent),
         "method": sign_in_method(row.auth_method),
         "ip_address": row.ip_address or "Unknown address",
-        "started": when(row.created_at),
-        "last_seen": ago(row.last_seen_at),
-        "last_seen_exact": when(row.last_seen_at),
-        "expires": when(row.expires_at),
+        "started": dates.moment(row.created_at),
+        "last_seen": dates.ago(row.last_seen_at) or "Never",
+        "last_seen_exact": dates.moment(row.last_seen_at),
+        "expires": dates.moment(row.expires_at),
         "current": "yes" if row.id == current_session_id else "",
     }
 
@@ -263,9 +241,11 @@ def user_detail_view(detail: UserDetail) -> dict[str, str]:
         "job_title": detail.job_title or "Not recorded",
         "status": "Active" if detail.is_active else "Inactive",
         "sign_in": sign_in_method(detail.auth_source),
-        "last_login": ago(detail.last_login_at) if detail.last_login_at else "Never signed in",
-        "last_login_exact": when(detail.last_login_at),
-        "created": when(detail.created_at),
+        "last_login": dates.ago(detail.last_login_at)
+        if detail.last_login_at
+        else "Never signed in",
+        "last_login_exact": dates.moment(detail.last_login_at),
+        "created": dates.moment(detail.created_at),
     }
 
 
@@ -333,7 +313,7 @@ def mapping_view(mapping: MappingView) -> dict[str, str]:
         "group_name": mapping.group_name or "(no name recorded)",
         "azure_group_id": mapping.azure_group_id,
         "role_name": mapping.role_name,
-        "added": when(mapping.created_at),
+        "added": dates.moment(mapping.created_at),
     }
 
 
