@@ -1,16 +1,33 @@
-"""The base of every page state: who is signed in (server side only) and what the page
-chrome may show them."""
+"""The base of every page state: who is signed in (server side only), what the page chrome
+may show them, and the one way a handler calls a service (``_call``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 import reflex as rx
+from sqlmodel import Session
 
 from mtkcare.auth.guard import audit_refusal, public
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.routes import safe_next
 from mtkcare.auth.service import Principal
-from mtkcare.errors import NotAllowed
+from mtkcare.db import session_scope
+from mtkcare.errors import DomainError, NotAllowed, ValidationFailed
 from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
+
+
+@dataclass
+class Refused:
+    """A service call that did not go through: what to send the browser instead."""
+
+    events: list[Any] = field(default_factory=list)
+
+
+def first_message(exc: ValidationFailed) -> str:
+    return next(iter(exc.errors.values()), exc.message)
 
 
 class AppState(rx.State):
@@ -32,6 +49,34 @@ class AppState(rx.State):
 
     def _can(self, permission: Permission) -> bool:
         return self._principal is not None and self._principal.can(permission)
+
+    def _call[T](
+        self,
+        work: Callable[[Session, Principal], T],
+        *,
+        on_invalid: Callable[[dict[str, str]], object] | None = None,
+    ) -> T | Refused:
+        """Runs ``work(session, caller)`` in one unit of work and returns what it returned,
+        or, when a service said no, a ``Refused`` with what to show: bad input goes to
+        ``on_invalid`` (the form's field messages; focus then moves to its error summary) or,
+        without one, into a toast like every other refusal. A handler then reads:
+
+            done = self._call(lambda db, me: save_thing(db, me, **data), on_invalid=...)
+            if isinstance(done, Refused):
+                return done.events
+        """
+        from mtkcare.ui.forms import focus_error_summary
+
+        try:
+            with session_scope() as session:
+                return work(session, self._acting())
+        except ValidationFailed as exc:
+            if on_invalid is None:
+                return Refused([rx.toast.error(first_message(exc))])
+            on_invalid(exc.errors)
+            return Refused([focus_error_summary()])
+        except DomainError as exc:
+            return Refused([rx.toast.error(exc.message)])
 
     def _refuse(self, needed: Permission, what: str) -> rx.event.EventSpec:
         """A refusal decided inside a handler: audited like the guard's, told as a toast."""

@@ -28,7 +28,8 @@ from mtkcare.clients.models import (
     ClientCulturalIdentity,
     ClientEmergencyContact,
 )
-from mtkcare.clients.service import _get_client, load_client_for
+from mtkcare.clients.service import load_client_for
+from mtkcare.db import get_row
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.models import REFERENCE_TABLES, CulturalIdentity, RelationshipType
@@ -241,8 +242,8 @@ def open_client_record(session: Session, principal: Principal, client_id: int) -
 @reads(Permission.CLIENT_VIEW)
 def reread_client_record(session: Session, principal: Principal, client_id: int) -> ClientRecord:
     """The record again after a change made on the page (already opened and audited)."""
-    client = _get_client(
-        session, client_id, include_deleted=principal.can(Permission.CLIENT_DELETE)
+    client = get_row(
+        session, Client, client_id, include_deleted=principal.can(Permission.CLIENT_DELETE)
     )
     return _record(session, client, principal)
 

@@ -26,7 +26,7 @@ from mtkcare.clients.models import (
     Gender,
     RiskLevel,
 )
-from mtkcare.db import utcnow
+from mtkcare.db import get_row, utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
@@ -341,17 +341,6 @@ def _where_they_stand(
 # Reads
 
 
-def _get_client(session: Session, client_id: int, *, include_deleted: bool = False) -> Client:
-    """The row, unchecked and unaudited: only for services that have checked their caller."""
-    stmt = select(Client).where(Client.id == client_id)
-    if include_deleted:
-        stmt = stmt.execution_options(include_deleted=True)
-    client = session.exec(stmt).first()
-    if client is None:
-        raise NotFound(f"There is no client with id {client_id}")
-    return client
-
-
 # Up to this many matches, a filtered list page sorts the matches rather than walk the
 # whole list in order (see list_clients).
 FEW_MATCHES = 20_000
@@ -451,7 +440,7 @@ def load_client_for(
             resource_id=client_id,
             session=session,
         )
-    client = _get_client(session, client_id, include_deleted=include_deleted)
+    client = get_row(session, Client, client_id, include_deleted=include_deleted)
     record_event(session, AuditAction.VIEW, "Client", user_id=viewer.user_id, resource_id=client_id)
     return client
 
@@ -482,7 +471,7 @@ def check_client_details(
 def require_client(session: Session, actor: Principal, client_id: int) -> str:
     """The client's name, if the client is on the system (for another service that links
     something to them); NotFound otherwise. Reads nothing else of the client."""
-    return _get_client(session, client_id).full_name
+    return get_row(session, Client, client_id).full_name
 
 
 def _set_risk(client: Client, assessment: RiskAssessmentInput, actor: Principal) -> None:
@@ -559,7 +548,7 @@ def update_client(
 def add_emergency_contact(
     session: Session, actor: Principal, client_id: int, **data: object
 ) -> ClientEmergencyContact:
-    _get_client(session, client_id)
+    get_row(session, Client, client_id)
     contact = validate(EmergencyContactInput, data)
     if not contact.phone:
         raise ValidationFailed({"phone": "Enter a phone number for the emergency contact"})
@@ -583,7 +572,7 @@ def set_cultural_identities(
 ) -> list[int]:
     """Make the client's identities exactly ``identity_ids`` (removed ones are soft-deleted,
     re-added ones restored)."""
-    client = _get_client(session, client_id)
+    client = get_row(session, Client, client_id)
     wanted = set(identity_ids)
     if wanted:
         found = set(
@@ -620,7 +609,7 @@ def assess_risk(session: Session, actor: Principal, client_id: int, **data: obje
     """A new risk assessment replacing the current one: only someone who may see the current
     one may replace it (a staff-safety flag must never be overwritten blind)."""
     assessment = validate(RiskAssessmentInput, data)
-    client = _get_client(session, client_id)
+    client = get_row(session, Client, client_id)
     _set_risk(client, assessment, actor)
     session.flush()
     return client
@@ -629,7 +618,7 @@ def assess_risk(session: Session, actor: Principal, client_id: int, **data: obje
 @service(Permission.CLIENT_DELETE)
 def delete_client(session: Session, actor: Principal, client_id: int) -> Client:
     """Soft-delete the client. Their referrals stay, marked orphaned (design: cascade rules)."""
-    client = _get_client(session, client_id)
+    client = get_row(session, Client, client_id)
     client.is_deleted = True
     for referral in session.exec(select(Referral).where(Referral.client_id == client_id)):
         referral.is_orphaned = True
@@ -639,7 +628,7 @@ def delete_client(session: Session, actor: Principal, client_id: int) -> Client:
 
 @service(Permission.CLIENT_DELETE)
 def restore_client(session: Session, actor: Principal, client_id: int) -> Client:
-    client = _get_client(session, client_id, include_deleted=True)
+    client = get_row(session, Client, client_id, include_deleted=True)
     if not client.is_deleted:
         return client
     client.is_deleted = False

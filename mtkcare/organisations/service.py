@@ -8,7 +8,8 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.db import get_row
+from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation, OrganisationType
 from mtkcare.validation import Input, validate
 
@@ -25,15 +26,6 @@ class OrganisationInput(Input):
     @classmethod
     def _blank_email(cls, value: object) -> object:
         return None if value == "" else value
-
-
-def _get_organisation(session: Session, organisation_id: int) -> ExternalOrganisation:
-    org = session.exec(
-        select(ExternalOrganisation).where(ExternalOrganisation.id == organisation_id)
-    ).first()
-    if org is None:
-        raise NotFound(f"There is no organisation with id {organisation_id}")
-    return org
 
 
 @reads()
@@ -74,6 +66,6 @@ def create_organisation(session: Session, actor: Principal, **data: object) -> E
 def delete_organisation(
     session: Session, actor: Principal, organisation_id: int
 ) -> ExternalOrganisation:
-    org = _get_organisation(session, organisation_id)
+    org = get_row(session, ExternalOrganisation, organisation_id)
     org.is_deleted = True
     return org

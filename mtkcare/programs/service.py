@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.db import get_row
+from mtkcare.errors import ValidationFailed
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import ServiceType
 from mtkcare.validation import Input, validate
@@ -30,16 +31,6 @@ class EnrolmentInput(Input):
     program_id: int = Field(title="Program")
     referral_id: int | None = Field(default=None, title="Referral")
     commencement_date: date = Field(title="Commencement date")
-
-
-def _get_program(session: Session, program_id: int, *, include_deleted: bool = False) -> Program:
-    stmt = select(Program).where(Program.id == program_id)
-    if include_deleted:
-        stmt = stmt.execution_options(include_deleted=True)
-    program = session.exec(stmt).first()
-    if program is None:
-        raise NotFound(f"There is no program with id {program_id}")
-    return program
 
 
 @reads(Permission.PROGRAM_VIEW)
@@ -105,7 +96,7 @@ def create_program(session: Session, actor: Principal, **data: object) -> Progra
 
 @service(Permission.PROGRAM_MANAGE)
 def delete_program(session: Session, actor: Principal, program_id: int) -> Program:
-    program = _get_program(session, program_id)
+    program = get_row(session, Program, program_id)
     program.is_deleted = True
     program.is_active = False
     return program
@@ -113,7 +104,7 @@ def delete_program(session: Session, actor: Principal, program_id: int) -> Progr
 
 @service(Permission.PROGRAM_MANAGE)
 def restore_program(session: Session, actor: Principal, program_id: int) -> Program:
-    program = _get_program(session, program_id, include_deleted=True)
+    program = get_row(session, Program, program_id, include_deleted=True)
     program.is_deleted = False
     return program
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import utcnow
+from mtkcare.db import get_row, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.models import Enrolment, EnrolmentStatus
@@ -87,13 +87,6 @@ def _validate_referral(data: dict[str, object]) -> ReferralInput:
         raise
 
 
-def _get_referral(session: Session, referral_id: int) -> Referral:
-    referral = session.exec(select(Referral).where(Referral.id == referral_id)).first()
-    if referral is None:
-        raise NotFound(f"There is no referral with id {referral_id}")
-    return referral
-
-
 def _check_service_type(session: Session, service_type_id: int) -> None:
     st = session.get(ServiceType, service_type_id)
     if st is None or not st.is_active:
@@ -149,7 +142,7 @@ def move_referral(referral: Referral, target: ReferralStatus, facts: ReferralFac
 def assign_program(
     session: Session, actor: Principal, referral_id: int, program_id: int
 ) -> Referral:
-    referral = _get_referral(session, referral_id)
+    referral = get_row(session, Referral, referral_id)
     check_program_matches_service_type(session, actor, program_id, referral.service_type_id)
     referral.target_program_id = program_id
     return referral
@@ -157,7 +150,7 @@ def assign_program(
 
 @service(Permission.REFERRAL_ASSIGN)
 def assign_staff(session: Session, actor: Principal, referral_id: int, staff_id: int) -> Referral:
-    referral = _get_referral(session, referral_id)
+    referral = get_row(session, Referral, referral_id)
     require_active_user(session, actor, staff_id)
     referral.assigned_staff_id = staff_id
     return referral
@@ -167,7 +160,7 @@ def assign_staff(session: Session, actor: Principal, referral_id: int, staff_id:
 def link_client(session: Session, actor: Principal, referral_id: int, client_id: int) -> Referral:
     from mtkcare.clients.service import require_client
 
-    referral = _get_referral(session, referral_id)
+    referral = get_row(session, Referral, referral_id)
     require_client(session, actor, client_id)
     referral.client_id = client_id
     referral.is_orphaned = False
@@ -266,7 +259,7 @@ def record_consent(
 ) -> ConsentRecord:
     """Obtained -> approved; declined -> declined with the reason; pending -> follow-up date."""
     consent = validate(ConsentInput, data)
-    return _apply_consent(session, actor, _get_referral(session, referral_id), consent)
+    return _apply_consent(session, actor, get_row(session, Referral, referral_id), consent)
 
 
 def _awaiting_consent(session: Session, actor: Principal, client_id: int) -> Referral:
@@ -327,7 +320,7 @@ def start_service(
 ) -> Enrolment:
     """Approved referral -> the client's enrolment in the referral's program, and the referral
     becomes ACTIVE (service delivery begins)."""
-    referral = _get_referral(session, referral_id)
+    referral = get_row(session, Referral, referral_id)
     obtained = session.exec(
         select(ConsentRecord.id).where(
             ConsentRecord.referral_id == referral_id,

@@ -29,7 +29,7 @@ from mtkcare.auth.service import (
     invalidate_permissions,
     record_failed_attempt,
 )
-from mtkcare.db import utcnow
+from mtkcare.db import get_row, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.settings import get_settings
 from mtkcare.users.models import (
@@ -183,16 +183,6 @@ class MappingView(BaseModel):
 # Reads
 
 
-def _get_user(session: Session, user_id: int, *, include_deleted: bool = False) -> User:
-    stmt = select(User).where(User.id == user_id)
-    if include_deleted:
-        stmt = stmt.execution_options(include_deleted=True)
-    user = session.exec(stmt).first()
-    if user is None:
-        raise NotFound(f"There is no user with id {user_id}")
-    return user
-
-
 @reads()
 def require_active_user(
     session: Session, actor: Principal, user_id: int, *, field: str = "assigned_staff_id"
@@ -202,13 +192,6 @@ def require_active_user(
     if user is None or user.is_deleted or not user.is_active:
         raise ValidationFailed({field: "Choose a staff member whose account is active"})
     return user
-
-
-def _get_role(session: Session, role_id: int) -> Role:
-    role = session.exec(select(Role).where(Role.id == role_id)).first()
-    if role is None:
-        raise NotFound(f"There is no role with id {role_id}")
-    return role
 
 
 def _like_prefix(term: str) -> str:
@@ -331,7 +314,7 @@ def my_account(session: Session, actor: Principal) -> UserDetail:
 
 
 def _user_detail(session: Session, user_id: int) -> UserDetail:
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     profile = session.exec(select(UserProfile).where(UserProfile.user_id == user_id)).first()
     held = session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
     local = {r.role_id for r in held if r.source != AuthSource.AZURE.value}
@@ -495,7 +478,7 @@ def _record_sessions_ended(
 
 @service(Permission.ADMIN_USERS)
 def activate_user(session: Session, actor: Principal, user_id: int) -> UserDetail:
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     user.is_active = True
     session.flush()
     return _user_detail(session, user_id)
@@ -504,7 +487,7 @@ def activate_user(session: Session, actor: Principal, user_id: int) -> UserDetai
 @service(Permission.ADMIN_USERS)
 def deactivate_user(session: Session, actor: Principal, user_id: int) -> UserDetail:
     """Switches the account off and ends every session it has, so it is signed out now."""
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed(
             {"user_id": "You cannot deactivate your own account; ask another administrator"}
@@ -518,7 +501,7 @@ def deactivate_user(session: Session, actor: Principal, user_id: int) -> UserDet
 
 @service(Permission.ADMIN_USERS)
 def delete_user(session: Session, actor: Principal, user_id: int) -> User:
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed({"user_id": "You cannot delete your own account"})
     user.is_active = False
@@ -528,7 +511,7 @@ def delete_user(session: Session, actor: Principal, user_id: int) -> User:
 
 @service(Permission.ADMIN_USERS)
 def restore_user(session: Session, actor: Principal, user_id: int) -> User:
-    user = _get_user(session, user_id, include_deleted=True)
+    user = get_row(session, User, user_id, include_deleted=True)
     user.is_deleted = False
     return user
 
@@ -554,7 +537,7 @@ def reset_password(
     """An administrator sets a new password for someone who has lost theirs. Every session
     of that person ends, so whoever knew the old password is signed out; the new one is a
     one-time password (they must choose their own at their next sign-in)."""
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     if _is_self(actor, user_id):
         raise ValidationFailed(
             {"new_password": "To change your own password, use the Your account page"}
@@ -602,7 +585,7 @@ def change_own_password(
     """The signed-in person changes their own password. Their other sessions end (a stolen
     password stops working everywhere); ``keep_session_id`` is the one they are using.
     Returns how many other sessions ended."""
-    user = _get_user(session, require_person(actor))
+    user = get_row(session, User, require_person(actor))
     if not user.password_hash:
         raise ValidationFailed(
             {
@@ -644,7 +627,7 @@ def end_session(session: Session, actor: Principal, session_id: int) -> UserDeta
     row = session.get(UserSession, session_id)
     if row is None:
         raise NotFound("That session does not exist")
-    user = _get_user(session, row.user_id)
+    user = get_row(session, User, row.user_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
@@ -690,7 +673,7 @@ def set_user_roles(
     Azure AD groups are left as they are (the next Microsoft sign-in sets those).
     Nobody gives themselves a role: a second administrator must (taking one's own roles
     away is allowed, except the last that lets one administer users)."""
-    user = _get_user(session, user_id)
+    user = get_row(session, User, user_id)
     wanted = _clean_ids(role_ids, "role_ids")
     found = set(session.exec(select(Role.id).where(col(Role.id).in_(wanted))).all())
     if wanted - found:
@@ -755,7 +738,7 @@ def set_role_permissions(
 ) -> RoleView:
     """Changes what a role may do; everyone holding it gets the new permissions at their
     next action (their sessions' cached permissions are forgotten)."""
-    role = _get_role(session, role_id)
+    role = get_row(session, Role, role_id)
     if role.is_system:
         raise ValidationFailed(
             {

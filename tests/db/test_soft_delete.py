@@ -142,3 +142,19 @@ def test_deleting_a_user_keeps_them_referenced_by_what_they_created(
         select(User).where(User.id == kept.created_by).execution_options(include_deleted=True)
     ).one()
     assert creator.username == "leaver" and not creator.is_active
+
+
+def test_one_look_up_serves_every_table_and_says_what_was_not_found(
+    reference: Session, team_lead: Principal
+) -> None:
+    from mtkcare.db import get_row
+    from mtkcare.errors import NotFound
+    from mtkcare.organisations.models import ExternalOrganisation
+
+    gone = make_client(reference, team_lead)
+    delete_client(reference, team_lead, gone.id)  # type: ignore[arg-type]
+    with pytest.raises(NotFound, match="There is no client with id"):
+        get_row(reference, Client, gone.id)  # type: ignore[arg-type]
+    assert get_row(reference, Client, gone.id, include_deleted=True).is_deleted  # type: ignore[arg-type]
+    with pytest.raises(NotFound, match="There is no external organisation with id 987654"):
+        get_row(reference, ExternalOrganisation, 987654)
