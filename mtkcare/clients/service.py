@@ -20,6 +20,8 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import fold_name, name_key, phone_key
 from mtkcare.clients.models import (
+    GENDER_LABELS,
+    RISK_LABELS,
     Client,
     ClientCulturalIdentity,
     ClientEmergencyContact,
@@ -28,6 +30,7 @@ from mtkcare.clients.models import (
 )
 from mtkcare.db import get_row, utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
+from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
 from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
 from mtkcare.referrals.models import Referral, ReferralStatus
@@ -52,21 +55,49 @@ Phone = Annotated[str | None, AfterValidator(_phone)]
 
 
 class ClientDetails(Input):
-    first_name: str = Field(title="First name", min_length=1, max_length=100)
-    last_name: str = Field(title="Last name", min_length=1, max_length=100)
-    preferred_name: str | None = Field(default=None, title="Preferred name", max_length=100)
-    date_of_birth: date = Field(title="Date of birth")
-    gender: Gender = Field(default=Gender.NOT_STATED, title="Gender")
-    email: EmailStr | None = Field(default=None, title="Email address")
-    phone: Phone = Field(default=None, title="Phone number")
-    address_line1: str | None = Field(default=None, title="Address line 1", max_length=200)
-    address_line2: str | None = Field(default=None, title="Address line 2", max_length=200)
-    suburb: str | None = Field(default=None, title="Suburb", max_length=100)
-    city: str | None = Field(default=None, title="Town or city", max_length=100)
-    postcode: str | None = Field(default=None, title="Postcode", max_length=10)
-    primary_language_id: int | None = Field(default=None, title="Primary language")
-    interpreter_required: bool = Field(default=False, title="Interpreter needed")
-    notes: str | None = Field(default=None, title="Notes", max_length=5000)
+    first_name: str = field("First name", min_length=1, max_length=100, privacy=IDENTIFYING)
+    last_name: str = field("Last name", min_length=1, max_length=100, privacy=IDENTIFYING)
+    preferred_name: str | None = field(
+        "Preferred name",
+        hint="What they like to be called",
+        default=None,
+        max_length=100,
+        privacy=IDENTIFYING,
+    )
+    date_of_birth: date = field(
+        "Date of birth",
+        hint="Day, month and year, in the order the box shows",
+        privacy=IDENTIFYING,
+    )
+    gender: Gender = field(
+        "Gender", default=Gender.NOT_STATED, choices=GENDER_LABELS, privacy=SENSITIVE
+    )
+    phone: Phone = field(
+        "Phone number",
+        hint="Like 021 555 0123",
+        kind=Kind.PHONE,
+        default=None,
+        max_length=40,
+        privacy=IDENTIFYING,
+        history="phone",
+    )
+    email: EmailStr | None = field(
+        "Email address", default=None, max_length=254, privacy=IDENTIFYING
+    )
+    address_line1: str | None = field(
+        "Address line 1", default=None, max_length=200, privacy=IDENTIFYING
+    )
+    address_line2: str | None = field(
+        "Address line 2", default=None, max_length=200, privacy=IDENTIFYING
+    )
+    suburb: str | None = field("Suburb", default=None, max_length=100, privacy=IDENTIFYING)
+    city: str | None = field("Town or city", default=None, max_length=100, privacy=IDENTIFYING)
+    postcode: str | None = field("Postcode", default=None, max_length=10, privacy=IDENTIFYING)
+    primary_language_id: int | None = field("Primary language", default=None, reference="language")
+    interpreter_required: bool = field("Interpreter needed", default=False)
+    notes: str | None = field(
+        "Notes", default=None, max_length=5000, kind=Kind.TEXTAREA, privacy=SENSITIVE
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -84,12 +115,32 @@ class ClientDetails(Input):
 
 
 class EmergencyContactInput(Input):
-    name: str = Field(title="Contact's name", min_length=1, max_length=200)
-    relationship_type_id: int | None = Field(default=None, title="Relationship")
-    phone: Phone = Field(default=None, title="Contact's phone number")
-    email: EmailStr | None = Field(default=None, title="Contact's email address")
-    is_primary: bool = Field(default=False, title="Main contact")
-    notes: str | None = Field(default=None, title="Notes", max_length=2000)
+    name: str = field(
+        "Contact's name", min_length=1, max_length=200, privacy=IDENTIFYING, history="name"
+    )
+    relationship_type_id: int | None = field(
+        "Relationship to the client",
+        default=None,
+        reference="relationship_type",
+        history="relationship",
+    )
+    phone: Phone = field(
+        "Contact's phone number",
+        kind=Kind.PHONE,
+        default=None,
+        max_length=40,
+        privacy=IDENTIFYING,
+        history="phone",
+    )
+    email: EmailStr | None = field(
+        "Contact's email address",
+        default=None,
+        max_length=254,
+        privacy=IDENTIFYING,
+        history="email address",
+    )
+    is_primary: bool = field("Main contact", default=False)
+    notes: str | None = field("Notes", default=None, max_length=2000, kind=Kind.TEXTAREA)
 
     @field_validator("email", mode="before")
     @classmethod
@@ -97,10 +148,33 @@ class EmergencyContactInput(Input):
         return None if value == "" else value
 
 
+class CulturalIdentityInput(Input):
+    identity_ids: list[int] = field(
+        "Cultural identity", default_factory=list, reference="cultural_identity"
+    )
+    cultural_identity_notes: str | None = field(
+        "Cultural identity notes",
+        hint="Iwi, hapū or other cultural detail",
+        default=None,
+        max_length=2000,
+        kind=Kind.TEXTAREA,
+        privacy=SENSITIVE,
+    )
+
+
 class RiskAssessmentInput(Input):
-    risk_level: RiskLevel = Field(title="Risk level")
-    risk_factors: str | None = Field(default=None, title="Risk factors", max_length=5000)
-    risk_notes: str | None = Field(default=None, title="Risk notes", max_length=5000)
+    risk_level: RiskLevel = field(
+        "Risk level",
+        hint="Critical: immediate danger to the client or others; contact a team lead now",
+        choices=RISK_LABELS,
+        privacy=SENSITIVE,
+    )
+    risk_factors: str | None = field(
+        "Risk factors", default=None, max_length=5000, kind=Kind.TEXTAREA, privacy=SENSITIVE
+    )
+    risk_notes: str | None = field(
+        "Risk notes", default=None, max_length=5000, kind=Kind.TEXTAREA, privacy=SENSITIVE
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,9 +645,13 @@ def set_cultural_identities(
     notes: str | None = None,
 ) -> list[int]:
     """Make the client's identities exactly ``identity_ids`` (removed ones are soft-deleted,
-    re-added ones restored)."""
+    re-added ones restored); ``notes`` (None: leave them) are the cultural identity notes."""
+    details = validate(
+        CulturalIdentityInput,
+        {"identity_ids": identity_ids, "cultural_identity_notes": notes},
+    )
     client = get_row(session, Client, client_id)
-    wanted = set(identity_ids)
+    wanted = set(details.identity_ids)
     if wanted:
         found = set(
             session.exec(
@@ -583,9 +661,7 @@ def set_cultural_identities(
             ).all()
         )
         if found != wanted:
-            raise ValidationFailed(
-                {"cultural_identities": "Choose cultural identities from the list"}
-            )
+            raise ValidationFailed({"identity_ids": "Choose cultural identities from the list"})
     existing = {
         link.cultural_identity_id: link
         for link in session.exec(
@@ -599,7 +675,7 @@ def set_cultural_identities(
     for identity_id in wanted - existing.keys():
         session.add(ClientCulturalIdentity(client_id=client_id, cultural_identity_id=identity_id))
     if notes is not None:
-        client.cultural_identity_notes = notes.strip() or None
+        client.cultural_identity_notes = details.cultural_identity_notes or None
     session.flush()
     return sorted(wanted)
 

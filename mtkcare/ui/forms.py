@@ -13,12 +13,14 @@ server's values. ``on_blur`` / ``on_change`` callbacks receive the field's new v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import reflex as rx
+from pydantic import BaseModel
 from reflex_base.vars.function import FunctionStringVar
 
+from mtkcare.fields import FieldSpec, Kind, Layout, specs
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 ERROR_SUMMARY_ID = "error-summary"
@@ -452,3 +454,128 @@ def fieldset(legend: str, *children: rx.Component) -> rx.Component:
         padding="var(--space-3) var(--space-4) var(--space-4)",
         margin="0",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Fields drawn from their declaration (mtkcare.fields): label, hint, optional, kind and limits
+# come from the service's input, so no form types them again.
+
+# Up to this many choices are radios; more are a select.
+MAX_RADIOS = 4
+
+
+def _checked(value: rx.Var | str) -> rx.Var | bool:
+    if isinstance(value, str):
+        return value in ("on", "yes", "true")
+    return (value == "on") | (value == "yes") | (value == "true")
+
+
+def input_for(
+    spec: FieldSpec,
+    *,
+    form: str,
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    options: Options | None = None,
+    name: str | None = None,
+    on_blur: Callback = None,
+    on_change: Callback = None,
+    width: str | None = None,
+    placeholder: str | None = "Choose…",
+) -> rx.Component:
+    """The control a declared field asks for (``mtkcare.fields.FieldSpec``), with its label,
+    hint, error and limits. ``name`` is the form field's name when it is not the field's own
+    (a prefixed contact field); ``options`` are a reference list's choices; ``on_blur`` is
+    called with a text's value when it is left, ``on_change`` with a choice's value."""
+    name = name or spec.name
+    common: dict[str, Any] = {"form": form, "errors": errors, "hint": spec.hint}
+    if spec.kind == Kind.CHECKBOX:
+        return checkbox_field(
+            spec.label, name, checked=_checked(value), on_change=on_change, **common
+        )
+    if spec.kind == Kind.CHOICE and len(spec.choices) <= MAX_RADIOS:
+        return radio_field(
+            spec.label, name, options=spec.choices, value=value, on_change=on_change, **common
+        )
+    if spec.kind in (Kind.CHOICE, Kind.REFERENCE):
+        return select_field(
+            spec.label,
+            name,
+            options=spec.choices if spec.kind == Kind.CHOICE else (options or ()),
+            value=value,
+            placeholder=None if spec.kind == Kind.CHOICE and not spec.optional else placeholder,
+            optional=spec.optional,
+            on_change=on_change,
+            width=width or "100%",
+            **common,
+        )
+    if spec.kind == Kind.TEXTAREA:
+        return textarea_field(
+            spec.label,
+            name,
+            value=value,
+            optional=spec.optional,
+            on_blur=on_blur,
+            max_length=spec.max_length,
+            **common,
+        )
+    return text_field(
+        spec.label,
+        name,
+        value=value,
+        type=spec.kind.value if spec.kind != Kind.TEXT else "text",
+        optional=spec.optional,
+        on_blur=on_blur,
+        on_change=on_change,
+        max_length=spec.max_length,
+        width=width or ("12rem" if spec.kind == Kind.DATE else "100%"),
+        **common,
+    )
+
+
+def form_fields(
+    model: type[BaseModel],
+    layout: Layout,
+    *,
+    form: str,
+    values: rx.Var,
+    errors: rx.Var | None = None,
+    options: Mapping[str, Options] | None = None,
+    prefix: str = "",
+    on_blur: Callable[[str, Any], Any] | None = None,
+    on_change: Callable[[str, Any], Any] | None = None,
+    widths: Mapping[str, str] | None = None,
+) -> rx.Component:
+    """The fields of ``model`` a layout names, row by row (a row of several sits side by
+    side). ``values`` is a Var dict of the form's values by field name (with ``prefix``:
+    ``prefix + name``); ``on_blur(name, value)`` / ``on_change(name, value)`` keep a field."""
+    fields = specs(model)
+
+    def keeper(keep: Callable[[str, Any], Any] | None, name: str) -> Callback:
+        if keep is None:
+            return None
+        return lambda value: keep(name, value)
+
+    def control(field_name: str) -> rx.Component:
+        name = prefix + field_name
+        return input_for(
+            fields[field_name],
+            form=form,
+            name=name,
+            value=values.get(name, ""),
+            errors=errors,
+            options=(options or {}).get(field_name),
+            on_blur=keeper(on_blur, name),
+            on_change=keeper(on_change, name),
+            width=(widths or {}).get(field_name),
+        )
+
+    rows = [
+        control(row)
+        if isinstance(row, str)
+        else rx.flex(
+            *(control(n) for n in row), spacing="3", width="100%", wrap="wrap", align="start"
+        )
+        for row in layout
+    ]
+    return rx.flex(*rows, direction="column", spacing="4", width="100%")
