@@ -207,3 +207,117 @@ def names(layout: Layout) -> list[str]:
 
 # A screen's layout of a form or a record: rows of field names (a lone name is a row of one).
 type Layout = tuple[str | tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several fields shown as one fact on a record ("Address": lines, suburb, town)."""
+
+    label: str
+    names: tuple[str, ...]
+
+
+# What a record page shows: field names (and joined facts), in order.
+type Facts = tuple[str | Joined, ...]
+
+
+def facts(
+    model: type[BaseModel],
+    layout: Facts,
+    values: Mapping[str, Any],
+    reference_labels: Mapping[str, Mapping[int, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """(label, value as shown) for each fact of the layout; "" where nothing is recorded."""
+    fields = specs(model)
+    labels = reference_labels or {}
+
+    def shown(name: str) -> str:
+        spec = fields[name]
+        return spec.show(values.get(name), labels.get(spec.reference or "", {}))
+
+    return [
+        (item.label, ", ".join(t for t in (shown(n) for n in item.names) if t))
+        if isinstance(item, Joined)
+        else (fields[item].label, shown(item))
+        for item in layout
+    ]
+
+
+def placed(layout: Facts | Layout) -> list[str]:
+    """The field names a layout places (a form's rows, or a record's facts)."""
+    found: list[str] = []
+    for item in layout:
+        if isinstance(item, Joined):
+            found += item.names
+        elif isinstance(item, str):
+            found.append(item)
+        else:
+            found += item
+    return found
+
+
+def form_values(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, str]:
+    """A record's values as a form's inputs start from them: text, ISO dates, choice codes,
+    "on" for a ticked box, "" for nothing."""
+    shown: dict[str, str] = {}
+    for name, spec in specs(model).items():
+        value = values.get(name)
+        if value is None:
+            shown[name] = ""
+        elif spec.kind == Kind.CHECKBOX:
+            shown[name] = "on" if value else ""
+        elif isinstance(value, Enum):
+            shown[name] = str(value.value)
+        elif isinstance(value, date):
+            shown[name] = value.isoformat()
+        else:
+            shown[name] = str(value)
+    return shown
+
+
+def submitted(
+    model: type[BaseModel], form_data: Any, names: list[str] | None = None, prefix: str = ""
+) -> dict[str, Any]:
+    """What a browser form sent for ``model``'s fields, for the service to validate: text as
+    typed (blank: none, but a required text stays "" so the message is "Enter first name"),
+    a ticked box True and an unticked one False (forms leave those out). Any other key the
+    browser sent is dropped: it cannot set fields the form does not have."""
+    data = form_data if isinstance(form_data, dict) else {}
+    fields = specs(model)
+    values: dict[str, Any] = {}
+    for name in names or list(fields):
+        spec = fields[name]
+        raw = data.get(prefix + name)
+        if spec.kind == Kind.CHECKBOX:
+            values[name] = raw not in (None, "", "off", False)
+        elif not isinstance(raw, str):
+            values[name] = None
+        elif raw.strip() or not spec.optional and spec.kind == Kind.TEXT:
+            values[name] = raw[: (spec.max_length or 10_000) + 1]
+        else:
+            values[name] = None
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Where fields are placed: every screen's layout registers itself here, so a test can check
+# that each names real fields and that no field is left shown nowhere.
+
+
+@dataclass(frozen=True)
+class Placement:
+    where: str  # "client record: details"
+    model: type[BaseModel]
+    names: tuple[str, ...]
+    shows: bool  # True: shows the values (a record, a summary); False: asks for them (a form)
+
+
+PLACEMENTS: list[Placement] = []
+
+
+def placed_in[L: (Layout, Facts)](
+    where: str, model: type[BaseModel], layout: L, *, shows: bool = False
+) -> L:
+    """Registers a screen's layout of ``model``'s fields and returns it unchanged."""
+    PLACEMENTS.append(Placement(where, model, tuple(placed(layout)), shows))
+    return layout

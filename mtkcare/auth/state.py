@@ -55,11 +55,13 @@ class AppState(rx.State):
         work: Callable[[Session, Principal], T],
         *,
         on_invalid: Callable[[dict[str, str]], object] | None = None,
+        on_refused: Callable[[DomainError], object] | None = None,
     ) -> T | Refused:
         """Runs ``work(session, caller)`` in one unit of work and returns what it returned,
         or, when a service said no, a ``Refused`` with what to show: bad input goes to
         ``on_invalid`` (the form's field messages; focus then moves to its error summary) or,
-        without one, into a toast like every other refusal. A handler then reads:
+        without one, into a toast like every other refusal (``on_refused`` sees those first,
+        e.g. to keep an edit conflict's message on the page). A handler then reads:
 
             done = self._call(lambda db, me: save_thing(db, me, **data), on_invalid=...)
             if isinstance(done, Refused):
@@ -76,6 +78,8 @@ class AppState(rx.State):
             on_invalid(exc.errors)
             return Refused([focus_error_summary()])
         except DomainError as exc:
+            if on_refused is not None:
+                on_refused(exc)
             return Refused([rx.toast.error(exc.message)])
 
     def _refuse(self, needed: Permission, what: str) -> rx.event.EventSpec:

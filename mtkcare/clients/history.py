@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from mtkcare import dates
+from mtkcare.fields import specs
 
 REDACTED = "[redacted]"
 LONG_TEXT = 80
@@ -31,56 +33,52 @@ RISK_FIELDS = frozenset(
     {"risk_level", "risk_factors", "risk_notes", "risk_assessed_at", "risk_assessed_by"}
 )
 
-# Field names as words (anything not here: underscores become spaces).
-FIELD_LABELS: dict[str, str] = {
-    "first_name": "first name",
-    "last_name": "last name",
-    "preferred_name": "preferred name",
-    "date_of_birth": "date of birth",
-    "email": "email address",
-    "phone": "phone",
-    "address_line1": "address line 1",
-    "address_line2": "address line 2",
-    "suburb": "suburb",
-    "city": "town or city",
-    "postcode": "postcode",
-    "primary_language_id": "primary language",
-    "interpreter_required": "interpreter needed",
-    "cultural_identity_notes": "cultural identity notes",
-    "risk_level": "risk level",
-    "risk_factors": "risk factors",
-    "risk_notes": "risk notes",
+# Fields that no form asks for (the system sets them), as words. Every field a form asks for
+# takes its words from its declaration (``mtkcare.fields``: ``history=``, else its label).
+SYSTEM_FIELD_LABELS: dict[str, str] = {
     "risk_assessed_at": "risk assessed at",
     "risk_assessed_by": "risk assessed by",
-    "relationship_type_id": "relationship",
-    "is_primary": "main contact",
     "cultural_identity_id": "cultural identity",
-    "referral_date": "referral date",
-    "service_type_id": "service type",
-    "target_program_id": "program",
     "program_id": "program",
-    "assigned_staff_id": "assigned staff member",
     "status_changed_at": "status changed at",
-    "follow_up_date": "follow-up date",
     "commencement_date": "commencement date",
     "end_date": "end date",
-    "decline_reason_id": "decline reason",
     "decline_notes": "decline notes",
     "decided_at": "decided at",
     "decided_by": "decided by",
     "consent_required": "consent required",
     "is_orphaned": "orphaned",
-    "external_organisation_id": "referring organisation",
-    "referrer_name": "referrer's name",
-    "referrer_email": "referrer's email address",
-    "referrer_phone": "referrer's phone",
     "requested_at": "requested at",
     "obtained_at": "obtained at",
     "declined_at": "declined at",
-    "expires_on": "expiry date",
     "recorded_by": "recorded by",
     "exit_reason": "exit reason",
 }
+
+
+@lru_cache(maxsize=8)
+def _field_labels(resource: str) -> dict[str, str]:
+    """The words for the fields of one audited resource: its forms' declarations first."""
+    from mtkcare.clients.service import (
+        ClientDetails,
+        CulturalIdentityInput,
+        EmergencyContactInput,
+        RiskAssessmentInput,
+    )
+    from mtkcare.referrals.service import ConsentInput, ReferralInput
+
+    inputs = {
+        CLIENT: (ClientDetails, RiskAssessmentInput, CulturalIdentityInput),
+        CONTACT: (EmergencyContactInput,),
+        REFERRAL: (ReferralInput,),
+        CONSENT: (ConsentInput,),
+    }
+    labels: dict[str, str] = {}
+    for model in inputs.get(resource, ()):
+        for name, spec in specs(model).items():
+            labels.setdefault(name, spec.history)
+    return {**SYSTEM_FIELD_LABELS, **labels}
+
 
 # Fields that say nothing to a reader of the record's history.
 SKIPPED_FIELDS = frozenset({"client_id", "referral_id", "is_deleted", "deleted_at", "deleted_by"})
@@ -145,8 +143,8 @@ class HistoryEntry:
 # Words for values and times
 
 
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name.replace("_", " ").strip())
+def field_label(name: str, resource: str = CLIENT) -> str:
+    return _field_labels(resource).get(name, name.replace("_", " ").strip())
 
 
 def code_label(code: str) -> str:
@@ -196,7 +194,7 @@ def _and(parts: list[str]) -> str:
 
 
 def _change_clause(name: str, old: Any, new: Any, lookups: Lookups, resource: str) -> str:
-    label = field_label(name)
+    label = field_label(name, resource)
     if old is None or old == "":
         return f"set {label} to {value_words(name, new, lookups, resource)}"
     if new is None or new == "":

@@ -22,13 +22,12 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients import history
 from mtkcare.clients.models import (
-    GENDER_LABELS,
     RISK_LABELS,
     Client,
     ClientCulturalIdentity,
     ClientEmergencyContact,
 )
-from mtkcare.clients.service import load_client_for
+from mtkcare.clients.service import ClientDetails, load_client_for
 from mtkcare.db import get_row
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program
@@ -61,25 +60,13 @@ class RiskAssessmentView(RiskView):
 class ClientRecord(BaseModel):
     id: int
     version: int
-    first_name: str
-    last_name: str
     full_name: str
     preferred_name: str
     date_of_birth: date
     age: int
-    gender: str
-    gender_label: str
-    email: str
-    phone: str
-    address_line1: str
-    address_line2: str
-    suburb: str
-    city: str
-    postcode: str
-    primary_language_id: int | None
+    # The client's details as stored: every field of ClientDetails, by name.
+    details: dict[str, Any]
     primary_language: str
-    interpreter_required: bool
-    notes: str
     cultural_identity_notes: str
     is_deleted: bool
     deleted_at: datetime | None
@@ -198,25 +185,12 @@ def _record(
     return ClientRecord(
         id=client.id or 0,
         version=client.version,
-        first_name=client.first_name,
-        last_name=client.last_name,
         full_name=client.full_name,
         preferred_name=client.preferred_name or "",
         date_of_birth=client.date_of_birth,
         age=age_on(client.date_of_birth, today or date.today()),
-        gender=client.gender,
-        gender_label=GENDER_LABELS.get(client.gender, client.gender),
-        email=client.email or "",
-        phone=client.phone or "",
-        address_line1=client.address_line1 or "",
-        address_line2=client.address_line2 or "",
-        suburb=client.suburb or "",
-        city=client.city or "",
-        postcode=client.postcode or "",
-        primary_language_id=client.primary_language_id,
+        details={name: getattr(client, name) for name in ClientDetails.model_fields},
         primary_language=_label_of(session, "language", client.primary_language_id),
-        interpreter_required=client.interpreter_required,
-        notes=client.notes or "",
         cultural_identity_notes=client.cultural_identity_notes or "",
         is_deleted=client.is_deleted,
         deleted_at=client.deleted_at if client.is_deleted else None,

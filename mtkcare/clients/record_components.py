@@ -1,4 +1,5 @@
-"""Pieces of a client's record page: header, deleted notice, and one panel per tab."""
+"""Pieces of a client's record page: header, deleted notice, and one panel per tab. Fields
+are drawn from their declarations (``mtkcare.fields``): a panel names its layout only."""
 
 from __future__ import annotations
 
@@ -7,25 +8,40 @@ from typing import Any
 import reflex as rx
 
 from mtkcare.clients.badges import risk_badge as shared_risk_badge
+from mtkcare.clients.layouts import CONTACT_LAYOUT, PROFILE_FORM_GROUPS, RISK_LAYOUT
 from mtkcare.clients.record_state import (
     CONTACT_FORM,
-    GENDER_CHOICES,
     IDENTITY_FORM,
     PROFILE_FORM,
-    RISK_CHOICES,
     RISK_FORM,
+    Assessment,
     ClientRecordState,
+    ContactCard,
+    ContactsTab,
+    EnrolmentLine,
+    HistoryTab,
+    IdentityChoice,
+    IdentityTab,
+    ProfileTab,
+    ReferralLine,
+    RiskTab,
+    ServiceTab,
 )
+from mtkcare.clients.service import (
+    ClientDetails,
+    CulturalIdentityInput,
+    EmergencyContactInput,
+    RiskAssessmentInput,
+)
+from mtkcare.fields import spec
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
 from mtkcare.ui.forms import (
     checkbox_field,
     error_summary,
     fieldset,
-    radio_field,
-    select_field,
-    text_field,
-    textarea_field,
+    form_fields,
+    input_for,
 )
 from mtkcare.ui.styles import PLAIN_LIST
 
@@ -45,7 +61,9 @@ def risk_badge(level: rx.Var, label: rx.Var) -> rx.Component:
     )
 
 
-def _fact(label: str, value: rx.Var | rx.Component, missing: str = "Not recorded") -> rx.Component:
+def _fact(
+    label: str | rx.Var, value: rx.Var | rx.Component, missing: str = "Not recorded"
+) -> rx.Component:
     shown = (
         rx.cond(value != "", rx.text(value), rx.text(missing, color_scheme="gray"))
         if isinstance(value, rx.Var)
@@ -53,6 +71,15 @@ def _fact(label: str, value: rx.Var | rx.Component, missing: str = "Not recorded
     )
     return rx.data_list.item(
         rx.data_list.label(label, min_width="11rem"), rx.data_list.value(shown)
+    )
+
+
+def _facts(items: rx.Var) -> rx.Component:
+    """A record's facts (label and value as shown), as a list of ``Fact``s."""
+    return rx.data_list.root(
+        rx.foreach(items, lambda f: _fact(f.label, f.value)),
+        orientation="horizontal",
+        size="2",
     )
 
 
@@ -96,21 +123,10 @@ def _form_buttons(save_label: str, on_cancel: Any) -> rx.Component:
 
 
 def client_summary() -> rx.Component:
-    client = S.client
     return rx.flex(
-        rx.text(
-            "Born ",
-            client["date_of_birth"],
-            " (age ",
-            client["age"],
-            ")",
-            size="3",
-        ),
-        rx.cond(
-            client["preferred_name"] != "",
-            rx.text("Known as ", client["preferred_name"], size="3", color_scheme="gray"),
-        ),
-        rx.cond(S.show_risk, risk_badge(S.risk["level"], S.risk["level_label"])),
+        rx.text("Born ", S.born, " (age ", S.age, ")", size="3"),
+        rx.cond(S.known_as != "", rx.text("Known as ", S.known_as, size="3", color_scheme="gray")),
+        rx.cond(S.show_risk, risk_badge(S.risk.level, S.risk.level_label)),
         rx.cond(
             S.is_deleted,
             rx.badge(
@@ -143,7 +159,7 @@ def deleted_notice() -> rx.Component:
                     size="2",
                     color_scheme="indigo",
                 ),
-                title="Restore " + S.client["full_name"] + "?",
+                title="Restore " + S.full_name + "?",
                 body="They will appear in the clients list and searches again, and their "
                 "referrals will no longer be marked orphaned.",
                 confirm_label="Restore client",
@@ -171,7 +187,7 @@ def delete_button() -> rx.Component:
                 variant="soft",
                 size="2",
             ),
-            title="Delete " + S.client["full_name"] + "?",
+            title="Delete " + S.full_name + "?",
             body="The client will be hidden from the clients list and searches. Their "
             "referrals are kept and marked orphaned, for reporting. Nothing is erased: "
             "you (or another team lead) can restore the client from this page.",
@@ -181,272 +197,147 @@ def delete_button() -> rx.Component:
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Profile
-
-
-def profile_view() -> rx.Component:
-    client = S.client
-    edit = rx.cond(
-        S.can_edit & ~S.is_deleted,
-        rx.button(
-            rx.icon("pencil", size=16, aria_hidden="true"),
-            "Edit details",
-            size="2",
-            on_click=S.start_edit,
-        ),
-    )
-    return _panel(
-        "Details",
-        rx.data_list.root(
-            _fact("First name", client["first_name"]),
-            _fact("Last name", client["last_name"]),
-            _fact("Preferred name", client["preferred_name"]),
-            _fact("Date of birth", client["date_of_birth"]),
-            _fact("Gender", client["gender_label"]),
-            _fact("Phone number", client["phone"]),
-            _fact("Email address", client["email"]),
-            _fact("Address", client["address"]),
-            _fact("Primary language", client["primary_language"]),
-            _fact("Interpreter needed", client["interpreter"]),
-            _fact("Notes", client["notes"], "No notes"),
-            orientation="horizontal",
-            size="2",
-        ),
-        action=edit,
+def _start_button(label: str, icon: str, tab: Any, *, allowed: rx.Var) -> rx.Component:
+    return rx.cond(
+        allowed & ~S.is_deleted & ~tab.editing,
+        rx.button(rx.icon(icon, size=16, aria_hidden="true"), label, size="2", on_click=tab.start),
     )
 
 
-def profile_form() -> rx.Component:
-    client = S.client
-    errors = S.errors
-
-    def text(label: str, name: str, **kw: Any) -> rx.Component:
-        return text_field(label, name, form=PROFILE_FORM, value=client[name], errors=errors, **kw)
-
-    return _panel(
-        "Edit details",
-        rx.cond(
-            S.conflict != "",
-            rx.callout.root(
-                rx.callout.icon(rx.icon("triangle_alert", aria_hidden="true")),
-                rx.callout.text(S.conflict),
-                color_scheme="amber",
-                role="alert",
-                size="2",
-            ),
-        ),
-        error_summary(S.error_list),
-        rx.form(
-            rx.flex(
-                fieldset(
-                    "Name",
-                    text("First name", "first_name", max_length=100, auto_complete="off"),
-                    text("Last name", "last_name", max_length=100),
-                    text("Preferred name", "preferred_name", optional=True, max_length=100),
-                ),
-                fieldset(
-                    "About them",
-                    text_field(
-                        "Date of birth",
-                        "date_of_birth",
-                        form=PROFILE_FORM,
-                        value=client["date_of_birth_iso"],
-                        errors=errors,
-                        type="date",
-                        hint="Day, month and year, for example 27 March 2007",
-                        width="12rem",
-                    ),
-                    select_field(
-                        "Gender",
-                        "gender",
-                        form=PROFILE_FORM,
-                        options=GENDER_CHOICES,
-                        value=client["gender"],
-                        errors=errors,
-                        placeholder=None,
-                        width="16rem",
-                    ),
-                ),
-                fieldset(
-                    "Contact details",
-                    text(
-                        "Phone number",
-                        "phone",
-                        optional=True,
-                        type="tel",
-                        max_length=40,
-                        hint="Like 021 555 0123",
-                    ),
-                    text("Email address", "email", optional=True, type="email", max_length=254),
-                    text("Address line 1", "address_line1", optional=True, max_length=200),
-                    text("Address line 2", "address_line2", optional=True, max_length=200),
-                    text("Suburb", "suburb", optional=True, max_length=100),
-                    text("Town or city", "city", optional=True, max_length=100),
-                    text("Postcode", "postcode", optional=True, max_length=10, width="8rem"),
-                ),
-                fieldset(
-                    "Language",
-                    select_field(
-                        "Primary language",
-                        "primary_language_id",
-                        form=PROFILE_FORM,
-                        options=S.language_options,
-                        value=client["primary_language_id"],
-                        errors=errors,
-                        placeholder="Not recorded",
-                        optional=True,
-                        width="20rem",
-                    ),
-                    checkbox_field(
-                        "An interpreter is needed",
-                        "interpreter_required",
-                        form=PROFILE_FORM,
-                        checked=client["interpreter_required"] != "",
-                        errors=errors,
-                    ),
-                ),
-                textarea_field(
-                    "Notes",
-                    "notes",
-                    form=PROFILE_FORM,
-                    value=client["notes"],
-                    errors=errors,
-                    optional=True,
-                    max_length=5000,
-                    rows="4",
-                ),
-                _form_buttons("Save changes", S.cancel_edit),
-                direction="column",
-                spacing="4",
-            ),
-            on_submit=S.save_profile,
-            reset_on_submit=False,
-            key=S.form_key,
-        ),
-    )
-
-
-def profile_panel() -> rx.Component:
-    return rx.cond(S.editing, profile_form(), profile_view())
-
-
-# --------------------------------------------------------------------------------------------
-# Emergency contacts
-
-
-def _contact_card(contact: rx.Var) -> rx.Component:
-    return rx.el.li(
-        rx.card(
-            rx.flex(
-                rx.flex(
-                    rx.heading(contact["name"], as_="h3", size="3"),
-                    rx.cond(
-                        contact["primary"] != "",
-                        rx.badge("Main contact", color_scheme="indigo"),
-                    ),
-                    align="center",
-                    spacing="2",
-                ),
-                rx.text(contact["relationship"], size="2", color_scheme="gray"),
-                rx.text(rx.text.span("Phone: ", weight="medium"), contact["phone"], size="2"),
-                rx.cond(
-                    contact["email"] != "",
-                    rx.text(rx.text.span("Email: ", weight="medium"), contact["email"], size="2"),
-                ),
-                rx.cond(contact["notes"] != "", rx.text(contact["notes"], size="2")),
-                direction="column",
-                spacing="1",
-            ),
-            size="2",
-        ),
-        key=contact["id"],
-    )
-
-
-def contact_form() -> rx.Component:
-    errors = S.contact_errors
+def _form(tab: Any, form_id: str, save_label: str, *children: rx.Component) -> rx.Component:
+    """A tab's form: its error summary, its fields, Save and Cancel."""
     return rx.flex(
-        error_summary(S.contact_error_list),
+        error_summary(tab.error_list),
         rx.form(
-            fieldset(
-                "New emergency contact",
-                text_field(
-                    "Contact's name", "name", form=CONTACT_FORM, errors=errors, max_length=200
-                ),
-                select_field(
-                    "Relationship to the client",
-                    "relationship_type_id",
-                    form=CONTACT_FORM,
-                    options=S.relationship_options,
-                    errors=errors,
-                    optional=True,
-                    width="20rem",
-                ),
-                text_field(
-                    "Contact's phone number",
-                    "phone",
-                    form=CONTACT_FORM,
-                    errors=errors,
-                    type="tel",
-                    max_length=40,
-                    hint="Like 021 555 0123",
-                ),
-                text_field(
-                    "Contact's email address",
-                    "email",
-                    form=CONTACT_FORM,
-                    errors=errors,
-                    type="email",
-                    optional=True,
-                    max_length=254,
-                ),
-                checkbox_field(
-                    "This is the main contact", "is_primary", form=CONTACT_FORM, errors=errors
-                ),
-                textarea_field(
-                    "Notes",
-                    "notes",
-                    form=CONTACT_FORM,
-                    errors=errors,
-                    optional=True,
-                    max_length=2000,
-                ),
-                _form_buttons("Add contact", S.close_contact_form),
+            rx.flex(
+                *children, _form_buttons(save_label, tab.close), direction="column", spacing="4"
             ),
-            on_submit=S.add_contact,
+            id=f"{form_id}-form",
+            on_submit=tab.save,
             reset_on_submit=False,
-            key=S.form_key,
+            key=tab.form_key,
         ),
         direction="column",
         spacing="3",
     )
 
 
-def contacts_panel() -> rx.Component:
-    add = rx.cond(
-        S.can_edit & ~S.is_deleted & ~S.adding_contact,
-        rx.button(
-            rx.icon("user_plus", size=16, aria_hidden="true"),
-            "Add emergency contact",
+# --------------------------------------------------------------------------------------------
+# Profile
+
+
+def profile_form() -> rx.Component:
+    tab = ProfileTab
+    groups = [
+        form_fields(
+            ClientDetails,
+            layout,
+            form=PROFILE_FORM,
+            values=tab.values,
+            errors=tab.errors,
+            options={"primary_language_id": tab.language_options},
+        )
+        for _legend, layout in PROFILE_FORM_GROUPS
+    ]
+    return _panel(
+        "Edit details",
+        rx.cond(
+            tab.conflict != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle_alert", aria_hidden="true")),
+                rx.callout.text(tab.conflict),
+                color_scheme="amber",
+                role="alert",
+                size="2",
+            ),
+        ),
+        _form(
+            tab,
+            PROFILE_FORM,
+            "Save changes",
+            *(
+                fieldset(legend, group) if legend else group
+                for (legend, _), group in zip(PROFILE_FORM_GROUPS, groups, strict=True)
+            ),
+        ),
+    )
+
+
+def profile_panel() -> rx.Component:
+    tab = ProfileTab
+    return rx.cond(
+        tab.editing,
+        profile_form(),
+        _panel(
+            "Details",
+            _facts(tab.facts),
+            action=_start_button("Edit details", "pencil", tab, allowed=S.can_edit),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Emergency contacts
+
+
+def _contact_card(contact: rx.Var[ContactCard]) -> rx.Component:
+    return rx.el.li(
+        rx.card(
+            rx.flex(
+                rx.flex(
+                    rx.heading(contact.name, as_="h3", size="3"),
+                    rx.cond(contact.main, rx.badge("Main contact", color_scheme="indigo")),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(contact.relationship, size="2", color_scheme="gray"),
+                rx.text(rx.text.span("Phone: ", weight="medium"), contact.phone, size="2"),
+                rx.cond(
+                    contact.email != "",
+                    rx.text(rx.text.span("Email: ", weight="medium"), contact.email, size="2"),
+                ),
+                rx.cond(contact.notes != "", rx.text(contact.notes, size="2")),
+                direction="column",
+                spacing="1",
+            ),
             size="2",
-            on_click=S.open_contact_form,
+        ),
+        key=contact.id,
+    )
+
+
+def contacts_panel() -> rx.Component:
+    tab = ContactsTab
+    form = _form(
+        tab,
+        CONTACT_FORM,
+        "Add contact",
+        fieldset(
+            "New emergency contact",
+            form_fields(
+                EmergencyContactInput,
+                CONTACT_LAYOUT,
+                form=CONTACT_FORM,
+                values=rx.Var.create({}),
+                errors=tab.errors,
+                options={"relationship_type_id": tab.relationship_options},
+            ),
         ),
     )
     return _panel(
         "Emergency contacts",
-        rx.cond(S.adding_contact, contact_form()),
+        rx.cond(tab.editing, form),
         rx.cond(
-            S.contacts.length() > 0,  # type: ignore[attr-defined]
+            tab.contacts.length() > 0,  # type: ignore[attr-defined]
             rx.el.ul(
-                rx.foreach(S.contacts, _contact_card),
+                rx.foreach(tab.contacts, _contact_card),
                 display="grid",
                 grid_template_columns="repeat(auto-fill, minmax(18rem, 1fr))",
                 gap="var(--space-3)",
                 **PLAIN_LIST,
             ),
             rx.cond(
-                ~S.adding_contact,
+                ~tab.editing,
                 empty_state(
                     "phone_off",
                     "No emergency contacts",
@@ -455,7 +346,7 @@ def contacts_panel() -> rx.Component:
                 ),
             ),
         ),
-        action=add,
+        action=_start_button("Add emergency contact", "user_plus", tab, allowed=S.can_edit),
     )
 
 
@@ -463,68 +354,46 @@ def contacts_panel() -> rx.Component:
 # Cultural identity
 
 
-def _identity_checkbox(option: rx.Var) -> rx.Component:
+def _identity_checkbox(choice: rx.Var[IdentityChoice]) -> rx.Component:
     return rx.el.li(
-        checkbox_field(
-            option["label"],
-            option["field"],
-            form=IDENTITY_FORM,
-            checked=option["checked"] != "",
-        ),
-        key=option["id"],
+        checkbox_field(choice.label, choice.field, form=IDENTITY_FORM, checked=choice.held),
+        key=choice.id,
     )
 
 
-def identities_form() -> rx.Component:
-    return rx.form(
-        rx.flex(
-            rx.el.fieldset(
-                rx.el.legend(
-                    rx.text(
-                        "Cultural identities (choose all that apply)", size="2", weight="medium"
-                    ),
-                    padding="0",
-                ),
-                rx.el.ul(
-                    rx.foreach(S.identity_options, _identity_checkbox),
-                    display="grid",
-                    grid_template_columns="repeat(auto-fill, minmax(14rem, 1fr))",
-                    gap="var(--space-2)",
-                    margin_top="var(--space-2)",
-                    **PLAIN_LIST,
-                ),
-                border="none",
+def identities_panel() -> rx.Component:
+    tab = IdentityTab
+    ids = spec(CulturalIdentityInput, "identity_ids")
+    notes = spec(CulturalIdentityInput, "cultural_identity_notes")
+    form = _form(
+        tab,
+        IDENTITY_FORM,
+        "Save cultural identity",
+        rx.el.fieldset(
+            rx.el.legend(
+                rx.text(ids.label + " (choose all that apply)", size="2", weight="medium"),
                 padding="0",
-                margin="0",
             ),
-            textarea_field(
-                "Cultural identity notes",
-                "cultural_identity_notes",
-                form=IDENTITY_FORM,
-                value=S.client["cultural_identity_notes"],
-                errors=S.identity_errors,
-                optional=True,
-                hint="For example iwi, hapū, or how they describe their identity",
-                max_length=5000,
+            rx.el.ul(
+                rx.foreach(tab.choices, _identity_checkbox),
+                display="grid",
+                grid_template_columns="repeat(auto-fill, minmax(14rem, 1fr))",
+                gap="var(--space-2)",
+                margin_top="var(--space-2)",
+                **PLAIN_LIST,
             ),
-            _form_buttons("Save cultural identity", S.cancel_identities),
-            direction="column",
-            spacing="4",
+            border="none",
+            padding="0",
+            margin="0",
         ),
-        on_submit=S.save_identities,
-        reset_on_submit=False,
-        key=S.form_key,
+        input_for(notes, form=IDENTITY_FORM, value=tab.notes, errors=tab.errors),
     )
-
-
-def identities_view() -> rx.Component:
-    return rx.flex(
+    view = rx.flex(
         rx.cond(
-            S.identities.length() > 0,  # type: ignore[attr-defined]
+            tab.held.length() > 0,  # type: ignore[attr-defined]
             rx.el.ul(
                 rx.foreach(
-                    S.identities,
-                    lambda i: rx.el.li(rx.badge(i["label"], size="2", variant="soft"), key=i["id"]),
+                    tab.held, lambda label: rx.el.li(rx.badge(label, size="2", variant="soft"))
                 ),
                 display="flex",
                 flex_wrap="wrap",
@@ -534,29 +403,15 @@ def identities_view() -> rx.Component:
             rx.text("No cultural identity recorded.", size="2", color_scheme="gray"),
         ),
         rx.data_list.root(
-            _fact("Notes", S.client["cultural_identity_notes"], "No notes"),
-            orientation="horizontal",
-            size="2",
+            _fact(notes.label, tab.notes, "No notes"), orientation="horizontal", size="2"
         ),
         direction="column",
         spacing="4",
     )
-
-
-def identities_panel() -> rx.Component:
-    edit = rx.cond(
-        S.can_edit & ~S.is_deleted & ~S.editing_identities,
-        rx.button(
-            rx.icon("pencil", size=16, aria_hidden="true"),
-            "Change cultural identity",
-            size="2",
-            on_click=S.start_identities,
-        ),
-    )
     return _panel(
         "Cultural identity",
-        rx.cond(S.editing_identities, identities_form(), identities_view()),
-        action=edit,
+        rx.cond(tab.editing, form, view),
+        action=_start_button("Change cultural identity", "pencil", tab, allowed=S.can_edit),
     )
 
 
@@ -564,81 +419,48 @@ def identities_panel() -> rx.Component:
 # Risk
 
 
-def risk_form() -> rx.Component:
-    errors = S.risk_errors
-    return rx.flex(
-        error_summary(S.risk_error_list),
-        rx.form(
-            fieldset(
-                "New risk assessment",
-                radio_field(
-                    "Risk level",
-                    "risk_level",
-                    form=RISK_FORM,
-                    options=RISK_CHOICES,
-                    errors=errors,
-                ),
-                textarea_field(
-                    "Risk factors",
-                    "risk_factors",
-                    form=RISK_FORM,
-                    errors=errors,
-                    optional=True,
-                    max_length=5000,
-                    hint="What puts them at risk, separated by semicolons",
-                ),
-                textarea_field(
-                    "Risk notes",
-                    "risk_notes",
-                    form=RISK_FORM,
-                    errors=errors,
-                    optional=True,
-                    max_length=5000,
-                    hint="Safety plan, who to tell, when to review",
-                ),
-                _form_buttons("Save assessment", S.cancel_assessment),
-            ),
-            on_submit=S.save_assessment,
-            reset_on_submit=False,
-            key=S.form_key,
-        ),
-        direction="column",
-        spacing="3",
-    )
-
-
-def _assessment_row(row: rx.Var) -> rx.Component:
+def _assessment_row(row: rx.Var[Assessment]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(row["recorded_at"]),
-        rx.table.cell(risk_badge(row["level"], row["level_label"])),
-        rx.table.cell(row["factors"]),
-        rx.table.cell(row["notes"]),
-        rx.table.cell(rx.cond(row["assessed_by"] != "", row["assessed_by"], row["recorded_by"])),
+        rx.table.row_header_cell(row.recorded_at),
+        rx.table.cell(risk_badge(row.level, row.level_label)),
+        rx.table.cell(row.factors),
+        rx.table.cell(row.notes),
+        rx.table.cell(rx.cond(row.assessed_by != "", row.assessed_by, row.recorded_by)),
     )
 
 
 def risk_panel() -> rx.Component:
+    tab = RiskTab
     risk = S.risk
-    new = rx.cond(
-        S.can_assess & ~S.is_deleted & ~S.assessing,
-        rx.button(
-            rx.icon("clipboard_plus", size=16, aria_hidden="true"),
-            "Record a new assessment",
-            size="2",
-            on_click=S.start_assessment,
+    labels = {
+        n: spec(RiskAssessmentInput, n).label for n in ("risk_level", "risk_factors", "risk_notes")
+    }
+    form = _form(
+        tab,
+        RISK_FORM,
+        "Save assessment",
+        fieldset(
+            "New risk assessment",
+            form_fields(
+                RiskAssessmentInput,
+                RISK_LAYOUT,
+                form=RISK_FORM,
+                values=rx.Var.create({}),
+                errors=tab.errors,
+            ),
         ),
     )
     current = rx.data_list.root(
-        _fact("Risk level", risk_badge(risk["level"], risk["level_label"])),
-        _fact("Risk factors", risk["factors"], "None recorded"),
-        _fact("Risk notes", risk["notes"], "None recorded"),
-        _fact("Assessed by", risk["assessed_by"], "Not assessed yet"),
-        _fact("Assessed on", risk["assessed_at"], "Not assessed yet"),
+        _fact(labels["risk_level"], risk_badge(risk.level, risk.level_label)),
+        _fact(labels["risk_factors"], risk.factors, "None recorded"),
+        _fact(labels["risk_notes"], risk.notes, "None recorded"),
+        _fact("Assessed by", risk.assessed_by, "Not assessed yet"),
+        _fact("Assessed on", risk.assessed_at, "Not assessed yet"),
         orientation="horizontal",
         size="2",
     )
     earlier = rx.cond(
-        S.risk_assessments.length() > 1,  # type: ignore[attr-defined]
+        tab.assessments.length() > 1,  # type: ignore[attr-defined]
         rx.flex(
             rx.heading("All assessments, newest first", as_="h3", size="3"),
             rx.table.root(
@@ -651,7 +473,7 @@ def risk_panel() -> rx.Component:
                         rx.table.column_header_cell("Assessed by"),
                     )
                 ),
-                rx.table.body(rx.foreach(S.risk_assessments, _assessment_row)),
+                rx.table.body(rx.foreach(tab.assessments, _assessment_row)),
                 variant="surface",
                 size="1",
                 width="100%",
@@ -663,10 +485,12 @@ def risk_panel() -> rx.Component:
     )
     return _panel(
         "Current risk",
-        rx.cond(S.assessing, risk_form()),
+        rx.cond(tab.editing, form),
         current,
         earlier,
-        action=new,
+        action=_start_button(
+            "Record a new assessment", "clipboard_plus", tab, allowed=S.can_assess
+        ),
     )
 
 
@@ -679,28 +503,28 @@ def _status_badge(label: rx.Var) -> rx.Component:
 
 
 def referrals_panel() -> rx.Component:
-    def row(r: rx.Var) -> rx.Component:
+    def row(r: rx.Var[ReferralLine]) -> rx.Component:
         return rx.table.row(
-            rx.table.row_header_cell(rx.text(r["tracking_id"], font_family="monospace")),
-            rx.table.cell(r["date"]),
+            rx.table.row_header_cell(rx.text(r.tracking_id, font_family="monospace")),
+            rx.table.cell(r.date),
             rx.table.cell(
                 rx.flex(
-                    _status_badge(r["status_label"]),
+                    _status_badge(r.status_label),
                     rx.cond(
-                        r["orphaned"] != "",
+                        r.orphaned,
                         rx.badge("Orphaned", color_scheme="red", variant="surface", size="1"),
                     ),
                     spacing="2",
                 )
             ),
-            rx.table.cell(r["program"]),
-            key=r["id"],
+            rx.table.cell(r.program),
+            key=r.id,
         )
 
     return _panel(
         "Referrals",
         records_table(
-            S.referrals,
+            ServiceTab.referrals,
             ("Tracking id", "Referral date", "Status", "Program"),
             row,
             caption="The client's referrals, newest first",
@@ -714,19 +538,19 @@ def referrals_panel() -> rx.Component:
 
 
 def enrolments_panel() -> rx.Component:
-    def row(e: rx.Var) -> rx.Component:
+    def row(e: rx.Var[EnrolmentLine]) -> rx.Component:
         return rx.table.row(
-            rx.table.row_header_cell(e["program"]),
-            rx.table.cell(_status_badge(e["status_label"])),
-            rx.table.cell(e["commencement"]),
-            rx.table.cell(e["end"]),
-            key=e["id"],
+            rx.table.row_header_cell(e.program),
+            rx.table.cell(_status_badge(e.status_label)),
+            rx.table.cell(e.commencement),
+            rx.table.cell(e.end),
+            key=e.id,
         )
 
     return _panel(
         "Enrolments",
         records_table(
-            S.enrolments,
+            ServiceTab.enrolments,
             ("Program", "Status", "Commenced", "Ended"),
             row,
             caption="The client's enrolments",
@@ -753,21 +577,22 @@ def documents_panel() -> rx.Component:
 
 
 def history_panel() -> rx.Component:
+    tab = HistoryTab
     return _panel(
         "History",
         rx.flex(
-            rx.text(S.history_range, size="2", color_scheme="gray"),
-            rx.cond(S.history_loading, rx.spinner(size="1")),
+            rx.text(tab.showing, size="2", color_scheme="gray"),
+            rx.cond(tab.loading, rx.spinner(size="1")),
             role="status",
             align="center",
             spacing="2",
         ),
         rx.el.ol(
             rx.foreach(
-                S.history,
+                tab.lines,
                 lambda line: rx.el.li(
-                    rx.text(line["sentence"], size="2"),
-                    key=line["id"],
+                    rx.text(line.sentence, size="2"),
+                    key=line.id,
                     padding="var(--space-2) 0",
                     border_bottom=f"1px solid {rx.color('gray', 4)}",
                 ),
@@ -776,7 +601,7 @@ def history_panel() -> rx.Component:
             **PLAIN_LIST,
         ),
         rx.cond(
-            S.history_pages > 1,
+            tab.pages > 1,
             rx.el.nav(
                 rx.flex(
                     rx.button(
@@ -784,24 +609,17 @@ def history_panel() -> rx.Component:
                         "Newer",
                         variant="soft",
                         size="2",
-                        disabled=(S.history_page <= 1) | S.history_loading,
-                        on_click=S.go_to_history_page(S.history_page - 1),
+                        disabled=(tab.page <= 1) | tab.loading,
+                        on_click=tab.go_to_page(tab.page - 1),
                     ),
-                    rx.text(
-                        "Page ",
-                        S.history_page,
-                        " of ",
-                        S.history_pages,
-                        size="2",
-                        color_scheme="gray",
-                    ),
+                    rx.text("Page ", tab.page, " of ", tab.pages, size="2", color_scheme="gray"),
                     rx.button(
                         "Older",
                         rx.icon("chevron_right", size=16, aria_hidden="true"),
                         variant="soft",
                         size="2",
-                        disabled=(S.history_page >= S.history_pages) | S.history_loading,
-                        on_click=S.go_to_history_page(S.history_page + 1),
+                        disabled=(tab.page >= tab.pages) | tab.loading,
+                        on_click=tab.go_to_page(tab.page + 1),
                     ),
                     align="center",
                     spacing="3",

@@ -1,4 +1,4 @@
-"""State of a client's record page (``/clients/view?id=N``).
+"""State of a client's record page (``/clients/view?id=N``): the page and one sub-state per tab.
 
 The client being looked at is kept server-side (``_client_id``) from the moment the page
 opened it through ``open_client_record`` (authorised and audited once per page load); every
@@ -6,13 +6,16 @@ later handler works on that id only, never on an id sent back by the browser. Th
 the profile form was opened on is kept the same way (``_version``), so a save on an
 out-of-date form is refused instead of overwriting someone else's change.
 
-Public vars hold display strings chosen in ``mtkcare.clients.record``: risk only for those
-who may see risk, referrals and enrolments only for those who may see them.
+What the browser receives are small typed views chosen in ``mtkcare.clients.record``: risk
+only for those who may see risk, referrals and enrolments only for those who may see them.
+Fields are shown and asked for from their declarations (``mtkcare.fields``); a tab names
+its fields in a layout and nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import reflex as rx
@@ -21,11 +24,15 @@ from sqlmodel import Session
 from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.state import AppState
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import AppState, Refused
 from mtkcare.clients import record as rec
-from mtkcare.clients.models import RiskLevel
+from mtkcare.clients.layouts import CONTACT_LAYOUT, PROFILE_FACTS, RISK_LAYOUT
 from mtkcare.clients.service import (
     ClientDetails,
+    CulturalIdentityInput,
+    EmergencyContactInput,
+    RiskAssessmentInput,
     add_emergency_contact,
     assess_risk,
     delete_client,
@@ -34,10 +41,11 @@ from mtkcare.clients.service import (
     update_client,
 )
 from mtkcare.db import session_scope
-from mtkcare.errors import DomainError, EditConflict, NotAllowed, NotFound, ValidationFailed
+from mtkcare.errors import EditConflict, NotAllowed, NotFound
+from mtkcare.fields import Layout, facts, form_values, submitted
 from mtkcare.reference.service import list_options
 from mtkcare.ui import routes
-from mtkcare.ui.forms import error_items, focus_error_summary
+from mtkcare.ui.forms import error_items
 from mtkcare.ui.paging import clean_id
 
 PROFILE_FORM = "profile"
@@ -46,47 +54,90 @@ IDENTITY_FORM = "identity"
 RISK_FORM = "risk"
 IDENTITY_PREFIX = "identity:"
 
-# The profile form's fields, in the order they appear (the error summary follows it).
-PROFILE_FIELDS: tuple[str, ...] = tuple(ClientDetails.model_fields)
-CONTACT_FIELDS: tuple[str, ...] = (
-    "name",
-    "relationship_type_id",
-    "phone",
-    "email",
-    "is_primary",
-    "notes",
-)
-RISK_FIELDS: tuple[str, ...] = ("risk_level", "risk_factors", "risk_notes")
-CHECKBOXES = frozenset({"interpreter_required", "is_primary"})
-# Required text stays "" when blank, so the message is "Enter first name", not a type error.
-REQUIRED_TEXT = frozenset({"first_name", "last_name", "name"})
-RISK_CHOICES: tuple[tuple[str, str], ...] = tuple(
-    (level.value, rec.RISK_LABELS[level.value]) for level in RiskLevel
-)
-GENDER_CHOICES: tuple[tuple[str, str], ...] = tuple(rec.GENDER_LABELS.items())
-
 
 # --------------------------------------------------------------------------------------------
-# Checking what the browser sent
+# What the browser receives
 
 
-def form_values(form_data: Any, names: tuple[str, ...], max_length: int = 10_000) -> dict[str, Any]:
-    """The named fields of a submitted form, for a service to validate: text as typed
-    (blank means none), ticked checkboxes True and unticked False. Other keys are dropped,
-    so the browser cannot set fields the form does not have."""
-    data = form_data if isinstance(form_data, dict) else {}
-    values: dict[str, Any] = {}
-    for name in names:
-        raw = data.get(name)
-        if name in CHECKBOXES:
-            values[name] = raw not in (None, "", "off", False)
-            continue
-        if not isinstance(raw, str):
-            values[name] = None
-            continue
-        text = raw[:max_length]
-        values[name] = text if text.strip() or name in REQUIRED_TEXT else None
-    return values
+@dataclass
+class Fact:
+    label: str
+    value: str  # "" when nothing is recorded
+
+
+@dataclass
+class ContactCard:
+    id: int
+    name: str
+    relationship: str
+    phone: str
+    email: str
+    main: bool
+    notes: str
+
+
+@dataclass
+class IdentityChoice:
+    id: int
+    label: str
+    field: str  # the checkbox's name in the form
+    held: bool
+
+
+@dataclass
+class Assessment:
+    level: str
+    level_label: str
+    factors: str
+    notes: str
+    assessed_by: str
+    assessed_at: str
+    recorded_by: str = ""
+    recorded_at: str = ""
+
+
+@dataclass
+class ReferralLine:
+    id: int
+    tracking_id: str
+    date: str
+    status_label: str
+    program: str
+    orphaned: bool
+
+
+@dataclass
+class EnrolmentLine:
+    id: int
+    program: str
+    status_label: str
+    commencement: str
+    end: str
+
+
+@dataclass
+class HistoryLine:
+    id: int
+    sentence: str
+
+
+def _assessment(view: rec.RiskView) -> Assessment:
+    return Assessment(
+        level=view.level,
+        level_label=view.level_label,
+        factors=view.factors,
+        notes=view.notes,
+        assessed_by=view.assessed_by,
+        assessed_at=dates.moment(view.assessed_at),
+    )
+
+
+def deleted_note(record: rec.ClientRecord) -> str:
+    if not record.is_deleted:
+        return ""
+    by = record.deleted_by or "someone no longer on the staff list"
+    when = dates.moment(record.deleted_at)
+    return f"This client was deleted on {when} by {by}; their referrals are kept."
 
 
 def checked_ids(form_data: Any, prefix: str) -> list[int]:
@@ -101,552 +152,460 @@ def checked_ids(form_data: Any, prefix: str) -> list[int]:
     return sorted(i for i in found if i is not None)
 
 
-# --------------------------------------------------------------------------------------------
-# Views for the browser
-
-
-def client_fields(record: rec.ClientRecord) -> dict[str, str]:
-    address = ", ".join(
-        part
-        for part in (
-            record.address_line1,
-            record.address_line2,
-            record.suburb,
-            " ".join(p for p in (record.city, record.postcode) if p),
-        )
-        if part
-    )
-    return {
-        "full_name": record.full_name,
-        "first_name": record.first_name,
-        "last_name": record.last_name,
-        "preferred_name": record.preferred_name,
-        "date_of_birth": dates.day(record.date_of_birth),
-        "date_of_birth_iso": record.date_of_birth.isoformat(),
-        "age": str(record.age),
-        "gender": record.gender,
-        "gender_label": record.gender_label,
-        "email": record.email,
-        "phone": record.phone,
-        "address_line1": record.address_line1,
-        "address_line2": record.address_line2,
-        "suburb": record.suburb,
-        "city": record.city,
-        "postcode": record.postcode,
-        "address": address,
-        "primary_language_id": str(record.primary_language_id or ""),
-        "primary_language": record.primary_language,
-        "interpreter": "Yes" if record.interpreter_required else "No",
-        "interpreter_required": "yes" if record.interpreter_required else "",
-        "notes": record.notes,
-        "cultural_identity_notes": record.cultural_identity_notes,
-    }
-
-
-def risk_fields(risk: rec.RiskView | None) -> dict[str, str]:
-    if risk is None:
-        return {}
-    return {
-        "level": risk.level,
-        "level_label": risk.level_label,
-        "factors": risk.factors,
-        "notes": risk.notes,
-        "assessed_at": dates.moment(risk.assessed_at),
-        "assessed_by": risk.assessed_by,
-    }
-
-
-def assessment_fields(view: rec.RiskAssessmentView) -> dict[str, str]:
-    return {
-        **risk_fields(view),
-        "recorded_at": dates.moment(view.recorded_at),
-        "recorded_by": view.recorded_by,
-    }
-
-
-def deleted_note(record: rec.ClientRecord) -> str:
-    if not record.is_deleted:
-        return ""
-    by = record.deleted_by or "someone no longer on the staff list"
-    return f"This client was deleted on {dates.moment(record.deleted_at)} by {by}; their referrals are kept."
-
-
-def contact_fields(view: rec.ContactView) -> dict[str, str]:
-    return {
-        "id": str(view.id),
-        "name": view.name,
-        "relationship": view.relationship or "Relationship not recorded",
-        "phone": view.phone,
-        "email": view.email,
-        "primary": "yes" if view.is_primary else "",
-        "notes": view.notes,
-    }
-
-
-def referral_fields(view: rec.ReferralView) -> dict[str, str]:
-    return {
-        "id": str(view.id),
-        "tracking_id": view.tracking_id,
-        "date": dates.day(view.referral_date),
-        "status": view.status,
-        "status_label": view.status_label,
-        "program": view.program or "Not assigned yet",
-        "orphaned": "yes" if view.is_orphaned else "",
-    }
-
-
-def enrolment_fields(view: rec.EnrolmentView) -> dict[str, str]:
-    return {
-        "id": str(view.id),
-        "program": view.program,
-        "status_label": view.status_label,
-        "commencement": dates.day(view.commencement_date),
-        "end": dates.day(view.end_date) or "Still enrolled",
-    }
-
-
-def history_fields(line: rec.HistoryLine) -> dict[str, str]:
-    return {"id": str(line.id), "sentence": line.sentence}
-
-
 def summary_items(
-    client_id: int, errors: dict[str, str], form: str, order: tuple[str, ...]
+    client_id: int, errors: dict[str, str], form: str, order: Layout
 ) -> list[dict[str, str]]:
     """The error summary's links. They keep ``?id=``: a bare "#field" link would navigate
     to the page without it, which reloads the page as "no such client"."""
-    items = error_items(errors, form, order)
+    names = [n for row in order for n in ((row,) if isinstance(row, str) else row)]
     base = f"{routes.CLIENT}?id={client_id}"
-    return [{**item, "href": base + item["href"]} for item in items]
+    return [{**i, "href": base + i["href"]} for i in error_items(errors, form, names)]
 
 
 # --------------------------------------------------------------------------------------------
-# The page's state
+# The page
 
 
 class ClientRecordState(AppState):
     status: str = "loading"  # loading | ready | not_found
-    client: dict[str, str] = {}
+    full_name: str = ""
+    born: str = ""
+    age: str = ""
+    known_as: str = ""
     is_deleted: bool = False
     deleted_note: str = ""
+    # The current assessment, only for those who may see risk (else left as it is here).
+    risk: Assessment = Assessment("", "Not assessed", "", "", "", "")
 
-    # What this user may do here (the handlers check again on the server).
+    # What this user may do here (the handlers check again on the server, as do the services).
     can_edit: bool = False
     can_delete: bool = False
     show_risk: bool = False
-    can_assess: bool = False
     show_referrals: bool = False
     show_enrolments: bool = False
 
-    # Profile
-    editing: bool = False
-    errors: dict[str, str] = {}
-    error_list: list[dict[str, str]] = []
-    conflict: str = ""
-    form_key: int = 0
-    language_options: list[dict[str, str]] = []
-
-    # Emergency contacts
-    contacts: list[dict[str, str]] = []
-    adding_contact: bool = False
-    contact_errors: dict[str, str] = {}
-    contact_error_list: list[dict[str, str]] = []
-    relationship_options: list[dict[str, str]] = []
-
-    # Cultural identity
-    identities: list[dict[str, str]] = []
-    identity_options: list[dict[str, str]] = []
-    editing_identities: bool = False
-    identity_errors: dict[str, str] = {}
-
-    # Risk (empty unless show_risk)
-    risk: dict[str, str] = {}
-    risk_assessments: list[dict[str, str]] = []
-    assessing: bool = False
-    risk_errors: dict[str, str] = {}
-    risk_error_list: list[dict[str, str]] = []
-
-    referrals: list[dict[str, str]] = []
-    enrolments: list[dict[str, str]] = []
-
-    # History
-    history: list[dict[str, str]] = []
-    history_page: int = 1
-    history_pages: int = 1
-    history_total: int = 0
-    history_loading: bool = False
-
-    # Backend only: the client this page opened, and the version its profile form shows.
+    # Backend only: the client this page opened, and the version the record was read at.
     _client_id: int = 0
     _loaded_version: int = 0
-    _version: int = 0
 
     @rx.var
     def heading(self) -> str:
         if self.status == "ready":
-            return self.client.get("full_name", "Client")
+            return self.full_name or "Client"
         if self.status == "not_found":
             return "No such client"
         return "Client record"
 
     @rx.var
-    def history_range(self) -> str:
-        if self.history_total == 0:
-            return "No history yet"
-        size = rec.HISTORY_PAGE_SIZE
-        first = (self.history_page - 1) * size + 1
-        last = min(self.history_page * size, self.history_total)
-        return f"Showing {first}–{last} of {self.history_total:,} events, newest first"
+    def can_assess(self) -> bool:
+        return self.show_risk and self.can_edit
 
     # -- helpers (not callable from the browser)
 
-    def _may(self, *permissions: Permission) -> bool:
-        return all(self._can(p) for p in permissions)
+    async def _tabs(self) -> AsyncIterator[RecordTab]:
+        for cls in RecordTab.__subclasses__():
+            yield await self.get_state(cls)
 
-    def _reset(self) -> None:
-        self.status = "loading"
-        self.client = {}
-        self.is_deleted = False
-        self.deleted_note = ""
-        self.editing = False
-        self.adding_contact = False
-        self.editing_identities = False
-        self.assessing = False
-        self._clear_errors()
-        self.contacts = []
-        self.identities = []
-        self.identity_options = []
-        self.risk = {}
-        self.risk_assessments = []
-        self.referrals = []
-        self.enrolments = []
-        self.history = []
-        self.history_page = 1
-        self.history_pages = 1
-        self.history_total = 0
-        self._client_id = 0
-        self._loaded_version = 0
-        self._version = 0
-
-    def _clear_errors(self) -> None:
-        self.errors = {}
-        self.error_list = []
-        self.conflict = ""
-        self.contact_errors = {}
-        self.contact_error_list = []
-        self.identity_errors = {}
-        self.risk_errors = {}
-        self.risk_error_list = []
-
-    def _not_found(self) -> None:
-        self._reset()
-        self.status = "not_found"
-
-    def _show(self, db: Session, record: rec.ClientRecord) -> None:
-        """Everything the page shows, read in the caller's transaction."""
+    async def _show(self, db: Session, record: rec.ClientRecord) -> None:
+        """The whole page from ``record`` (read in the caller's transaction)."""
         actor = self._acting()
         self._client_id = record.id
         self._loaded_version = record.version
-        self.client = client_fields(record)
+        self.full_name = record.full_name
+        self.born = dates.day(record.date_of_birth)
+        self.age = str(record.age)
+        self.known_as = record.preferred_name
         self.is_deleted = record.is_deleted
         self.deleted_note = deleted_note(record)
-        self.can_edit = self._may(Permission.CLIENT_EDIT)
-        self.can_delete = self._may(Permission.CLIENT_DELETE)
-        self.show_risk = record.risk is not None
-        self.can_assess = self.show_risk and self.can_edit
-        self.show_referrals = self._may(Permission.REFERRAL_VIEW)
-        self.show_enrolments = self._may(Permission.PROGRAM_VIEW)
-        self.contacts = [contact_fields(c) for c in rec.emergency_contacts(db, actor, record.id)]
-        held = rec.cultural_identities(db, actor, record.id)
-        self.identities = [{"id": str(i.id), "label": i.label} for i in held]
-        held_ids = {i.id for i in held}
-        self.identity_options = [
-            {
-                "id": str(o.id),
-                "label": o.label,
-                "field": f"{IDENTITY_PREFIX}{o.id}",
-                "checked": "yes" if o.id in held_ids else "",
-            }
-            for o in list_options(db, "cultural_identity")
-        ]
-        self.language_options = [
-            {"value": str(o.id), "label": o.label} for o in list_options(db, "language")
-        ]
-        self.relationship_options = [
-            {"value": str(o.id), "label": o.label} for o in list_options(db, "relationship_type")
-        ]
-        self.risk = risk_fields(record.risk)
-        self.risk_assessments = (
-            [assessment_fields(a) for a in rec.risk_history(db, actor, record.id)]
-            if self.show_risk
-            else []
+        self.risk = (
+            _assessment(record.risk)
+            if record.risk is not None
+            else Assessment("", "Not assessed", "", "", "", "")
         )
-        self.referrals = [referral_fields(r) for r in rec.client_referrals(db, actor, record.id)]
-        self.enrolments = [enrolment_fields(e) for e in rec.client_enrolments(db, actor, record.id)]
-        self._show_history(db, 1)
-        self.form_key += 1
+        self.can_edit = self._can(Permission.CLIENT_EDIT)
+        self.can_delete = self._can(Permission.CLIENT_DELETE)
+        self.show_risk = record.risk is not None
+        self.show_referrals = self._can(Permission.REFERRAL_VIEW)
+        self.show_enrolments = self._can(Permission.PROGRAM_VIEW)
+        async for tab in self._tabs():
+            tab._fill(db, actor, record)
         self.status = "ready"
 
-    def _show_history(self, db: Session, page: int) -> None:
-        result = rec.client_history(db, self._acting(), self._client_id, page=page)
-        self.history = [history_fields(line) for line in result.lines]
-        self.history_page = result.page
-        self.history_pages = result.pages
-        self.history_total = result.total
+    async def _reread(self, db: Session) -> None:
+        await self._show(db, rec.reread_client_record(db, self._acting(), self._client_id))
 
-    def _reread(self, db: Session) -> None:
-        self._show(db, rec.reread_client_record(db, self._acting(), self._client_id))
+    async def _not_found(self) -> None:
+        self.reset()
+        async for tab in self._tabs():
+            tab.reset()
+        self._client_id = self._loaded_version = 0
+        self.status = "not_found"
 
-    def _ready_to_change(self, *permissions: Permission) -> bool:
-        return (
-            self.status == "ready"
-            and self._client_id > 0
-            and self._may(Permission.CLIENT_VIEW, *permissions)
-        )
+    def _ready(self) -> bool:
+        return self.status == "ready" and self._client_id > 0
 
-    # -- page load
+    # -- page load, refresh after a change, delete, restore
+
+    # -- page load, delete, restore
 
     @requires(Permission.CLIENT_VIEW)
     @rx.event
-    def load(self) -> Iterator[None]:
+    async def load(self) -> AsyncIterator[None]:
         """Page load: the client named by ``?id=`` in the address (one audited view)."""
-        self._reset()
+        await self._not_found()
+        self.status = "loading"
         yield
         client_id = clean_id(self.router.url.query_parameters.get("id"))
         if client_id is None:
-            self._not_found()
+            await self._not_found()
             return
         try:
             with session_scope() as db:
-                record = rec.open_client_record(db, self._acting(), client_id)
-                self._show(db, record)
+                await self._show(db, rec.open_client_record(db, self._acting(), client_id))
         except (NotFound, NotAllowed):
-            self._not_found()
-
-    # -- profile
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def start_edit(self) -> None:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or self.is_deleted:
-            return
-        self._clear_errors()
-        # The form shows the details as loaded: a save is checked against that version.
-        self._version = self._loaded_version
-        self.form_key += 1
-        self.editing = True
+            await self._not_found()
 
     @requires(Permission.CLIENT_VIEW)
     @rx.event
-    def cancel_edit(self) -> None:
-        self._clear_errors()
-        self.editing = False
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def save_profile(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or not self.editing:
-            return rx.toast.error("Reload the page and try again")
-        self._clear_errors()
-        changes = form_values(form_data, PROFILE_FIELDS)
-        try:
-            with session_scope() as db:
-                saved = update_client(
-                    db,
-                    self._acting(),
-                    self._client_id,
-                    expected_version=self._version,
-                    **changes,
-                )
-                name = saved.full_name
-                self._reread(db)
-        except ValidationFailed as exc:
-            self.errors = exc.errors
-            self.error_list = summary_items(
-                self._client_id, exc.errors, PROFILE_FORM, PROFILE_FIELDS
-            )
-            return focus_error_summary()
-        except EditConflict as exc:
-            self.conflict = exc.message
-            return rx.toast.error(exc.message)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        self.editing = False
-        return rx.toast.success(f"Changes to {name} saved")
-
-    # -- emergency contacts
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def open_contact_form(self) -> None:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or self.is_deleted:
+    async def refresh(self) -> None:
+        """The record again, after a change made on this page (opened and audited already)."""
+        if not self._ready():
             return
-        self._clear_errors()
-        self.form_key += 1
-        self.adding_contact = True
-
-    @requires(Permission.CLIENT_VIEW)
-    @rx.event
-    def close_contact_form(self) -> None:
-        self._clear_errors()
-        self.adding_contact = False
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def add_contact(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or not self.adding_contact:
-            return rx.toast.error("Reload the page and try again")
-        self._clear_errors()
-        data = form_values(form_data, CONTACT_FIELDS, 5_000)
         try:
             with session_scope() as db:
-                contact = add_emergency_contact(db, self._acting(), self._client_id, **data)
-                name = contact.name
-                self._reread(db)
-        except ValidationFailed as exc:
-            self.contact_errors = exc.errors
-            self.contact_error_list = summary_items(
-                self._client_id, exc.errors, CONTACT_FORM, CONTACT_FIELDS
-            )
-            return focus_error_summary()
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        self.adding_contact = False
-        return rx.toast.success(f"Emergency contact {name} added")
-
-    # -- cultural identity
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def start_identities(self) -> None:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or self.is_deleted:
-            return
-        self._clear_errors()
-        self.form_key += 1
-        self.editing_identities = True
-
-    @requires(Permission.CLIENT_VIEW)
-    @rx.event
-    def cancel_identities(self) -> None:
-        self._clear_errors()
-        self.editing_identities = False
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def save_identities(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or not self.editing_identities:
-            return rx.toast.error("Reload the page and try again")
-        self._clear_errors()
-        ids = checked_ids(form_data, IDENTITY_PREFIX)
-        notes = form_values(form_data, ("cultural_identity_notes",), 5_000)
-        try:
-            with session_scope() as db:
-                set_cultural_identities(
-                    db,
-                    self._acting(),
-                    self._client_id,
-                    ids,
-                    notes["cultural_identity_notes"] or "",
-                )
-                self._reread(db)
-        except ValidationFailed as exc:
-            self.identity_errors = exc.errors
-            return rx.toast.error(next(iter(exc.errors.values()), exc.message))
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        self.editing_identities = False
-        return rx.toast.success("Cultural identity saved")
-
-    # -- risk
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def start_assessment(self) -> None:
-        if (
-            not self._ready_to_change(Permission.CLIENT_EDIT, Permission.CLIENT_VIEW_RISK)
-            or self.is_deleted
-        ):
-            return
-        self._clear_errors()
-        self.form_key += 1
-        self.assessing = True
-
-    @requires(Permission.CLIENT_VIEW)
-    @rx.event
-    def cancel_assessment(self) -> None:
-        self._clear_errors()
-        self.assessing = False
-
-    @requires(Permission.CLIENT_EDIT)
-    @rx.event
-    def save_assessment(self, form_data: dict[str, Any]) -> Any:
-        # Recording risk needs seeing it too: the service checks (and audits) that.
-        if not self._ready_to_change(Permission.CLIENT_EDIT) or not self.assessing:
-            return rx.toast.error("Reload the page and try again")
-        self._clear_errors()
-        data = form_values(form_data, RISK_FIELDS, 5_000)
-        try:
-            with session_scope() as db:
-                assess_risk(db, self._acting(), self._client_id, **data)
-                self._reread(db)
-        except ValidationFailed as exc:
-            self.risk_errors = exc.errors
-            self.risk_error_list = summary_items(
-                self._client_id, exc.errors, RISK_FORM, RISK_FIELDS
-            )
-            return focus_error_summary()
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        self.assessing = False
-        return rx.toast.success(f"Risk assessment saved: {self.risk.get('level_label', '')}")
-
-    # -- delete and restore
+                await self._reread(db)
+        except (NotFound, NotAllowed):
+            await self._not_found()
 
     @requires(Permission.CLIENT_DELETE)
     @rx.event
     def delete(self) -> Any:
-        if not self._ready_to_change(Permission.CLIENT_DELETE) or self.is_deleted:
+        if not self._ready() or self.is_deleted:
             return rx.toast.error("Reload the page and try again")
-        try:
-            with session_scope() as db:
-                client = delete_client(db, self._acting(), self._client_id)
-                name = client.full_name
-                self._reread(db)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        self.editing = False
-        self.adding_contact = False
-        self.editing_identities = False
-        self.assessing = False
-        return rx.toast.success(
-            f"{name} was deleted. Their referrals are kept; you can restore them from this page."
-        )
+        done = self._call(lambda db, me: delete_client(db, me, self._client_id).full_name)
+        if isinstance(done, Refused):
+            return done.events
+        return [
+            rx.toast.success(
+                f"{done} was deleted. Their referrals are kept; you can restore them from "
+                "this page."
+            ),
+            ClientRecordState.refresh,
+        ]
 
     @requires(Permission.CLIENT_DELETE)
     @rx.event
     def restore(self) -> Any:
-        if not self._ready_to_change(Permission.CLIENT_DELETE) or not self.is_deleted:
+        if not self._ready() or not self.is_deleted:
             return rx.toast.error("Reload the page and try again")
-        try:
-            with session_scope() as db:
-                client = restore_client(db, self._acting(), self._client_id)
-                name = client.full_name
-                self._reread(db)
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        return rx.toast.success(f"{name} was restored, with their referrals")
+        done = self._call(lambda db, me: restore_client(db, me, self._client_id).full_name)
+        if isinstance(done, Refused):
+            return done.events
+        return [
+            rx.toast.success(f"{done} was restored, with their referrals"),
+            ClientRecordState.refresh,
+        ]
 
-    # -- history
+
+class RecordTab(ClientRecordState):
+    """One tab of the record: what it shows and, where it has one, its form."""
+
+    editing: bool = False
+    errors: dict[str, str] = {}
+    error_list: list[dict[str, str]] = []
+    form_key: int = 0
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        """Takes what this tab shows from the record (and the database)."""
+        self.editing = False
+        self._clear()
+
+    def _clear(self) -> None:
+        self.errors = {}
+        self.error_list = []
+
+    def _open(self) -> None:
+        self._clear()
+        self.form_key += 1
+        self.editing = True
+
+    def _may_open(self, *needs: Permission) -> bool:
+        return self._ready() and not self.is_deleted and all(self._can(p) for p in needs)
+
+    def _invalid(self, form: str, layout: Layout) -> Callable[[dict[str, str]], None]:
+        def show(errors: dict[str, str]) -> None:
+            self.errors = errors
+            self.error_list = summary_items(self._client_id, errors, form, layout)
+
+        return show
+
+    def _save(
+        self,
+        work: Callable[[Session, Principal], str],
+        form: str,
+        layout: Layout,
+        *,
+        on_refused: Callable[..., object] | None = None,
+    ) -> Any:
+        """A form's save: on bad input its field messages and error summary, else the form
+        closes, the message ``work`` returned is shown and the record is read again."""
+        self._clear()
+        done = self._call(work, on_invalid=self._invalid(form, layout), on_refused=on_refused)
+        if isinstance(done, Refused):
+            return done.events
+        self.editing = False
+        return [rx.toast.success(done), ClientRecordState.refresh]
 
     @requires(Permission.CLIENT_VIEW)
     @rx.event
-    def go_to_history_page(self, page: int) -> Iterator[None]:
-        if self.status != "ready" or self._client_id <= 0:
-            return
+    def close(self) -> None:
+        self._clear()
+        self.editing = False
+
+
+# --------------------------------------------------------------------------------------------
+# The tabs
+
+
+class ProfileTab(RecordTab):
+    facts: list[Fact] = []
+    values: dict[str, str] = {}  # what the edit form starts from
+    conflict: str = ""
+    language_options: list[dict[str, str]] = []
+    _version: int = 0  # the version the edit form was opened on
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        details = record.details
+        languages = list_options(db, "language")
+        labels = {"language": {o.id: o.label for o in languages}}
+        self.facts = [
+            Fact(label, value)
+            for label, value in facts(ClientDetails, PROFILE_FACTS, details, labels)
+        ]
+        self.values = form_values(ClientDetails, details)
+        self.language_options = [{"value": str(o.id), "label": o.label} for o in languages]
+
+    def _clear(self) -> None:
+        super()._clear()
+        self.conflict = ""
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def start(self) -> None:
+        if self._may_open(Permission.CLIENT_EDIT):
+            # The form shows the details as read: a save is checked against that version.
+            self._version = self._loaded_version
+            self._open()
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> Any:
+        if not self._ready() or not self.editing:
+            return rx.toast.error("Reload the page and try again")
+        changes = submitted(ClientDetails, form_data)
+
+        def work(db: Session, me: Principal) -> str:
+            saved = update_client(
+                db, me, self._client_id, expected_version=self._version, **changes
+            )
+            return f"Changes to {saved.full_name} saved"
+
+        def conflict(exc: object) -> None:
+            if isinstance(exc, EditConflict):
+                self.conflict = exc.message
+
+        return self._save(
+            work, PROFILE_FORM, tuple(ClientDetails.model_fields), on_refused=conflict
+        )
+
+
+class ContactsTab(RecordTab):
+    contacts: list[ContactCard] = []
+    relationship_options: list[dict[str, str]] = []
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        self.contacts = [
+            ContactCard(
+                id=c.id,
+                name=c.name,
+                relationship=c.relationship or "Relationship not recorded",
+                phone=c.phone,
+                email=c.email,
+                main=c.is_primary,
+                notes=c.notes,
+            )
+            for c in rec.emergency_contacts(db, actor, record.id)
+        ]
+        self.relationship_options = [
+            {"value": str(o.id), "label": o.label} for o in list_options(db, "relationship_type")
+        ]
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def start(self) -> None:
+        if self._may_open(Permission.CLIENT_EDIT):
+            self._open()
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> Any:
+        if not self._ready() or not self.editing:
+            return rx.toast.error("Reload the page and try again")
+        data = submitted(EmergencyContactInput, form_data)
+
+        def work(db: Session, me: Principal) -> str:
+            added = add_emergency_contact(db, me, self._client_id, **data)
+            return f"Emergency contact {added.name} added"
+
+        return self._save(work, CONTACT_FORM, CONTACT_LAYOUT)
+
+
+class IdentityTab(RecordTab):
+    held: list[str] = []
+    choices: list[IdentityChoice] = []
+    notes: str = ""
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        held = rec.cultural_identities(db, actor, record.id)
+        held_ids = {i.id for i in held}
+        self.held = [i.label for i in held]
+        self.choices = [
+            IdentityChoice(o.id, o.label, f"{IDENTITY_PREFIX}{o.id}", o.id in held_ids)
+            for o in list_options(db, "cultural_identity")
+        ]
+        self.notes = record.cultural_identity_notes
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def start(self) -> None:
+        if self._may_open(Permission.CLIENT_EDIT):
+            self._open()
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> Any:
+        if not self._ready() or not self.editing:
+            return rx.toast.error("Reload the page and try again")
+        ids = checked_ids(form_data, IDENTITY_PREFIX)
+        notes = submitted(CulturalIdentityInput, form_data, ["cultural_identity_notes"])
+
+        def work(db: Session, me: Principal) -> str:
+            text = notes["cultural_identity_notes"] or ""
+            set_cultural_identities(db, me, self._client_id, ids, text)
+            return "Cultural identity saved"
+
+        return self._save(work, IDENTITY_FORM, ("identity_ids", "cultural_identity_notes"))
+
+
+class RiskTab(RecordTab):
+    assessments: list[Assessment] = []
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        self.assessments = (
+            [
+                replace(
+                    _assessment(a),
+                    recorded_at=dates.moment(a.recorded_at),
+                    recorded_by=a.recorded_by,
+                )
+                for a in rec.risk_history(db, actor, record.id)
+            ]
+            if record.risk is not None
+            else []
+        )
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def start(self) -> None:
+        if self._may_open(Permission.CLIENT_EDIT, Permission.CLIENT_VIEW_RISK):
+            self._open()
+
+    @requires(Permission.CLIENT_EDIT)
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> Any:
+        # Recording risk needs seeing it too: the service checks (and audits) that.
+        if not self._ready() or not self.editing:
+            return rx.toast.error("Reload the page and try again")
+        data = submitted(RiskAssessmentInput, form_data)
+
+        def work(db: Session, me: Principal) -> str:
+            saved = assess_risk(db, me, self._client_id, **data)
+            return f"Risk assessment saved: {rec.RISK_LABELS.get(saved.risk_level or '', '')}"
+
+        return self._save(work, RISK_FORM, RISK_LAYOUT)
+
+
+class ServiceTab(RecordTab):
+    """Referrals and enrolments (read only here)."""
+
+    referrals: list[ReferralLine] = []
+    enrolments: list[EnrolmentLine] = []
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        self.referrals = [
+            ReferralLine(
+                id=r.id,
+                tracking_id=r.tracking_id,
+                date=dates.day(r.referral_date),
+                status_label=r.status_label,
+                program=r.program or "Not assigned yet",
+                orphaned=r.is_orphaned,
+            )
+            for r in rec.client_referrals(db, actor, record.id)
+        ]
+        self.enrolments = [
+            EnrolmentLine(
+                id=e.id,
+                program=e.program,
+                status_label=e.status_label,
+                commencement=dates.day(e.commencement_date),
+                end=dates.day(e.end_date) or "Still enrolled",
+            )
+            for e in rec.client_enrolments(db, actor, record.id)
+        ]
+
+
+class HistoryTab(RecordTab):
+    lines: list[HistoryLine] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    loading: bool = False
+
+    @rx.var
+    def showing(self) -> str:
+        if self.total == 0:
+            return "No history yet"
+        size = rec.HISTORY_PAGE_SIZE
+        first = (self.page - 1) * size + 1
+        last = min(self.page * size, self.total)
+        return f"Showing {first}–{last} of {self.total:,} events, newest first"
+
+    def _fill(self, db: Session, actor: Principal, record: rec.ClientRecord) -> None:
+        super()._fill(db, actor, record)
+        self._show_page(db, actor, record.id, 1)
+
+    def _show_page(self, db: Session, actor: Principal, client_id: int, page: int) -> None:
+        result = rec.client_history(db, actor, client_id, page=page)
+        self.lines = [HistoryLine(line.id, line.sentence) for line in result.lines]
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+
+    @requires(Permission.CLIENT_VIEW)
+    @rx.event
+    def go_to_page(self, page: int) -> Any:
+        if not self._ready():
+            return None
         target = page if isinstance(page, int) and not isinstance(page, bool) else 1
-        self.history_loading = True
+        self.loading = True
         yield
-        try:
-            with session_scope() as db:
-                self._show_history(db, max(1, min(target, 1_000_000)))
-        finally:
-            self.history_loading = False
+        done = self._call(
+            lambda db, me: self._show_page(db, me, self._client_id, max(1, min(target, 1_000_000)))
+        )
+        self.loading = False
+        if isinstance(done, Refused):
+            yield done.events

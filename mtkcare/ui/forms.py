@@ -501,7 +501,7 @@ def input_for(
         return select_field(
             spec.label,
             name,
-            options=spec.choices if spec.kind == Kind.CHOICE else (options or ()),
+            options=spec.choices if spec.kind == Kind.CHOICE or options is None else options,
             value=value,
             placeholder=None if spec.kind == Kind.CHOICE and not spec.optional else placeholder,
             optional=spec.optional,
