@@ -43,7 +43,17 @@ REVIEWED_MODULES = {
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {}
 # Screens: Reflex states, pages and components call services and never take a session.
-UI_MODULE_NAMES = ("state", "record_state", "pages", "components", "record_components")
+UI_MODULE_NAMES = (
+    "state",
+    "record_state",
+    "record_tabs",
+    "record_views",
+    "pages",
+    "components",
+    "record_components",
+    "record_panels",
+    "record_parts",
+)
 UI_PACKAGES = ("mtkcare.ui",)
 UI_FILES = ("mtkcare.mtkcare", "mtkcare.auth.account", "mtkcare.clients.bulk_consent")
 
