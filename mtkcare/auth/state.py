@@ -21,9 +21,11 @@ from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
 
 @dataclass
 class Refused:
-    """A service call that did not go through: what to send the browser instead."""
+    """A service call that did not go through: what to send the browser instead, and what
+    the service said (for a handler whose page changes with it, e.g. a record gone)."""
 
     events: list[Any] = field(default_factory=list)
+    error: DomainError | None = None
 
 
 def first_message(exc: ValidationFailed) -> str:
@@ -72,11 +74,11 @@ class AppState(rx.State):
                 return work(session, self._acting())
         except ValidationFailed as exc:
             if on_invalid is None:
-                return Refused([rx.toast.error(first_message(exc))])
+                return Refused([rx.toast.error(first_message(exc))], exc)
             on_invalid(exc.errors)
-            return Refused([focus_error_summary()])
+            return Refused([focus_error_summary()], exc)
         except DomainError as exc:
-            return Refused([rx.toast.error(exc.message)])
+            return Refused([rx.toast.error(exc.message)], exc)
 
     def _refuse(self, needed: Permission, what: str) -> rx.event.EventSpec:
         """A refusal decided inside a handler: audited like the guard's, told as a toast."""

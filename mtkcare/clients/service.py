@@ -150,7 +150,10 @@ class EmergencyContactInput(Input):
 
 class CulturalIdentityInput(Input):
     identity_ids: list[int] = field(
-        "Cultural identity", default_factory=list, reference="cultural_identity"
+        "Cultural identity",
+        hint="Choose all that apply, in the client's own words where possible",
+        default_factory=list,
+        reference="cultural_identity",
     )
     cultural_identity_notes: str | None = field(
         "Cultural identity notes",
