@@ -89,9 +89,7 @@ def _consent_field(key: str, needed: frozenset[str] = frozenset()) -> rx.Compone
         return input_for(field, on_change=ClientsState.choose_consent, **common)
     if key == "method":
         return select_for(field, **common)
-    if key == "decline_reason_id":
-        return select_for(field, options=ClientsState.decline_reasons, **common)
-    return input_for(field, **common)
+    return input_for(field, options=ClientsState.decline_reasons, **common)
 
 
 def consent_form() -> rx.Component:

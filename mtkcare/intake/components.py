@@ -73,11 +73,9 @@ def _field(
         return input_for(spec, on_change=lambda _checked: S.toggle(name), **common)
     if key in part.selects:
         return select_for(spec, on_change=_keep(name), **common)
-    if spec.kind == Kind.REFERENCE:
+    if spec.kind in (Kind.CHOICE, Kind.REFERENCE):
         options = S.options.get(spec.reference or spec.name, [])
-        return select_for(spec, options=options, on_change=_keep(name), **common)
-    if spec.kind == Kind.CHOICE:
-        return input_for(spec, on_change=_keep(name), **common)
+        return input_for(spec, options=options, on_change=_keep(name), **common)
     typed = {"on_change": on_type(name)} if on_type else {"on_blur": _keep(name)}
     narrow = spec.kind == Kind.TEXT and (spec.max_length or NARROW + 1) <= NARROW
     control = input_for(spec, width="8rem" if narrow else None, **typed, **common)

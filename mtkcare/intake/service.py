@@ -577,14 +577,6 @@ def _next_step(step: int, skipped: frozenset[int]) -> int:
     return step
 
 
-def previous_step(actor: Principal, draft: IntakeDraft, step: int) -> int:
-    skipped = skipped_steps(actor, draft)
-    step -= 1
-    while step in skipped and step > 1:
-        step -= 1
-    return max(1, step)
-
-
 def _check_step(
     session: Session, actor: Principal, draft: IntakeDraft, step: Step, values: dict[str, Any]
 ) -> dict[str, str]:

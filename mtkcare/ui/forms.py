@@ -501,7 +501,7 @@ def input_for(
         return select_field(
             spec.label,
             name,
-            options=spec.choices if spec.kind == Kind.CHOICE else (options or ()),
+            options=spec.choices if spec.kind == Kind.CHOICE or options is None else options,
             value=value,
             placeholder=None if spec.kind == Kind.CHOICE and not spec.optional else placeholder,
             optional=spec.optional,
@@ -583,9 +583,7 @@ def form_fields(
 
 # --------------------------------------------------------------------------------------------
 # Added with the intake's and bulk consent's forms (issue #9): a declared choice asked with a
-# select, its options its declared words (a few answers staff know well, kept compact) or, for
-# a reference list, ``options`` (a Var of the state's list: ``input_for`` tests its
-# ``options`` for truth, which a Var refuses).
+# select however few its answers (a list staff know well, kept compact).
 
 
 def select_for(
@@ -595,14 +593,13 @@ def select_for(
     value: rx.Var | str = "",
     errors: rx.Var | None = None,
     name: str | None = None,
-    options: Options | None = None,
     on_change: Callback = None,
 ) -> rx.Component:
     return select_field(
         spec.label,
         name or spec.name,
         form=form,
-        options=spec.choices if options is None else options,
+        options=spec.choices,
         value=value,
         errors=errors,
         hint=spec.hint,
