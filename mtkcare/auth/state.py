@@ -21,9 +21,11 @@ from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
 
 @dataclass
 class Refused:
-    """A service call that did not go through: what to send the browser instead."""
+    """A service call that did not go through: what to send the browser instead, and what
+    the service said (for a handler whose page changes with it, e.g. a record gone)."""
 
     events: list[Any] = field(default_factory=list)
+    error: DomainError | None = None
 
 
 def first_message(exc: ValidationFailed) -> str:
@@ -55,13 +57,12 @@ class AppState(rx.State):
         work: Callable[[Session, Principal], T],
         *,
         on_invalid: Callable[[dict[str, str]], object] | None = None,
-        on_refused: Callable[[DomainError], object] | None = None,
     ) -> T | Refused:
         """Runs ``work(session, caller)`` in one unit of work and returns what it returned,
         or, when a service said no, a ``Refused`` with what to show: bad input goes to
         ``on_invalid`` (the form's field messages; focus then moves to its error summary) or,
-        without one, into a toast like every other refusal (``on_refused`` sees those first,
-        e.g. to keep an edit conflict's message on the page). A handler then reads:
+        without one, into a toast like every other refusal (``Refused.error`` says which, e.g.
+        to keep an edit conflict's message on the page). A handler then reads:
 
             done = self._call(lambda db, me: save_thing(db, me, **data), on_invalid=...)
             if isinstance(done, Refused):
@@ -74,13 +75,11 @@ class AppState(rx.State):
                 return work(session, self._acting())
         except ValidationFailed as exc:
             if on_invalid is None:
-                return Refused([rx.toast.error(first_message(exc))])
+                return Refused([rx.toast.error(first_message(exc))], exc)
             on_invalid(exc.errors)
-            return Refused([focus_error_summary()])
+            return Refused([focus_error_summary()], exc)
         except DomainError as exc:
-            if on_refused is not None:
-                on_refused(exc)
-            return Refused([rx.toast.error(exc.message)])
+            return Refused([rx.toast.error(exc.message)], exc)
 
     def _refuse(self, needed: Permission, what: str) -> rx.event.EventSpec:
         """A refusal decided inside a handler: audited like the guard's, told as a toast."""

@@ -4,22 +4,15 @@ the same consent decision for every selected client (all or nothing, see
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import reflex as rx
 
-from mtkcare.clients.state import (
-    CONSENT_FORM,
-    CONSENT_OPTIONS,
-    MAX_SELECTION,
-    METHOD_OPTIONS,
-    ClientsState,
-)
-from mtkcare.ui.forms import (
-    error_summary,
-    radio_field,
-    select_field,
-    text_field,
-    textarea_field,
-)
+from mtkcare.clients.state import CONSENT_FORM, MAX_SELECTION, ClientsState
+from mtkcare.fields import spec
+from mtkcare.referrals.service import CONSENT_ASKS, CONSENT_NEEDS, ConsentInput
+from mtkcare.ui.forms import error_summary, input_for, select_for
 
 TOOLBAR_HINT_ID = "bulk-consent-hint"
 
@@ -85,92 +78,44 @@ def _selected_client(client: rx.Var) -> rx.Component:
     )
 
 
+def _consent_field(key: str, needed: frozenset[str] = frozenset()) -> rx.Component:
+    """One field of the referral service's consent input, as declared (``needed``: ones the
+    answer ticked requires)."""
+    field = spec(ConsentInput, key)
+    if key in needed:
+        field = replace(field, optional=False)
+    common: dict[str, Any] = {"form": CONSENT_FORM, "errors": ClientsState.consent_errors}
+    if key == "status":
+        return input_for(field, on_change=ClientsState.choose_consent, **common)
+    if key == "method":
+        return select_for(field, **common)
+    return input_for(field, options=ClientsState.decline_reasons, **common)
+
+
 def consent_form() -> rx.Component:
-    errors = ClientsState.consent_errors
     return rx.form(
         rx.flex(
-            radio_field(
-                "What was decided?",
-                "status",
-                form=CONSENT_FORM,
-                options=CONSENT_OPTIONS,
-                errors=errors,
-                on_change=ClientsState.choose_consent,
-            ),
+            _consent_field("status"),
             # Only what the decision needs: the other fields are not shown, nor sent.
             rx.match(
                 ClientsState.consent_choice,
-                (
-                    "OBTAINED",
-                    rx.flex(
-                        select_field(
-                            "How consent was given",
-                            "method",
-                            form=CONSENT_FORM,
-                            options=METHOD_OPTIONS,
-                            errors=errors,
-                            hint="A signed form is written consent",
+                *(
+                    (
+                        answer.value,
+                        rx.flex(
+                            *(
+                                _consent_field(key, frozenset(CONSENT_NEEDS[answer]))
+                                for key in asks
+                            ),
+                            direction="column",
+                            spacing="4",
                         ),
-                        textarea_field(
-                            "What the consent covers",
-                            "scope",
-                            form=CONSENT_FORM,
-                            errors=errors,
-                            optional=True,
-                            rows="2",
-                            max_length=2000,
-                        ),
-                        text_field(
-                            "Consent expiry date",
-                            "expires_on",
-                            form=CONSENT_FORM,
-                            type="date",
-                            errors=errors,
-                            optional=True,
-                            hint="Leave blank if the consent does not expire",
-                            width="12rem",
-                        ),
-                        direction="column",
-                        spacing="4",
-                    ),
-                ),
-                (
-                    "DECLINED",
-                    rx.box(
-                        select_field(
-                            "Reason for declining",
-                            "decline_reason_id",
-                            form=CONSENT_FORM,
-                            options=ClientsState.decline_reasons,
-                            errors=errors,
-                        ),
-                    ),
-                ),
-                (
-                    "REQUESTED",
-                    rx.box(
-                        text_field(
-                            "Follow-up date",
-                            "follow_up_date",
-                            form=CONSENT_FORM,
-                            type="date",
-                            errors=errors,
-                            hint="The day to ask the client again",
-                            width="12rem",
-                        ),
-                    ),
+                    )
+                    for answer, asks in CONSENT_ASKS.items()
                 ),
                 rx.fragment(),
             ),
-            textarea_field(
-                "Notes",
-                "notes",
-                form=CONSENT_FORM,
-                errors=errors,
-                optional=True,
-                rows="2",
-                max_length=5000,
-            ),
+            _consent_field("notes"),
             rx.flex(
                 rx.dialog.close(
                     rx.button(

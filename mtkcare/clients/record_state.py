@@ -37,7 +37,7 @@ from mtkcare.clients.service import (
     restore_client,
 )
 from mtkcare.db import session_scope
-from mtkcare.errors import NotAllowed, NotFound
+from mtkcare.errors import EditConflict, NotAllowed, NotFound
 from mtkcare.fields import Layout
 from mtkcare.ui.paging import clean_id
 
@@ -190,6 +190,7 @@ class RecordTab(ClientRecordState):
     """One tab of the record: what it shows and, where it has one, its form."""
 
     editing: bool = False
+    conflict: str = ""  # someone else changed the client since the form opened
     errors: dict[str, str] = {}
     error_list: list[dict[str, str]] = []
     form_key: int = 0
@@ -202,6 +203,7 @@ class RecordTab(ClientRecordState):
     def _clear(self) -> None:
         self.errors = {}
         self.error_list = []
+        self.conflict = ""
 
     def _open(self) -> None:
         self._clear()
@@ -218,19 +220,15 @@ class RecordTab(ClientRecordState):
 
         return show
 
-    def _save(
-        self,
-        work: Callable[[Session, Principal], str],
-        form: str,
-        layout: Layout,
-        *,
-        on_refused: Callable[..., object] | None = None,
-    ) -> Any:
-        """A form's save: on bad input its field messages and error summary, else the form
-        closes, the message ``work`` returned is shown and the record is read again."""
+    def _save(self, work: Callable[[Session, Principal], str], form: str, layout: Layout) -> Any:
+        """A form's save: on bad input its field messages and error summary (an edit
+        conflict's message stays on the form too), else the form closes, the message
+        ``work`` returned is shown and the record is read again."""
         self._clear()
-        done = self._call(work, on_invalid=self._invalid(form, layout), on_refused=on_refused)
+        done = self._call(work, on_invalid=self._invalid(form, layout))
         if isinstance(done, Refused):
+            if isinstance(done.error, EditConflict):
+                self.conflict = done.error.message
             return done.events
         self.editing = False
         return [rx.toast.success(done), ClientRecordState.refresh]

@@ -43,7 +43,6 @@ from mtkcare.clients.service import (
     set_cultural_identities,
     update_client,
 )
-from mtkcare.errors import EditConflict
 from mtkcare.fields import facts, form_values, submitted
 from mtkcare.reference.service import list_options
 
@@ -54,7 +53,6 @@ from mtkcare.reference.service import list_options
 class ProfileTab(RecordTab):
     facts: list[Fact] = []
     values: dict[str, str] = {}  # what the edit form starts from
-    conflict: str = ""
     language_options: list[dict[str, str]] = []
     _version: int = 0  # the version the edit form was opened on
 
@@ -69,10 +67,6 @@ class ProfileTab(RecordTab):
         ]
         self.values = form_values(ClientDetails, details)
         self.language_options = [{"value": str(o.id), "label": o.label} for o in languages]
-
-    def _clear(self) -> None:
-        super()._clear()
-        self.conflict = ""
 
     @requires(Permission.CLIENT_EDIT)
     @rx.event
@@ -95,13 +89,7 @@ class ProfileTab(RecordTab):
             )
             return f"Changes to {saved.full_name} saved"
 
-        def conflict(exc: object) -> None:
-            if isinstance(exc, EditConflict):
-                self.conflict = exc.message
-
-        return self._save(
-            work, PROFILE_FORM, tuple(ClientDetails.model_fields), on_refused=conflict
-        )
+        return self._save(work, PROFILE_FORM, tuple(ClientDetails.model_fields))
 
 
 class ContactsTab(RecordTab):

@@ -150,7 +150,10 @@ class EmergencyContactInput(Input):
 
 class CulturalIdentityInput(Input):
     identity_ids: list[int] = field(
-        "Cultural identity", default_factory=list, reference="cultural_identity"
+        "Cultural identity",
+        hint="Choose all that apply, in the client's own words where possible",
+        default_factory=list,
+        reference="cultural_identity",
     )
     cultural_identity_notes: str | None = field(
         "Cultural identity notes",
@@ -535,8 +538,19 @@ def _check_language(session: Session, language_id: int | None) -> None:
 def check_client_details(
     session: Session, actor: Principal, data: dict[str, object]
 ) -> ClientDetails:
-    """Validated client details, with the language checked against reference data."""
-    details = validate(ClientDetails, data)
+    """Validated client details, with the language checked against reference data (when
+    other fields fail, a language not on the list is said too: every problem at once)."""
+    try:
+        details = validate(ClientDetails, data)
+    except ValidationFailed as exc:
+        language = str(data.get("primary_language_id") or "")
+        if "primary_language_id" in exc.errors or not language.isdigit():
+            raise
+        try:
+            _check_language(session, int(language))
+        except ValidationFailed as wrong:
+            raise ValidationFailed(exc.errors | wrong.errors) from None
+        raise
     _check_language(session, details.primary_language_id)
     return details
 
@@ -618,22 +632,55 @@ def update_client(
     return client
 
 
+@reads(Permission.CLIENT_EDIT)
+def check_emergency_contact(
+    session: Session, actor: Principal, data: dict[str, object]
+) -> EmergencyContactInput:
+    """A validated new emergency contact: with a phone number, the relationship checked
+    against reference data."""
+    contact = validate(EmergencyContactInput, data)
+    problems: dict[str, str] = {}
+    if not contact.phone:
+        problems["phone"] = "Enter a phone number for the emergency contact"
+    if contact.relationship_type_id is not None:
+        rel = session.get(RelationshipType, contact.relationship_type_id)
+        if rel is None or not rel.is_active:
+            problems["relationship_type_id"] = "Choose a relationship from the list"
+    if problems:
+        raise ValidationFailed(problems)
+    return contact
+
+
 @service(Permission.CLIENT_EDIT)
 def add_emergency_contact(
     session: Session, actor: Principal, client_id: int, **data: object
 ) -> ClientEmergencyContact:
     get_row(session, Client, client_id)
-    contact = validate(EmergencyContactInput, data)
-    if not contact.phone:
-        raise ValidationFailed({"phone": "Enter a phone number for the emergency contact"})
-    if contact.relationship_type_id is not None:
-        rel = session.get(RelationshipType, contact.relationship_type_id)
-        if rel is None or not rel.is_active:
-            raise ValidationFailed({"relationship_type_id": "Choose a relationship from the list"})
+    contact = check_emergency_contact(session, actor, data)
     row = ClientEmergencyContact(client_id=client_id, **contact.model_dump())
     session.add(row)
     session.flush()
     return row
+
+
+@reads(Permission.CLIENT_EDIT)
+def check_cultural_identities(
+    session: Session, actor: Principal, data: dict[str, object]
+) -> CulturalIdentityInput:
+    """Validated cultural identities and notes, each identity an active one of the list."""
+    details = validate(CulturalIdentityInput, data)
+    wanted = set(details.identity_ids)
+    if wanted:
+        found = set(
+            session.exec(
+                select(CulturalIdentity.id).where(
+                    col(CulturalIdentity.id).in_(wanted), CulturalIdentity.is_active
+                )
+            ).all()
+        )
+        if found != wanted:
+            raise ValidationFailed({"identity_ids": "Choose cultural identities from the list"})
+    return details
 
 
 @service(Permission.CLIENT_EDIT)
@@ -646,22 +693,11 @@ def set_cultural_identities(
 ) -> list[int]:
     """Make the client's identities exactly ``identity_ids`` (removed ones are soft-deleted,
     re-added ones restored); ``notes`` (None: leave them) are the cultural identity notes."""
-    details = validate(
-        CulturalIdentityInput,
-        {"identity_ids": identity_ids, "cultural_identity_notes": notes},
+    details = check_cultural_identities(
+        session, actor, {"identity_ids": identity_ids, "cultural_identity_notes": notes}
     )
     client = get_row(session, Client, client_id)
     wanted = set(details.identity_ids)
-    if wanted:
-        found = set(
-            session.exec(
-                select(CulturalIdentity.id).where(
-                    col(CulturalIdentity.id).in_(wanted), CulturalIdentity.is_active
-                )
-            ).all()
-        )
-        if found != wanted:
-            raise ValidationFailed({"identity_ids": "Choose cultural identities from the list"})
     existing = {
         link.cultural_identity_id: link
         for link in session.exec(

@@ -17,7 +17,7 @@ import reflex as rx
 from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.state import AppState
+from mtkcare.auth.state import AppState, Refused
 from mtkcare.clients.models import RISK_LABELS
 from mtkcare.clients.service import (
     NOT_ASSESSED,
@@ -28,11 +28,11 @@ from mtkcare.clients.service import (
     list_clients,
 )
 from mtkcare.db import session_scope
-from mtkcare.errors import DomainError, ValidationFailed
+from mtkcare.errors import ValidationFailed
+from mtkcare.fields import spec, specs
 from mtkcare.programs.service import program_choices
 from mtkcare.reference.service import list_options
-from mtkcare.referrals.models import ConsentMethod, ConsentStatus
-from mtkcare.referrals.service import record_bulk_consent
+from mtkcare.referrals.service import ConsentInput, record_bulk_consent
 from mtkcare.settings import get_settings
 from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import PagedList, clean_page, clean_search
@@ -70,28 +70,10 @@ SORT_OPTIONS: tuple[tuple[str, str], ...] = (
 )
 PAGE_SIZE_OPTIONS: tuple[tuple[str, str], ...] = tuple((str(n), str(n)) for n in PAGE_SIZES)
 
-CONSENT_OPTIONS: tuple[tuple[str, str], ...] = (
-    (ConsentStatus.OBTAINED.value, "Consent obtained"),
-    (ConsentStatus.DECLINED.value, "Consent declined"),
-    (ConsentStatus.REQUESTED.value, "Requested: follow up later"),
-)
-CONSENT_CHOICES = frozenset(value for value, _ in CONSENT_OPTIONS)
-METHOD_OPTIONS: tuple[tuple[str, str], ...] = (
-    (ConsentMethod.WRITTEN.value, "Written"),
-    (ConsentMethod.VERBAL.value, "Verbal"),
-    (ConsentMethod.ELECTRONIC.value, "Electronic"),
-    (ConsentMethod.GUARDIAN.value, "By a parent or guardian"),
-)
-# The consent form's fields, in the order of the form (the error summary follows it).
-CONSENT_FIELDS = (
-    "status",
-    "method",
-    "scope",
-    "expires_on",
-    "decline_reason_id",
-    "follow_up_date",
-    "notes",
-)
+# The consent form is the referral service's input (its labels, words and limits), in the
+# order declared (the error summary follows it); the decisions it offers are the status's.
+CONSENT_FIELDS = tuple(specs(ConsentInput))
+CONSENT_CHOICES = frozenset(value for value, _words in spec(ConsentInput, "status").choices)
 
 
 def _age(born: date, today: date) -> int:
@@ -371,8 +353,9 @@ class ClientsState(PagedList, AppState):
     def open_consent(self) -> Any:
         if not self.selection:
             return rx.toast.error("Select the clients whose consent you are recording.")
-        with session_scope() as session:
-            reasons = list_options(session, "decline_reason")
+        reasons = self._call(lambda session, _actor: list_options(session, "decline_reason"))
+        if isinstance(reasons, Refused):
+            return reasons.events
         self.decline_reasons = [{"value": str(o.id), "label": o.label} for o in reasons]
         self._reset_consent_problems()
         self.consent_choice = ""
@@ -430,19 +413,19 @@ class ClientsState(PagedList, AppState):
         self.saving = True
         yield
         try:
-            with session_scope() as session:
-                records = record_bulk_consent(session, self._acting(), client_ids, **data)
-                count = len(records)
-        except ValidationFailed as exc:
-            self._show_consent_problems(exc.errors)
-            yield focus_error_summary()
-            return
-        except DomainError as exc:
-            self._show_consent_problems({"__all__": exc.message})
-            yield focus_error_summary()
-            return
+            count = self._call(
+                lambda session, actor: len(record_bulk_consent(session, actor, client_ids, **data)),
+                on_invalid=self._show_consent_problems,
+            )
         finally:
             self.saving = False
+        if isinstance(count, Refused):
+            if not isinstance(count.error, ValidationFailed | None):
+                # Refused as a whole (the workflow): said in the dialog, like a bad answer.
+                self._show_consent_problems({"__all__": count.error.message})
+                count.events = [focus_error_summary()]
+            yield from count.events
+            return
         self.consent_open = False
         self.selection = {}
         yield rx.toast.success(f"Consent recorded for {count} client{'s' if count != 1 else ''}")

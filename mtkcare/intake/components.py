@@ -1,64 +1,56 @@
 """The intake page's pieces: the drafts list, the step indicator, one form per step, the
 check-your-answers summary and the outcome.
 
-Every field is a shared form field (ui/forms.py) named as the service names it, so the
-server's messages land next to their fields. Text fields keep their value in the draft when
-the worker leaves them (on blur); choices when they change.
+Each step's fields are drawn from its parts (``mtkcare.intake.service``): the service inputs'
+declarations give every label, hint, limit and choice (``forms.input_for``), named as the
+draft names them, so the server's messages land next to their fields. Text fields keep their
+value in the draft when the worker leaves them (on blur); choices when they change. What is
+not a plain field stays here: look-up matches and program cards as radio cards, the duplicate
+callout, contacts on record, identity checkboxes, the step indicator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
+from mtkcare.fields import Kind
 from mtkcare.intake import service as intake
-from mtkcare.intake.review import CONSENT, GENDERS, METHODS, PRIORITIES, RISK_LEVELS, SOURCES
 from mtkcare.intake.state import FORM, IntakeState
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
 from mtkcare.ui.forms import (
-    checkbox_field,
     error_summary,
+    field_group,
     field_id,
     fieldset,
-    radio_field,
-    select_field,
-    text_field,
-    textarea_field,
+    input_for,
+    select_for,
 )
 from mtkcare.ui.styles import VISUALLY_HIDDEN
 
 S = IntakeState
 # A link drawn as a solid button keeps the button's text colour (white on the accent).
 BUTTON_LINK = {"color": "var(--accent-contrast)"}
+# A short text (a postcode) gets a box its size.
+NARROW = 10
 
 
 def _value(name: str) -> rx.Var:
     return S.values.get(name, "")
 
 
-def _keep(name: str) -> Any:
+def _keep(name: str) -> Callable[[Any], Any]:
     return lambda value: S.keep(name, value)
 
 
-def _text(label: str, name: str, **props: Any) -> rx.Component:
-    return text_field(
-        label,
-        name,
-        form=FORM,
-        value=_value(name),
-        errors=S.errors,
-        on_blur=_keep(name),
-        **props,
-    )
-
-
-def _date(label: str, name: str, **props: Any) -> rx.Component:
+def _words(name: str, control: rx.Component) -> rx.Component:
     """A date box, with the date written out under it once given (no 03/04 guessing)."""
     words = S.date_words.get(name, "")
     return rx.flex(
-        _text(label, name, type="date", **props),
+        control,
         rx.text(
             rx.cond(words != "", "Reads as " + words.to(str), ""),
             size="1",
@@ -70,52 +62,52 @@ def _date(label: str, name: str, **props: Any) -> rx.Component:
     )
 
 
-def _area(label: str, name: str, **props: Any) -> rx.Component:
-    return textarea_field(
-        label, name, form=FORM, value=_value(name), errors=S.errors, on_blur=_keep(name), **props
-    )
-
-
-def _select(label: str, name: str, options: Any, **props: Any) -> rx.Component:
-    return select_field(
-        label,
-        name,
-        form=FORM,
-        options=options,
-        value=_value(name),
-        errors=S.errors,
-        on_change=_keep(name),
-        **props,
-    )
-
-
-def _radios(legend: str, name: str, options: dict[str, str], **props: Any) -> rx.Component:
-    return radio_field(
-        legend,
-        name,
-        form=FORM,
-        options=list(options.items()),
-        value=_value(name),
-        errors=S.errors,
-        on_change=_keep(name),
-        **props,
-    )
-
-
-def _checkbox(label: str | rx.Var, name: str, **props: Any) -> rx.Component:
-    return checkbox_field(
-        label,
-        name,
-        form=FORM,
-        checked=_value(name) == "on",
-        errors=S.errors,
-        on_change=lambda _value: S.toggle(name),
-        **props,
-    )
+def _field(
+    part: intake.Part, key: str, *, on_type: Callable[[str], Any] | None = None
+) -> rx.Component:
+    """One declared field of a step, as the draft names it. ``on_type`` (name -> callback)
+    follows a text as it is typed instead of when it is left."""
+    spec, name = part.spec(key), part.name(key)
+    common: dict[str, Any] = {"form": FORM, "name": name, "value": _value(name), "errors": S.errors}
+    if spec.kind == Kind.CHECKBOX:
+        return input_for(spec, on_change=lambda _checked: S.toggle(name), **common)
+    if key in part.selects:
+        return select_for(spec, on_change=_keep(name), **common)
+    if spec.kind in (Kind.CHOICE, Kind.REFERENCE):
+        options = S.options.get(spec.reference or spec.name, [])
+        return input_for(spec, options=options, on_change=_keep(name), **common)
+    typed = {"on_change": on_type(name)} if on_type else {"on_blur": _keep(name)}
+    narrow = spec.kind == Kind.TEXT and (spec.max_length or NARROW + 1) <= NARROW
+    control = input_for(spec, width="8rem" if narrow else None, **typed, **common)
+    return _words(name, control) if spec.kind == Kind.DATE else control
 
 
 def _row(*children: rx.Component) -> rx.Component:
     return rx.grid(*children, columns="2", spacing="4", width="100%")
+
+
+def _part(part: intake.Part, **how: Any) -> rx.Component:
+    """A part's fields row by row (a row of two side by side), boxed under its title if it
+    asks to be, shown only while the answer it depends on holds."""
+    rows = [
+        _field(part, row, **how)
+        if isinstance(row, str)
+        else _row(*(_field(part, k, **how) for k in row))
+        for row in part.layout
+    ]
+    drawn = (
+        fieldset(part.title, *rows)
+        if part.boxed
+        else rx.flex(*rows, direction="column", spacing="4", width="100%")
+    )
+    if part.when is None:
+        return drawn
+    answer, value = part.when
+    return rx.cond(_value(answer) == value, drawn)
+
+
+def _parts(*parts: intake.Part) -> rx.Component:
+    return rx.flex(*(_part(p) for p in parts), direction="column", spacing="4")
 
 
 def _help(text: str | rx.Var) -> rx.Component:
@@ -126,18 +118,18 @@ def _help(text: str | rx.Var) -> rx.Component:
 # Drafts
 
 
-def _draft_row(draft: rx.Var) -> rx.Component:
+def _draft_row(draft: Any) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.text(draft["summary"], weight="medium")),
-        rx.table.cell("Step ", draft["step"], ": ", draft["step_title"]),
-        rx.table.cell(draft["updated"]),
+        rx.table.row_header_cell(rx.text(draft.summary, weight="medium")),
+        rx.table.cell("Step ", draft.step, ": ", draft.step_title),
+        rx.table.cell(draft.updated),
         rx.table.cell(
             rx.flex(
                 rx.button(
                     rx.link(
                         "Resume",
-                        rx.el.span(" ", draft["summary"], style=VISUALLY_HIDDEN),
-                        href=routes.INTAKE + "?draft=" + draft["id"],
+                        rx.el.span(" ", draft.summary, style=VISUALLY_HIDDEN),
+                        href=routes.INTAKE + "?draft=" + draft.id.to(str),
                         underline="none",
                         style=BUTTON_LINK,
                     ),
@@ -147,24 +139,24 @@ def _draft_row(draft: rx.Var) -> rx.Component:
                 confirm_dialog(
                     rx.button(
                         "Discard",
-                        rx.el.span(" ", draft["summary"], style=VISUALLY_HIDDEN),
+                        rx.el.span(" ", draft.summary, style=VISUALLY_HIDDEN),
                         size="1",
                         variant="soft",
                         color_scheme="red",
                     ),
                     title="Discard this draft?",
-                    body="The intake for “" + draft["summary"].to(str) + "” will be removed "
+                    body="The intake for “" + draft.summary.to(str) + "” will be removed "
                     "from your drafts. Nothing was saved to client records yet, so nothing "
                     "else changes.",
                     confirm_label="Discard draft",
                     cancel_label="Keep the draft",
-                    on_confirm=S.discard(draft["id"]),
+                    on_confirm=S.discard(draft.id),
                 ),
                 spacing="2",
             )
         ),
         align="center",
-        key=draft["id"],
+        key=draft.id,
     )
 
 
@@ -263,41 +255,7 @@ def step_indicator() -> rx.Component:
 
 
 def step_referral() -> rx.Component:
-    return rx.flex(
-        _radios("Where does the referral come from?", "source", SOURCES),
-        rx.cond(
-            _value("source") == "EXTERNAL",
-            _select(
-                "Referring organisation",
-                "external_organisation_id",
-                S.organisations,
-                hint="Only active organisations are listed",
-            ),
-        ),
-        _row(
-            _text("Referrer's name", "referrer_name", optional=True, max_length=200),
-            _text("Referrer's phone number", "referrer_phone", optional=True, type="tel"),
-        ),
-        _text("Referrer's email address", "referrer_email", optional=True, type="email"),
-        _row(
-            _date(
-                "Referral date",
-                "referral_date",
-                hint="The day the referral was made: today or earlier",
-            ),
-            _select("Service type", "service_type_id", S.service_types),
-        ),
-        _radios("Priority", "priority", PRIORITIES),
-        _area(
-            "Reason for referral",
-            "reason",
-            hint="What the client needs, in the referrer's words where possible",
-            rows="4",
-            max_length=10000,
-        ),
-        direction="column",
-        spacing="4",
-    )
+    return _parts(*intake.REFERRAL)
 
 
 def _radio_card(
@@ -363,31 +321,17 @@ def _match(match: rx.Var) -> rx.Component:
     )
 
 
-def step_lookup() -> rx.Component:
-    def look(label: str, name: str, **props: Any) -> rx.Component:
-        return text_field(
-            label,
-            name,
-            form=FORM,
-            value=_value(name),
-            errors=S.errors,
-            on_change=lambda value: S.look_up(name, value).debounce(300),
-            **props,
-        )
+def _look_up(name: str) -> Callable[[Any], Any]:
+    return lambda value: S.look_up(name, value).debounce(300)
 
+
+def step_lookup() -> rx.Component:
     return rx.flex(
         _help(
             "Before creating a client, check whether they are already known. Matches appear "
             "as you type, with the reason they match."
         ),
-        _row(
-            look("Name", "lookup_name", hint="First and last name, or part of it"),
-            look("Date of birth", "lookup_dob", type="date"),
-        ),
-        _row(
-            look("Phone number", "lookup_phone", type="tel"),
-            look("Email address", "lookup_email", type="email"),
-        ),
+        _part(intake.LOOKUP, on_type=_look_up),
         rx.el.fieldset(
             rx.el.legend(rx.text("Is this person already a client?", size="3", weight="bold")),
             rx.text(
@@ -479,82 +423,16 @@ def step_client() -> rx.Component:
                         rx.foreach(S.duplicates, _duplicate),
                         style={"margin": "0", "padding_left": "1.2rem"},
                     ),
-                    _checkbox(
-                        "I have checked: this is a different person from the clients above",
-                        "not_duplicate",
-                        hint="Your confirmation is recorded. If it is the same person, go "
-                        "back to step 2 and choose them instead.",
-                    ),
+                    _part(intake.NOT_DUPLICATE),
                     direction="column",
                     spacing="2",
                 ),
                 color_scheme="orange",
             ),
         ),
-        _row(
-            _text("First name", "first_name", max_length=100, auto_complete="off"),
-            _text("Last name", "last_name", max_length=100),
-        ),
-        _row(
-            _text(
-                "Preferred name",
-                "preferred_name",
-                optional=True,
-                hint="What they like to be called",
-                max_length=100,
-            ),
-            _date(
-                "Date of birth",
-                "date_of_birth",
-                hint="Day, month and year, in the order the box shows",
-            ),
-        ),
-        _row(
-            _select("Gender", "gender", list(GENDERS.items()), placeholder=None),
-            _select("Primary language", "primary_language_id", S.languages, optional=True),
-        ),
-        _checkbox("An interpreter is needed", "interpreter_required"),
-        _row(
-            _text("Phone number", "phone", optional=True, type="tel", hint="Like 021 555 0123"),
-            _text("Email address", "email", optional=True, type="email"),
-        ),
-        fieldset(
-            "Address",
-            _text("Address line 1", "address_line1", optional=True, max_length=200),
-            _text("Address line 2", "address_line2", optional=True, max_length=200),
-            _row(
-                _text("Suburb", "suburb", optional=True, max_length=100),
-                _text("Town or city", "city", optional=True, max_length=100),
-            ),
-            _text("Postcode", "postcode", optional=True, max_length=10, width="8rem"),
-        ),
+        _parts(*intake.CLIENT),
         direction="column",
         spacing="4",
-    )
-
-
-def _contact(index: int) -> rx.Component:
-    def name(part: str) -> str:
-        return intake.contact_field(index, part)
-
-    return rx.cond(
-        S.contact_count > index,
-        fieldset(
-            f"Emergency contact {index + 1}",
-            _row(
-                _text("Contact's name", name("name"), max_length=200),
-                _select("Relationship", name("relationship_type_id"), S.relationships),
-            ),
-            _row(
-                _text(
-                    "Contact's phone number",
-                    name("phone"),
-                    type="tel",
-                    hint="Needed to reach them in an emergency",
-                ),
-                _text("Contact's email address", name("email"), type="email", optional=True),
-            ),
-        ),
     )
 
 
@@ -580,7 +458,10 @@ def step_contacts() -> rx.Component:
                 "Who should we call in an emergency? Add at least one person with a phone number."
             ),
         ),
-        *(_contact(i) for i in range(intake.MAX_CONTACTS)),
+        *(
+            rx.cond(S.contact_count > index, _part(part))
+            for index, part in enumerate(intake.CONTACTS)
+        ),
         rx.flex(
             rx.cond(
                 S.contact_count < intake.MAX_CONTACTS,
@@ -610,8 +491,8 @@ def step_contacts() -> rx.Component:
 
 
 def _identity(option: rx.Var) -> rx.Component:
-    name = "identity_" + option["value"].to(str)
-    fid = "intake-identity-" + option["value"].to(str)
+    name = intake.IDENTITY.option_name("identity_ids", "") + option["value"].to(str)
+    fid = f"{FORM}-identity-" + option["value"].to(str)
     return rx.flex(
         rx.el.input(
             type="checkbox",
@@ -628,24 +509,23 @@ def _identity(option: rx.Var) -> rx.Component:
 
 
 def step_identity() -> rx.Component:
+    """The identities are one checkbox each, from the reference list; then the notes."""
+    part = intake.IDENTITY
+    identities = part.spec("identity_ids")
     return rx.flex(
-        rx.el.fieldset(
-            rx.el.legend(rx.text("Which cultural identities does the client hold?", weight="bold")),
-            _help("Choose all that apply, in the client's own words where possible."),
-            rx.grid(rx.foreach(S.identities, _identity), columns="3", spacing="2"),
-            border="none",
-            padding="0",
-            margin="0",
-            display="flex",
-            flex_direction="column",
-            gap="var(--space-2)",
+        field_group(
+            identities.label,
+            part.name("identity_ids"),
+            rx.grid(
+                rx.foreach(S.options.get(identities.reference or "", []), _identity),
+                columns="3",
+                spacing="2",
+            ),
+            form=FORM,
+            errors=S.errors,
+            hint=identities.hint,
         ),
-        _area(
-            "Iwi, hapū or other cultural detail",
-            "cultural_identity_notes",
-            optional=True,
-            max_length=2000,
-        ),
+        _field(part, "cultural_identity_notes"),
         direction="column",
         spacing="4",
     )
@@ -653,14 +533,7 @@ def step_identity() -> rx.Component:
 
 def step_risk() -> rx.Component:
     return rx.flex(
-        _radios(
-            "Risk level",
-            "risk_level",
-            RISK_LEVELS,
-            hint="Critical: immediate danger to the client or others; contact a team lead now",
-        ),
-        _area("Risk factors", "risk_factors", optional=True, max_length=5000),
-        _area("Notes on the assessment", "risk_notes", optional=True, max_length=5000),
+        _part(intake.RISK),
         _help("Assessed by " + S.assessor + " on " + S.today + " (recorded when you finish)."),
         direction="column",
         spacing="4",
@@ -669,25 +542,19 @@ def step_risk() -> rx.Component:
 
 def _program(program: rx.Var) -> rx.Component:
     return _radio_card(
-        "target_program_id",
-        program["value"],
-        [program["label"]],
-        rx.text(program["description"], size="1", color_scheme="gray"),
+        intake.PROGRAM.name("target_program_id"),
+        program.value,
+        [program.label],
+        rx.text(program.description, size="1", color_scheme="gray"),
     )
 
 
 def step_program() -> rx.Component:
-    return rx.el.fieldset(
-        rx.el.legend(rx.text("Which program will serve this client?", weight="bold")),
-        _help("Programs taking referrals for the referral's service type."),
-        rx.text(
-            S.errors.get("target_program_id", ""),
-            id=field_id(FORM, "target_program_id"),
-            tab_index=-1,
-            color_scheme="red",
-            size="2",
-            weight="medium",
-        ),
+    """The programs taking referrals for step 1's service type, as cards."""
+    program = intake.PROGRAM.spec("target_program_id")
+    return field_group(
+        program.label,
+        intake.PROGRAM.name("target_program_id"),
         rx.cond(
             S.programs.length() > 0,  # type: ignore[attr-defined]
             rx.flex(rx.foreach(S.programs, _program), direction="column", spacing="2"),
@@ -698,68 +565,26 @@ def step_program() -> rx.Component:
                 "change the service type, or ask a manager to open a program.",
             ),
         ),
-        border="none",
-        padding="0",
-        margin="0",
-        display="flex",
-        flex_direction="column",
-        gap="var(--space-3)",
+        form=FORM,
+        errors=S.errors,
+        hint=program.hint,
     )
 
 
 def step_consent() -> rx.Component:
-    status = _value("consent_status")
-    return rx.flex(
-        _radios("Has the client consented to the service?", "consent_status", CONSENT),
-        rx.match(
-            status,
-            (
-                "OBTAINED",
-                rx.flex(
-                    _select("How consent was given", "consent_method", list(METHODS.items())),
-                    _area(
-                        "What the consent covers",
-                        "consent_scope",
-                        optional=True,
-                        hint="For example: sharing details with housing providers",
-                        max_length=2000,
-                    ),
-                    _row(
-                        _date("Consent expiry date", "consent_expires_on",
-                              optional=True),
-                        _date("Service starts on", "commencement_date",
-                              hint="An enrolment starts on this date"),
-                    ),
-                    direction="column",
-                    spacing="4",
-                ),
-            ),
-            (
-                "DECLINED",
-                _select("Reason for declining", "decline_reason_id", S.decline_reasons),
-            ),
-            (
-                "REQUESTED",
-                _date("Follow-up date", "follow_up_date",
-                      hint="When to ask again: today or later"),
-            ),
-            rx.fragment(),
-        ),
-        _area("Notes", "consent_notes", optional=True, max_length=5000),
-        direction="column",
-        spacing="4",
-    )  # fmt: skip
+    """The consent, then what the answer given asks for (read from the consent input)."""
+    return _parts(*intake.STEPS[intake.STEP_KEYS["consent"] - 1].parts)
 
 
 STEP_VIEWS = {
-    1: step_referral,
-    2: step_lookup,
-    3: step_client,
-    4: step_contacts,
-    5: step_identity,
-    6: step_risk,
-    7: step_program,
-    8: step_consent,
+    "referral": step_referral,
+    "lookup": step_lookup,
+    "client": step_client,
+    "contacts": step_contacts,
+    "identity": step_identity,
+    "risk": step_risk,
+    "program": step_program,
+    "consent": step_consent,
 }
 
 
@@ -825,7 +650,11 @@ def check_answers() -> rx.Component:
 def _wizard_form() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.match(S.step, *((n, view()) for n, view in STEP_VIEWS.items()), rx.fragment()),
+            rx.match(
+                S.step,
+                *((step.number, STEP_VIEWS[step.key]()) for step in intake.STEPS),
+                rx.fragment(),
+            ),
             rx.flex(
                 rx.link("Save and close", href=routes.INTAKE, size="2"),
                 rx.text(
@@ -904,12 +733,12 @@ def wizard_view() -> rx.Component:
 def done_view() -> rx.Component:
     return rx.card(
         rx.flex(
-            rx.callout(S.outcome["message"], icon="circle_check", color_scheme="green", size="2",
+            rx.callout(S.outcome.message, icon="circle_check", color_scheme="green", size="2",
                        role="status"),
             rx.flex(
                 rx.button(
-                    rx.link("Open " + S.outcome["client_name"] + "'s record",
-                            href=S.outcome["client_href"], underline="none", style=BUTTON_LINK),
+                    rx.link("Open " + S.outcome.client_name + "'s record",
+                            href=S.outcome.client_href, underline="none", style=BUTTON_LINK),
                     as_child=True,
                 ),
                 rx.button("Start another intake", variant="soft", on_click=S.start),

@@ -10,10 +10,11 @@ the wizard and every later screen apply one set of rules.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import partial
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,11 +34,14 @@ from mtkcare.clients.duplicates import (
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
 from mtkcare.clients.service import (
     ClientDetails,
+    CulturalIdentityInput,
     EmergencyContactInput,
     RiskAssessmentInput,
     add_emergency_contact,
     assess_risk,
     check_client_details,
+    check_cultural_identities,
+    check_emergency_contact,
     create_client,
     load_client_for,
     require_client,
@@ -46,13 +50,16 @@ from mtkcare.clients.service import (
 )
 from mtkcare.db import utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
+from mtkcare.fields import IDENTIFYING, FieldSpec, Kind, Layout, field, names, specs
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment
 from mtkcare.programs.service import check_program_matches_service_type
-from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
-from mtkcare.referrals.models import ConsentStatus, ReferralStatus
+from mtkcare.referrals.models import ConsentStatus, ReferralSource, ReferralStatus
 from mtkcare.referrals.service import (
+    CONSENT_ASKS,
+    CONSENT_NEEDS,
     ConsentInput,
+    ReferralInput,
     check_referral,
     create_referral,
     move_referral,
@@ -60,164 +67,184 @@ from mtkcare.referrals.service import (
     start_service,
 )
 from mtkcare.referrals.workflow import ReferralFacts
-from mtkcare.validation import validate
+from mtkcare.validation import Input, validate
 
 # --------------------------------------------------------------------------------------------
-# The steps
+# What the steps ask for: the service inputs, as the draft names their fields
 
 
-@dataclass(frozen=True)
-class Step:
-    number: int
-    key: str
-    title: str
+class ClientLookup(Input):
+    """Step 2's search: what the worker knows of the client (searched for, not checked)."""
+
+    lookup_name: str = field(
+        "Name", hint="First and last name, or part of it", default="", privacy=IDENTIFYING
+    )
+    lookup_dob: str = field("Date of birth", kind=Kind.DATE, default="", privacy=IDENTIFYING)
+    lookup_phone: str = field("Phone number", kind=Kind.PHONE, default="", privacy=IDENTIFYING)
+    lookup_email: str = field("Email address", kind=Kind.EMAIL, default="", privacy=IDENTIFYING)
 
 
-STEPS: tuple[Step, ...] = (
-    Step(1, "referral", "The referral"),
-    Step(2, "lookup", "Find the client"),
-    Step(3, "client", "Client details"),
-    Step(4, "contacts", "Emergency contacts"),
-    Step(5, "identity", "Cultural identity"),
-    Step(6, "risk", "Risk assessment"),
-    Step(7, "program", "Program"),
-    Step(8, "consent", "Consent"),
-)
-LAST_STEP = len(STEPS)
-CHECK_STEP = LAST_STEP + 1  # "Check your answers", then finish
-STEP_TITLES = {s.number: s.title for s in STEPS} | {CHECK_STEP: "Check your answers"}
+class DuplicateCheck(Input):
+    """Step 3's answer when the details typed are likely someone on record."""
 
-RISK_STEP = 6
-
-REFERRAL_FIELDS = (
-    "source",
-    "external_organisation_id",
-    "referrer_name",
-    "referrer_phone",
-    "referrer_email",
-    "referral_date",
-    "service_type_id",
-    "priority",
-    "reason",
-)
-# Step 2's answer: which client the intake is for. It is taken only from step 2's own form,
-# through the audited read of that client, and held on the draft (``client_id`` and
-# ``client_version``), never from a field kept as the worker types.
-CLIENT_CHOICE = "client_choice"
-LOOKUP_FIELDS = ("lookup_name", "lookup_dob", "lookup_phone", "lookup_email")
-# The client's details as the client service takes them, plus the duplicate confirmation.
-CLIENT_FIELDS = (
-    *(name for name in ClientDetails.model_fields if name != "notes"),
-    "not_duplicate",
-)
-CONTACT_PARTS = ("name", "relationship_type_id", "phone", "email")
-IDENTITY_FIELDS = ("cultural_identity_notes",)
-RISK_FIELDS = ("risk_level", "risk_factors", "risk_notes")
-PROGRAM_FIELDS = ("target_program_id",)
-# Consent's field names carry a prefix where the bare name would clash with another step's.
-CONSENT_NAMES = {
-    "consent_status": "status",
-    "consent_method": "method",
-    "consent_scope": "scope",
-    "consent_expires_on": "expires_on",
-    "decline_reason_id": "decline_reason_id",
-    "follow_up_date": "follow_up_date",
-    "consent_notes": "notes",
-}
-CONSENT_FIELDS = (*CONSENT_NAMES, "commencement_date")
-
-# Field order per step: the error summary lists problems in this order.
-STEP_FIELDS: dict[int, tuple[str, ...]] = {
-    1: REFERRAL_FIELDS,
-    2: (*LOOKUP_FIELDS, CLIENT_CHOICE),
-    3: CLIENT_FIELDS,
-    5: IDENTITY_FIELDS,
-    6: RISK_FIELDS,
-    7: PROGRAM_FIELDS,
-    8: CONSENT_FIELDS,
-}
-CHECKBOX_FIELDS = frozenset({"interpreter_required", "not_duplicate"})
-DATE_FIELDS = frozenset(
-    {
-        "referral_date",
-        "lookup_dob",
-        "date_of_birth",
-        "consent_expires_on",
-        "follow_up_date",
-        "commencement_date",
-    }
-)
-
-MAX_CONTACTS = 5
-MAX_VALUE_LENGTH = 10_000
-# A draft is the wizard's fields, not a free-form store: a few hundred keys and characters
-# in the tens of thousands are far beyond any real intake.
-MAX_DRAFT_KEYS = 200
-MAX_DRAFT_CHARACTERS = 100_000
-NEW_CLIENT = "new"
-_CONTACT_FIELD = re.compile(r"^contact_([0-4])_(name|relationship_type_id|phone|email)$")
-_IDENTITY_FIELD = re.compile(r"^identity_(\d{1,9})$")
-_STATIC_FIELDS = frozenset(
-    REFERRAL_FIELDS
-    + LOOKUP_FIELDS
-    + CLIENT_FIELDS
-    + IDENTITY_FIELDS
-    + RISK_FIELDS
-    + PROGRAM_FIELDS
-    + CONSENT_FIELDS
-    + ("contact_count",)
-)
-
-
-def is_draft_field(name: str) -> bool:
-    """Only the wizard's own field names are kept: a draft is not a free-form store."""
-    return (
-        name in _STATIC_FIELDS
-        or _CONTACT_FIELD.match(name) is not None
-        or _IDENTITY_FIELD.match(name) is not None
+    not_duplicate: bool = field(
+        "I have checked: this is a different person from the clients above",
+        hint="Your confirmation is recorded. If it is the same person, go back to step 2 and "
+        "choose them instead.",
+        default=False,
     )
 
 
-def contact_field(index: int, part: str) -> str:
-    return f"contact_{index}_{part}"
+class ServiceStart(Input):
+    """With consent obtained, the intake enrols the client from this day."""
+
+    commencement_date: date = field("Service starts on", hint="An enrolment starts on this date")
 
 
-def identity_field(identity_id: int) -> str:
-    return f"identity_{identity_id}"
+@dataclass(frozen=True)
+class Part:
+    """Fields of one service input that a step asks for, rows as its screen lays them out.
+
+    The draft names each field ``prefix`` + its name (the ``bare`` ones without); a list of
+    reference ids (``identity_ids``) is one checkbox per option (``identity_12``). ``needed``:
+    fields the step's check requires though the input may leave them blank. ``when``: asked
+    only while another answer has that value. ``title``: a group, boxed on screen if ``boxed``,
+    read as one line (``joiner`` between the answers) on "Check your answers", which leaves
+    out a part not ``reviewed``. ``selects``: choices asked with a select, not radios."""
+
+    model: type[BaseModel]
+    layout: Layout
+    prefix: str = ""
+    bare: frozenset[str] = frozenset()
+    needed: frozenset[str] = frozenset()
+    when: tuple[str, str] | None = None
+    title: str = ""
+    boxed: bool = False
+    joiner: str = ", "
+    reviewed: bool = True
+    selects: frozenset[str] = frozenset()
+
+    @property
+    def fields(self) -> list[str]:
+        return names(self.layout)
+
+    def name(self, key: str) -> str:
+        return key if key in self.bare else self.prefix + key
+
+    def spec(self, key: str) -> FieldSpec:
+        found = specs(self.model)[key]
+        return replace(found, optional=False) if key in self.needed else found
+
+    def many(self, key: str) -> bool:
+        return typing.get_origin(self.model.model_fields[key].annotation) is list
+
+    def option_name(self, key: str, option_id: int | str) -> str:
+        return f"{self.name(key).removesuffix('ids')}{option_id}"
+
+    def chosen(self, key: str, values: dict[str, Any]) -> list[int]:
+        stem = self.option_name(key, "")
+        return sorted(
+            int(name.removeprefix(stem))
+            for name in values
+            if name.startswith(stem) and name.removeprefix(stem).isdigit() and _ticked(values, name)
+        )
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        return self.when is None or _text(values, self.when[0]) == self.when[1]
+
+    def data(self, values: dict[str, Any], *, blanks: bool = False) -> dict[str, object]:
+        """The input's data as typed: a checkbox ticked or not, options chosen, other blanks
+        left out (or None with ``blanks``)."""
+        data: dict[str, object] = {}
+        for key in self.fields:
+            if self.many(key):
+                data[key] = self.chosen(key, values)
+            elif self.spec(key).kind == Kind.CHECKBOX:
+                data[key] = _ticked(values, self.name(key))
+            elif (value := _optional(values, self.name(key))) is not None or blanks:
+                data[key] = value
+        return data
 
 
-class StepInvalid(ValidationFailed):
-    """Finishing found a step that no longer passes: ``step`` is where to send the worker."""
-
-    def __init__(self, step: int, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.step = step
+def _data(parts: tuple[Part, ...], values: dict[str, Any], **how: bool) -> dict[str, object]:
+    return {k: v for part in parts for k, v in part.data(values, **how).items()}
 
 
-def skips_risk(actor: Principal, draft: IntakeDraft) -> bool:
-    """An existing client's risk assessment is theirs to keep: a worker who may not see it
-    skips the risk step and the intake never writes risk (a new client's first assessment is
-    always taken)."""
-    return draft.client_id is not None and not actor.can(Permission.CLIENT_VIEW_RISK)
+def _renamed(parts: tuple[Part, ...], errors: dict[str, str]) -> dict[str, str]:
+    """A service's error keys -> the draft's field names."""
+    outer = {key: part.name(key) for part in parts for key in part.fields}
+    return {outer.get(key, key): message for key, message in errors.items()}
 
 
-def skipped_steps(actor: Principal, draft: IntakeDraft) -> frozenset[int]:
-    return frozenset({RISK_STEP}) if skips_risk(actor, draft) else frozenset()
-
-
-def _next_step(step: int, skipped: frozenset[int]) -> int:
-    step += 1
-    while step in skipped:
-        step += 1
-    return step
-
-
-def previous_step(actor: Principal, draft: IntakeDraft, step: int) -> int:
-    skipped = skipped_steps(actor, draft)
-    step -= 1
-    while step in skipped and step > 1:
-        step -= 1
-    return max(1, step)
+REFERRAL = (
+    Part(ReferralInput, ("source",)),
+    Part(
+        ReferralInput,
+        ("external_organisation_id",),
+        when=("source", ReferralSource.EXTERNAL.value),
+        needed=frozenset({"external_organisation_id"}),
+    ),
+    Part(ReferralInput, (("referrer_name", "referrer_phone"), "referrer_email"),
+         title="Referrer", joiner=" · "),
+    Part(ReferralInput, (("referral_date", "service_type_id"), "priority", "reason")),
+)  # fmt: skip
+LOOKUP = Part(ClientLookup, (("lookup_name", "lookup_dob"), ("lookup_phone", "lookup_email")))
+NOT_DUPLICATE = Part(DuplicateCheck, ("not_duplicate",), reviewed=False)
+CLIENT = (
+    Part(ClientDetails, (("first_name", "last_name"),), title="Name", joiner=" "),
+    Part(
+        ClientDetails,
+        (
+            ("preferred_name", "date_of_birth"),
+            ("gender", "primary_language_id"),
+            "interpreter_required",
+            ("phone", "email"),
+        ),
+    ),
+    Part(
+        ClientDetails,
+        ("address_line1", "address_line2", ("suburb", "city"), "postcode"),
+        title="Address",
+        boxed=True,
+    ),
+)
+MAX_CONTACTS = 5
+CONTACTS = tuple(
+    Part(
+        EmergencyContactInput,
+        (("name", "relationship_type_id"), ("phone", "email")),
+        prefix=f"contact_{index}_",
+        needed=frozenset({"phone"}),
+        title=f"Emergency contact {index + 1}",
+        boxed=True,
+    )
+    for index in range(MAX_CONTACTS)
+)
+IDENTITY = Part(CulturalIdentityInput, ("identity_ids", "cultural_identity_notes"))
+RISK = Part(RiskAssessmentInput, ("risk_level", "risk_factors", "risk_notes"))
+PROGRAM = Part(ReferralInput, ("target_program_id",))
+# Consent's names carry a prefix where the bare name would clash with another step's.
+_CONSENT_NAMES: dict[str, Any] = {
+    "prefix": "consent_",
+    "bare": frozenset({"decline_reason_id", "follow_up_date"}),
+}
+_STATUS = "consent_status"
+CONSENT = (
+    Part(ConsentInput, ("status",), **_CONSENT_NAMES),
+    *(
+        Part(
+            ConsentInput,
+            asks,
+            when=(_STATUS, answer.value),
+            needed=frozenset(CONSENT_NEEDS[answer]),
+            selects=frozenset({"method"}),
+            **_CONSENT_NAMES,
+        )
+        for answer, asks in CONSENT_ASKS.items()
+    ),
+    Part(ConsentInput, ("notes",), **_CONSENT_NAMES),
+)
+START = Part(ServiceStart, ("commencement_date",), when=(_STATUS, ConsentStatus.OBTAINED.value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,69 +276,43 @@ def contact_count(values: dict[str, Any]) -> int:
     return max(1, min(int(raw), MAX_CONTACTS)) if raw.isdigit() else 1
 
 
-def chosen_identity_ids(values: dict[str, Any]) -> list[int]:
-    return sorted(
-        int(m.group(1))
-        for name in values
-        if (m := _IDENTITY_FIELD.match(name)) and _ticked(values, name)
-    )
-
-
-def _prefixed(errors: dict[str, str], names: dict[str, str]) -> dict[str, str]:
-    """Service error keys -> the wizard's field names."""
-    back = {inner: outer for outer, inner in names.items()}
-    return {back.get(key, key): message for key, message in errors.items()}
-
-
-def _referral_data(values: dict[str, Any]) -> dict[str, object]:
-    data: dict[str, object] = {name: _optional(values, name) for name in REFERRAL_FIELDS}
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def _client_data(values: dict[str, Any]) -> dict[str, object]:
-    data: dict[str, object] = {
-        name: _optional(values, name)
-        for name in CLIENT_FIELDS
-        if name not in CHECKBOX_FIELDS and _optional(values, name) is not None
-    }
-    data["interpreter_required"] = _ticked(values, "interpreter_required")
-    return data
-
-
-def _risk_data(values: dict[str, Any]) -> dict[str, object]:
-    return {name: _optional(values, name) for name in RISK_FIELDS}
-
-
-def _contact_data(values: dict[str, Any], index: int) -> dict[str, object]:
-    return {
-        part: value
-        for part in CONTACT_PARTS
-        if (value := _optional(values, contact_field(index, part))) is not None
-    }
-
-
-def _consent_data(values: dict[str, Any]) -> dict[str, object]:
-    return {
-        inner: value
-        for outer, inner in CONSENT_NAMES.items()
-        if (value := _optional(values, outer)) is not None
-    }
-
-
 # --------------------------------------------------------------------------------------------
-# Checking a step
+# Checking a step: each step names the service's own check of what it asks for
 
 
-def _check(
-    fn: Callable[[], object], errors: dict[str, str], rename: dict[str, str] | None = None
-) -> Any:
+Check = Callable[[Session, Principal, IntakeDraft, dict[str, Any]], dict[str, str]]
+
+
+def _collect(run: Callable[[], object], errors: dict[str, str], parts: tuple[Part, ...]) -> Any:
     try:
-        return fn()
+        return run()
     except ValidationFailed as exc:
-        errors.update(_prefixed(exc.errors, rename or {}))
+        errors.update(_renamed(parts, exc.errors))
     except NotFound as exc:
         errors.setdefault("__all__", exc.message)
     return None
+
+
+def _checked_by(
+    service_check: Callable[[Session, Principal, dict[str, object]], object],
+    *parts: Part,
+    blanks: bool = False,
+) -> Check:
+    """A step checked by the service's check of its input, its messages by the draft's names."""
+
+    def check(
+        session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+    ) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        data = _data(parts, values, blanks=blanks)
+        _collect(lambda: service_check(session, actor, data), errors, parts)
+        return errors
+
+    return check
+
+
+def _validated(model: type[BaseModel]) -> Callable[[Session, Principal, dict[str, object]], object]:
+    return lambda _session, _actor, data: validate(model, data)
 
 
 def _audit_shown(
@@ -381,114 +382,208 @@ def existing_contacts(session: Session, actor: Principal, draft: IntakeDraft) ->
     ]
 
 
-def _check_step(
-    session: Session, actor: Principal, draft: IntakeDraft, step: int, values: dict[str, Any]
+def _check_client_choice(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
 ) -> dict[str, str]:
-    """The problems with what was typed for ``step`` (empty: the step is complete)."""
-    errors: dict[str, str] = {}
-    if step in skipped_steps(actor, draft):
-        return errors
-    if step == 1:
-        _check(lambda: check_referral(session, actor, _referral_data(values)), errors)
-    elif step == 2:
-        if draft.client_id is None and _text(values, CLIENT_CHOICE) != NEW_CLIENT:
-            errors[CLIENT_CHOICE] = "Choose the matching client, or choose “This is a new client”"
-        elif draft.client_id is not None:
-            try:
-                require_client(session, actor, draft.client_id)
-            except NotFound:
-                errors[CLIENT_CHOICE] = (
-                    "That client is no longer on the system (they may have been deleted); "
-                    "choose again"
-                )
-    elif step == 3:
-        _check(lambda: check_client_details(session, actor, _client_data(values)), errors)
-        language = _text(values, "primary_language_id")
-        if errors and language.isdigit() and "primary_language_id" not in errors:
-            # Other fields failed first: still say if the language is wrong, all at once.
-            chosen = session.get(Language, int(language))
-            if chosen is None or not chosen.is_active:
-                errors["primary_language_id"] = "Choose a primary language from the list"
-        if (
-            not errors
-            and not _ticked(values, "not_duplicate")
-            and likely_duplicates(session, actor, draft, values)
-        ):
-            errors["not_duplicate"] = (
-                "This person may already be a client: go back to step 2 to link them, or "
-                "confirm they are a different person"
-            )
-    elif step == 4:
-        errors.update(_check_contacts(session, actor, draft, values))
-    elif step == 5:
-        wanted = chosen_identity_ids(values)
-        if wanted:
-            found = session.exec(
-                select(CulturalIdentity.id).where(
-                    col(CulturalIdentity.id).in_(wanted), CulturalIdentity.is_active
-                )
-            ).all()
-            if set(found) != set(wanted):
-                errors["cultural_identity_notes"] = "Choose cultural identities from the list"
-        if len(_text(values, "cultural_identity_notes")) > 2000:
-            errors["cultural_identity_notes"] = (
-                "Cultural identity notes must be 2000 characters or fewer"
-            )
-    elif step == 6:
-        _check(lambda: validate(RiskAssessmentInput, _risk_data(values)), errors)
-    elif step == 7:
-        program = _text(values, "target_program_id")
-        service_type = _text(values, "service_type_id")
-        if not program.isdigit():
-            errors["target_program_id"] = "Choose a program for this referral"
-        else:
-            _check(
-                lambda: check_program_matches_service_type(
-                    session,
-                    actor,
-                    int(program),
-                    int(service_type) if service_type.isdigit() else None,
-                ),
-                errors,
-            )
-    elif step == 8:
-        _check(lambda: validate(ConsentInput, _consent_data(values)), errors, CONSENT_NAMES)
-        if _text(values, "consent_status") == ConsentStatus.OBTAINED.value:
-            starts = _as_date(_text(values, "commencement_date"))
-            referred = _as_date(_text(values, "referral_date"))
-            if starts is None:
-                errors["commencement_date"] = "Enter the date service starts"
-            elif referred is not None and starts < referred:
-                errors["commencement_date"] = "Enter a start date on or after the referral date"
+    """Step 2: the client chosen (held on the draft) is still on the system, or "new"."""
+    if draft.client_id is None:
+        if _text(values, CLIENT_CHOICE) == NEW_CLIENT:
+            return {}
+        return {CLIENT_CHOICE: "Choose the matching client, or choose “This is a new client”"}
+    try:
+        require_client(session, actor, draft.client_id)
+    except NotFound:
+        return {CLIENT_CHOICE: GONE}
+    return {}
+
+
+def _check_client(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> dict[str, str]:
+    """Step 3: the client service's check, then a new client who is likely someone on record
+    needs the worker's confirmation."""
+    errors = _checked_by(check_client_details, *CLIENT)(session, actor, draft, values)
+    if (
+        not errors
+        and not _ticked(values, NOT_DUPLICATE.name("not_duplicate"))
+        and likely_duplicates(session, actor, draft, values)
+    ):
+        errors[NOT_DUPLICATE.name("not_duplicate")] = (
+            "This person may already be a client: go back to step 2 to link them, or "
+            "confirm they are a different person"
+        )
     return errors
 
 
 def _check_contacts(
     session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
 ) -> dict[str, str]:
+    """Step 4: each contact typed as the client service checks a new one; at least one,
+    unless a linked client has some on record."""
     errors: dict[str, str] = {}
-    filled = 0
-    for index in range(contact_count(values)):
-        data = _contact_data(values, index)
-        if not data:
-            continue
-        filled += 1
-        prefix = {contact_field(index, part): part for part in CONTACT_PARTS}
-        contact = _check(partial(validate, EmergencyContactInput, data), errors, prefix)
-        if contact is None:
-            continue
-        assert isinstance(contact, EmergencyContactInput)
-        if not contact.phone:
-            errors[contact_field(index, "phone")] = "Enter a phone number for the emergency contact"
-        if contact.relationship_type_id is not None:
-            rel = session.get(RelationshipType, contact.relationship_type_id)
-            if rel is None or not rel.is_active:
-                errors[contact_field(index, "relationship_type_id")] = (
-                    "Choose a relationship from the list"
-                )
-    if filled == 0 and (draft.client_id is None or not existing_contacts(session, actor, draft)):
-        errors[contact_field(0, "name")] = "Add at least one emergency contact"
+    filled = [part for part in CONTACTS[: contact_count(values)] if part.data(values)]
+    for part in filled:
+        errors |= _checked_by(check_emergency_contact, part)(session, actor, draft, values)
+    if not filled and (draft.client_id is None or not existing_contacts(session, actor, draft)):
+        errors[CONTACTS[0].name("name")] = "Add at least one emergency contact"
     return errors
+
+
+def _check_program(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> dict[str, str]:
+    """Step 7: a program chosen, taking referrals for step 1's service type."""
+    program = _text(values, PROGRAM.name("target_program_id"))
+    if not program.isdigit():
+        return {PROGRAM.name("target_program_id"): "Choose a program for this referral"}
+    service_type = _text(values, "service_type_id")
+    errors: dict[str, str] = {}
+    _collect(
+        lambda: check_program_matches_service_type(
+            session, actor, int(program), int(service_type) if service_type.isdigit() else None
+        ),
+        errors,
+        (PROGRAM,),
+    )
+    return errors
+
+
+def _check_consent(
+    session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
+) -> dict[str, str]:
+    """Step 8: the consent as the referral service takes it; with consent obtained, the day
+    service starts (not before the referral)."""
+    errors = _checked_by(_validated(ConsentInput), *CONSENT)(session, actor, draft, values)
+    if _text(values, _STATUS) == ConsentStatus.OBTAINED.value:
+        starts = _as_date(_text(values, START.name("commencement_date")))
+        referred = _as_date(_text(values, "referral_date"))
+        if starts is None:
+            errors[START.name("commencement_date")] = "Enter the date service starts"
+        elif referred is not None and starts < referred:
+            errors[START.name("commencement_date")] = (
+                "Enter a start date on or after the referral date"
+            )
+    return errors
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    key: str
+    title: str
+    parts: tuple[Part, ...]
+    check: Check
+
+    def names(self) -> list[str]:
+        """The step's field names, in the order of its screen (its error summary's order)."""
+        return [part.name(key) for part in self.parts for key in part.fields]
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "referral", "The referral", REFERRAL, _checked_by(check_referral, *REFERRAL)),
+    Step(2, "lookup", "Find the client", (LOOKUP,), _check_client_choice),
+    Step(3, "client", "Client details", (NOT_DUPLICATE, *CLIENT), _check_client),
+    Step(4, "contacts", "Emergency contacts", CONTACTS, _check_contacts),
+    Step(5, "identity", "Cultural identity", (IDENTITY,),
+         _checked_by(check_cultural_identities, IDENTITY)),
+    # Blank answers as None: a missing risk level is a choice not made.
+    Step(6, "risk", "Risk assessment", (RISK,),
+         _checked_by(_validated(RiskAssessmentInput), RISK, blanks=True)),
+    Step(7, "program", "Program", (PROGRAM,), _check_program),
+    Step(8, "consent", "Consent", (*CONSENT[:2], START, *CONSENT[2:]), _check_consent),
+)  # fmt: skip
+LAST_STEP = len(STEPS)
+CHECK_STEP = LAST_STEP + 1  # "Check your answers", then finish
+STEP_TITLES = {s.number: s.title for s in STEPS} | {CHECK_STEP: "Check your answers"}
+STEP_KEYS = {s.key: s.number for s in STEPS}
+RISK_STEP = STEP_KEYS["risk"]
+
+# Step 2's answer: which client the intake is for. It is taken only from step 2's own form,
+# through the audited read of that client, and held on the draft (``client_id`` and
+# ``client_version``), never from a field kept as the worker types.
+CLIENT_CHOICE = "client_choice"
+NEW_CLIENT = "new"
+GONE = "That client is no longer on the system (they may have been deleted); choose again"
+CLIENT_FIELDS = tuple(STEPS[STEP_KEYS["client"] - 1].names())
+
+# What the draft keeps, derived from the steps: their fields (a list of options as one
+# checkbox each), which of them are checkboxes (a submit clears those it does not send) and
+# dates (written out under their box).
+PARTS = tuple(part for step in STEPS for part in step.parts)
+_NAMED = [(part, key, part.name(key)) for part in PARTS for key in part.fields]
+_DRAFT_FIELDS = frozenset({"contact_count"}) | {
+    name for part, key, name in _NAMED if not part.many(key)
+}
+_OPTIONS = re.compile(
+    "^(?:"
+    + "|".join(re.escape(part.option_name(f, "")) for part, f, _n in _NAMED if part.many(f))
+    + r")\d{1,9}$"
+)
+DATE_FIELDS = frozenset(name for part, key, name in _NAMED if part.spec(key).kind == Kind.DATE)
+# A draft is the wizard's fields, not a free-form store: a few hundred keys and characters
+# in the tens of thousands are far beyond any real intake.
+MAX_VALUE_LENGTH = 10_000
+MAX_DRAFT_KEYS = 200
+MAX_DRAFT_CHARACTERS = 100_000
+
+
+def is_draft_field(name: str) -> bool:
+    """Only the wizard's own field names are kept: a draft is not a free-form store."""
+    return name in _DRAFT_FIELDS or _OPTIONS.match(name) is not None
+
+
+def step_of(number: int) -> Step | None:
+    return STEPS[number - 1] if 1 <= number <= LAST_STEP else None
+
+
+def _cleared_checkboxes(step: Step, values: dict[str, Any]) -> dict[str, str]:
+    """A form leaves unticked checkboxes out: on submit they are cleared explicitly."""
+    cleared: dict[str, str] = {}
+    for part in step.parts:
+        for key in part.fields:
+            if part.many(key):
+                stem = part.option_name(key, "")
+                cleared |= {
+                    name: "" for name in values if _OPTIONS.match(name) and name.startswith(stem)
+                }
+            elif part.spec(key).kind == Kind.CHECKBOX:
+                cleared[part.name(key)] = ""
+    return cleared
+
+
+class StepInvalid(ValidationFailed):
+    """Finishing found a step that no longer passes: ``step`` is where to send the worker."""
+
+    def __init__(self, step: int, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.step = step
+
+
+def skips_risk(actor: Principal, draft: IntakeDraft) -> bool:
+    """An existing client's risk assessment is theirs to keep: a worker who may not see it
+    skips the risk step and the intake never writes risk (a new client's first assessment is
+    always taken)."""
+    return draft.client_id is not None and not actor.can(Permission.CLIENT_VIEW_RISK)
+
+
+def skipped_steps(actor: Principal, draft: IntakeDraft) -> frozenset[int]:
+    return frozenset({RISK_STEP}) if skips_risk(actor, draft) else frozenset()
+
+
+def _next_step(step: int, skipped: frozenset[int]) -> int:
+    step += 1
+    while step in skipped:
+        step += 1
+    return step
+
+
+def _check_step(
+    session: Session, actor: Principal, draft: IntakeDraft, step: Step, values: dict[str, Any]
+) -> dict[str, str]:
+    """The problems with what was typed for ``step`` (empty: the step is complete)."""
+    if step.number in skipped_steps(actor, draft):
+        return {}
+    return step.check(session, actor, draft, values)
 
 
 def _first_invalid_step(
@@ -496,7 +591,7 @@ def _first_invalid_step(
 ) -> tuple[int, dict[str, str]]:
     """The first step that does not pass, with its problems; (0, {}) when all pass."""
     for step in STEPS:
-        errors = _check_step(session, actor, draft, step.number, draft.values)
+        errors = _check_step(session, actor, draft, step, draft.values)
         if errors:
             return step.number, errors
     return 0, {}
@@ -629,16 +724,20 @@ def list_drafts(session: Session, actor: Principal) -> list[DraftView]:
 @service(Permission.REFERRAL_CREATE)
 def start_draft(session: Session, actor: Principal) -> IntakeDraft:
     today = date.today().isoformat()
+    # The inputs' own defaults (source, priority, gender), then the intake's.
+    defaults = {
+        name: default.value
+        for part, key, name in _NAMED
+        if isinstance(default := part.model.model_fields[key].default, Enum)
+    }
     draft = IntakeDraft(
         owner_id=require_person(actor),
         values={
+            **defaults,
             "referral_date": today,
-            "source": "INTERNAL",
-            "priority": "NORMAL",
-            "consent_status": ConsentStatus.OBTAINED.value,
-            "commencement_date": today,
+            _STATUS: ConsentStatus.OBTAINED.value,
+            START.name("commencement_date"): today,
             "contact_count": "1",
-            "gender": "NOT_STATED",
         },
         summary="New intake",
     )
@@ -701,19 +800,9 @@ def set_contact_count(session: Session, actor: Principal, draft_id: int, count: 
     blocks taken away are cleared."""
     count = max(1, min(count, MAX_CONTACTS))
     changes = {"contact_count": str(count)}
-    for index in range(count, MAX_CONTACTS):
-        for part in CONTACT_PARTS:
-            changes[contact_field(index, part)] = ""
+    for part in CONTACTS[count:]:
+        changes |= {part.name(key): "" for key in part.fields}
     return save_values(session, actor, draft_id, changes)
-
-
-def _step_checkboxes(step: int, values: dict[str, Any]) -> dict[str, str]:
-    """A form leaves unticked checkboxes out: on submit they are cleared explicitly."""
-    if step == 3:
-        return {name: "" for name in CHECKBOX_FIELDS}
-    if step == 5:
-        return {name: "" for name in values if _IDENTITY_FIELD.match(name)}
-    return {}
 
 
 @service(Permission.REFERRAL_CREATE)
@@ -728,15 +817,16 @@ def submit_step(
     choice links the intake to an existing client (or to a new one) and fills the later
     steps from their record."""
     draft = get_draft_for(session, actor, draft_id)
-    if step < 1 or step > LAST_STEP or step > draft.reached:
+    asked = step_of(step)
+    if asked is None or step > draft.reached:
         raise ValidationFailed({"__all__": "Go through the steps in order"})
-    values = {**draft.values, **_step_checkboxes(step, draft.values), **_clean(form)}
+    values = {**draft.values, **_cleared_checkboxes(asked, draft.values), **_clean(form)}
     link_problem = None
-    if step == 2:
+    if asked.key == "lookup":
         values, link_problem = _choose_client(
             session, actor, draft, values, form.get(CLIENT_CHOICE)
         )
-    errors = _check_step(session, actor, draft, step, values)
+    errors = _check_step(session, actor, draft, asked, values)
     if link_problem:
         errors[CLIENT_CHOICE] = link_problem
     _keep(draft, values)
@@ -748,10 +838,20 @@ def submit_step(
     return draft, errors
 
 
+def _from_record(actor: Principal) -> tuple[Part, ...]:
+    """What a linked client's record fills in: their details and identities, and their risk
+    for a worker who may see it."""
+    steps = _LINKED if actor.can(Permission.CLIENT_VIEW_RISK) else _LINKED[:-1]
+    return tuple(part for step in steps for part in step.parts)
+
+
+_LINKED = tuple(STEPS[STEP_KEYS[key] - 1] for key in ("client", "identity", "risk"))
+
+
 def _unlinked(values: dict[str, Any]) -> dict[str, Any]:
     """Values without what a linked client's record filled in."""
-    filled = set(CLIENT_FIELDS) | set(IDENTITY_FIELDS) | set(RISK_FIELDS)
-    return {k: v for k, v in values.items() if k not in filled and not _IDENTITY_FIELD.match(k)}
+    filled = {name for step in _LINKED for name in step.names()}
+    return {k: v for k, v in values.items() if k not in filled and not _OPTIONS.match(k)}
 
 
 def _choose_client(
@@ -783,26 +883,20 @@ def _choose_client(
         if draft.client_id is not None:
             values = _unlinked(values)
         draft.client_id, draft.client_version = None, None
-        return values, (
-            "That client is no longer on the system (they may have been deleted); choose again"
-        )
+        return values, GONE
     filled = _unlinked(values)
-    for name in CLIENT_FIELDS:
-        if name in CHECKBOX_FIELDS:
-            continue
-        value = getattr(client, name, None)
-        filled[name] = "" if value is None else str(value)
-    filled["interpreter_required"] = "on" if client.interpreter_required else ""
-    filled["not_duplicate"] = ""
-    filled["cultural_identity_notes"] = client.cultural_identity_notes or ""
+    for part in _from_record(actor):
+        for key in part.fields:
+            if part.many(key):
+                continue
+            value = getattr(client, key, None)
+            if isinstance(value, bool):
+                value = "on" if value else ""
+            filled[part.name(key)] = "" if value is None else str(value)
     for link in session.exec(
         select(ClientCulturalIdentity).where(ClientCulturalIdentity.client_id == client_id)
     ):
-        filled[identity_field(link.cultural_identity_id)] = "on"
-    if actor.can(Permission.CLIENT_VIEW_RISK):
-        for name in RISK_FIELDS:
-            value = getattr(client, name, None)
-            filled[name] = "" if value is None else str(value)
+        filled[IDENTITY.option_name("identity_ids", link.cultural_identity_id)] = "on"
     draft.client_id, draft.client_version = client_id, client.version
     return {**filled, CLIENT_CHOICE: text}, None
 
@@ -868,28 +962,27 @@ def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOu
 
     client = _save_client(session, actor, draft, values)
     assert client.id is not None
-    for index in range(contact_count(values)):
-        data = _contact_data(values, index)
-        if data:
+    for part in CONTACTS[: contact_count(values)]:
+        if data := part.data(values):
             add_emergency_contact(session, actor, client.id, **data)
     set_cultural_identities(
         session,
         actor,
         client.id,
-        chosen_identity_ids(values),
-        notes=_text(values, "cultural_identity_notes"),
+        IDENTITY.chosen("identity_ids", values),
+        notes=_text(values, IDENTITY.name("cultural_identity_notes")),
     )
     if draft.client_id is not None and not skips_risk(actor, draft):
-        risk = _risk_data(values)
-        if any((getattr(client, name) or None) != risk[name] for name in RISK_FIELDS):
+        risk = RISK.data(values, blanks=True)
+        if any((getattr(client, name) or None) != value for name, value in risk.items()):
             assess_risk(session, actor, client.id, **risk)
 
     referral = create_referral(
         session,
         actor,
-        **_referral_data(values),
+        **_data(REFERRAL, values),
         client_id=client.id,
-        target_program_id=int(_text(values, "target_program_id")),
+        target_program_id=int(_text(values, PROGRAM.name("target_program_id"))),
         assigned_staff_id=actor.user_id,
     )
     session.flush()
@@ -901,12 +994,12 @@ def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOu
     )
     assert referral.id is not None
     try:
-        record_consent(session, actor, referral.id, **_consent_data(values))
+        record_consent(session, actor, referral.id, **_data(CONSENT, values))
     except ValidationFailed as exc:
-        raise StepInvalid(LAST_STEP, _prefixed(exc.errors, CONSENT_NAMES)) from None
+        raise StepInvalid(STEP_KEYS["consent"], _renamed(CONSENT, exc.errors)) from None
     enrolment: Enrolment | None = None
-    if _text(values, "consent_status") == ConsentStatus.OBTAINED.value:
-        starts = _as_date(_text(values, "commencement_date"))
+    if START.applies(values):
+        starts = _as_date(_text(values, START.name("commencement_date")))
         assert starts is not None
         enrolment = start_service(session, actor, referral.id, starts)
         session.flush()
@@ -931,10 +1024,10 @@ def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOu
 def _save_client(
     session: Session, actor: Principal, draft: IntakeDraft, values: dict[str, Any]
 ) -> Client:
-    details = _client_data(values)
+    details = _data(CLIENT, values)
     if draft.client_id is not None:
         if draft.client_version is None:
-            raise StepInvalid(2, {CLIENT_CHOICE: "Choose the client again"})
+            raise StepInvalid(STEP_KEYS["lookup"], {CLIENT_CHOICE: "Choose the client again"})
         try:
             return update_client(
                 session,
@@ -944,9 +1037,9 @@ def _save_client(
                 **details,
             )
         except EditConflict as exc:
-            raise StepInvalid(3, {"first_name": exc.message}) from None
+            raise StepInvalid(STEP_KEYS["client"], {"first_name": exc.message}) from None
     duplicates = likely_duplicates(session, actor, draft, values)
-    client = create_client(session, actor, risk=_risk_data(values), **details)
+    client = create_client(session, actor, risk=RISK.data(values, blanks=True), **details)
     if duplicates:
         # Step 3 made the worker confirm: that confirmation is on the record.
         record_event(

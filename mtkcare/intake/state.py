@@ -3,7 +3,9 @@
 Everything here is the worker's own typing (their draft) or reference lists; other clients
 appear only as look-up matches, to workers who may see clients. Every handler re-reads the
 draft on the server through ``mtkcare.intake.service`` (only the owner's draft is found), so
-an id sent back by the browser opens nothing it should not.
+an id sent back by the browser opens nothing it should not. Each calls its service through
+``AppState._call``: a refusal becomes a toast, and a draft gone (finished or discarded
+elsewhere) shows as not available.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import reflex as rx
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from mtkcare import dates
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.state import AppState
-from mtkcare.db import session_scope
-from mtkcare.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import AppState, Refused
+from mtkcare.errors import NotAllowed, NotFound
 from mtkcare.intake import service as intake
 from mtkcare.intake.models import IntakeDraft
-from mtkcare.intake.review import review_rows
+from mtkcare.intake.review import ReviewLine, review_rows
 from mtkcare.organisations.service import active_organisations
 from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.service import list_options
@@ -31,16 +34,43 @@ from mtkcare.ui.forms import error_items, focus_error_summary
 from mtkcare.ui.paging import clean_id
 
 FORM = "intake"
+# Choices that are not reference lists, by the field that picks them.
+ORGANISATIONS = "external_organisation_id"
 
 
-def _options(session: Session, kind: str) -> list[dict[str, str]]:
-    return [{"value": str(o.id), "label": o.label} for o in list_options(session, kind)]
+class DraftRow(BaseModel):
+    """One of the worker's drafts in their list."""
+
+    id: int
+    summary: str
+    step: int
+    step_title: str
+    updated: str  # "3 days ago"
+
+
+class ProgramChoice(BaseModel):
+    """A program taking referrals for the service type (step 7's cards)."""
+
+    value: str
+    label: str
+    description: str
+
+
+class Outcome(BaseModel):
+    message: str = ""
+    client_href: str = ""
+    client_name: str = ""
+    status: str = ""
+
+
+def _typed(draft: IntakeDraft) -> dict[str, str]:
+    return {k: v for k, v in draft.values.items() if isinstance(v, str)}
 
 
 class IntakeState(AppState):
     # What the page shows: loading, drafts (the list), wizard, done, missing (no such draft)
     view: str = "loading"
-    drafts: list[dict[str, str]] = []
+    drafts: list[DraftRow] = []
     draft_id: int = 0
     step: int = 1
     reached: int = 1
@@ -56,18 +86,13 @@ class IntakeState(AppState):
     linked_name: str = ""
     on_record: list[str] = []  # a linked client's emergency contacts already on record
     skipped: list[int] = []  # steps this intake does not need (risk, for a linked client)
-    programs: list[dict[str, str]] = []
-    review: list[dict[str, str]] = []
-    outcome: dict[str, str] = {}
+    programs: list[ProgramChoice] = []
+    review: list[ReviewLine] = []
+    outcome: Outcome = Outcome()
     assessor: str = ""
     today: str = ""
-    # Reference lists
-    service_types: list[dict[str, str]] = []
-    organisations: list[dict[str, str]] = []
-    languages: list[dict[str, str]] = []
-    relationships: list[dict[str, str]] = []
-    identities: list[dict[str, str]] = []
-    decline_reasons: list[dict[str, str]] = []
+    # The choices of the steps' lists: by reference list, organisations by their field.
+    options: dict[str, list[dict[str, str]]] = {}
     _reloads: int = 0
 
     @rx.var
@@ -97,16 +122,16 @@ class IntakeState(AppState):
     # ----------------------------------------------------------------------------------------
     # Helpers (server only)
 
-    def _load_reference(self, session: Session) -> None:
-        self.service_types = _options(session, "service_type")
-        self.languages = _options(session, "language")
-        self.relationships = _options(session, "relationship_type")
-        self.identities = _options(session, "cultural_identity")
-        self.decline_reasons = _options(session, "decline_reason")
-        self.organisations = [
-            {"value": str(o.id), "label": o.name}
-            for o in active_organisations(session, self._acting())
-        ]
+    def _load_options(self, session: Session, actor: Principal) -> None:
+        lists = {spec.reference for part in intake.PARTS for spec in map(part.spec, part.fields)}
+        self.options = {
+            kind: [{"value": str(o.id), "label": o.label} for o in list_options(session, kind)]
+            for kind in sorted(k for k in lists if k)
+        } | {
+            ORGANISATIONS: [
+                {"value": str(o.id), "label": o.name} for o in active_organisations(session, actor)
+            ]
+        }
 
     def _show(self, session: Session, draft: IntakeDraft, *, remount: bool = True) -> None:
         """Put the draft on the page and gather what its current step needs."""
@@ -114,16 +139,14 @@ class IntakeState(AppState):
         self.draft_id = draft.id or 0
         self.step = draft.step
         self.reached = draft.reached
-        self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
+        self.values = _typed(draft)
         self.contact_count = intake.contact_count(draft.values)
         if remount:
             self._reloads += 1
             self.form_key = f"{self.draft_id}-{self.step}-{self._reloads}"
-        self.matches = []
-        self.duplicates = []
-        self.programs = []
-        self.review = []
-        self.on_record = []
+        self.matches, self.duplicates, self.programs, self.review, self.on_record = (
+            [], [], [], [], [],
+        )  # fmt: skip
         actor = self._acting()
         self.skipped = sorted(intake.skipped_steps(actor, draft))
         self.linked_name = (
@@ -133,53 +156,56 @@ class IntakeState(AppState):
         )
         # Other clients' names only for workers who may see clients.
         sees_clients = self._can(Permission.CLIENT_VIEW)
-        if self.step == 2 and sees_clients:
+        step = intake.step_of(self.step)
+        key = step.key if step is not None else ""
+        if key == "lookup" and sees_clients:
             self.matches = [
                 intake.match_view(c) for c in intake.look_up_clients(session, actor, draft.values)
             ]
-        elif self.step == 3 and sees_clients:
+        elif key == "client" and sees_clients:
             self.duplicates = [
                 intake.match_view(c)
                 for c in intake.likely_duplicates(session, actor, draft, draft.values)
             ]
-        elif self.step == 4 and sees_clients:
+        elif key == "contacts" and sees_clients:
             self.on_record = intake.existing_contacts(session, actor, draft)
-        elif self.step == 7:
+        elif key == "program":
             service_type = clean_id(draft.values.get("service_type_id"))
-            self.programs = (
-                [
-                    {"value": str(p.id), "label": p.name, "description": p.description or ""}
-                    for p in active_programs_for(session, actor, service_type)
-                ]
-                if service_type is not None
-                else []
-            )
+            self.programs = [
+                ProgramChoice(value=str(p.id), label=p.name, description=p.description or "")
+                for p in (active_programs_for(session, actor, service_type) if service_type else [])
+            ]
         elif self.step == intake.CHECK_STEP:
             self.review = review_rows(session, actor, draft)
 
     def _set_errors(self, errors: dict[str, str]) -> None:
         self.errors = errors
-        order: list[str] = list(intake.STEP_FIELDS.get(self.step, ()))
-        if self.step == 4:
-            order = [
-                intake.contact_field(i, part)
-                for i in range(intake.MAX_CONTACTS)
-                for part in intake.CONTACT_PARTS
-            ]
+        step = intake.step_of(self.step)
         self.error_list = error_items(
-            {k: v for k, v in errors.items() if k != "__all__"}, FORM, order
+            {k: v for k, v in errors.items() if k != "__all__"},
+            FORM,
+            step.names() if step is not None else (),
         ) + (
             [{"href": "#intake-step", "id": "intake-step", "message": errors["__all__"]}]
             if "__all__" in errors
             else []
         )
 
-    def _refused(self, exc: DomainError) -> Any:
-        if isinstance(exc, NotFound):
+    def _refused(self, refused: Refused) -> list[Any]:
+        """A refusal's toast; a draft no longer there (or not the worker's) is shown so."""
+        if isinstance(refused.error, NotFound | NotAllowed):
             self.view = "missing"
-        if isinstance(exc, ValidationFailed) and "__all__" in exc.errors:
-            return rx.toast.error(exc.errors["__all__"])
-        return rx.toast.error(exc.message)
+        return refused.events
+
+    def _on_draft(self, work: Any, *, remount: bool = True) -> list[Any] | None:
+        """Run ``work(session, actor)`` (a service call returning the draft) and show the
+        draft; None when done, else what to send the browser."""
+
+        def run(session: Session, actor: Principal) -> None:
+            self._show(session, work(session, actor), remount=remount)
+
+        done = self._call(run)
+        return self._refused(done) if isinstance(done, Refused) else None
 
     # ----------------------------------------------------------------------------------------
     # Page load, drafts
@@ -188,40 +214,38 @@ class IntakeState(AppState):
     @rx.event
     def load(self) -> Any:
         """Page load: ``?draft=<id>`` opens that draft of yours, else your drafts list."""
-        self.errors, self.error_list, self.outcome, self.saved = {}, [], {}, False
+        self.errors, self.error_list, self.outcome, self.saved = {}, [], Outcome(), False
         draft_id = clean_id(self.router.url.query_parameters.get("draft"))
-        try:
-            with session_scope() as session:
-                actor = self._acting()
-                self.assessor = actor.display_name or actor.username
-                self.today = dates.day(dates.today())
-                if draft_id is None:
-                    self.view = "drafts"
-                    self.drafts = [
-                        {
-                            "id": str(d.id),
-                            "summary": d.summary,
-                            "step": str(d.step),
-                            "step_title": d.step_title,
-                            "updated": dates.ago(d.updated_at),
-                        }
-                        for d in intake.list_drafts(session, actor)
-                    ]
-                    return None
-                self._load_reference(session)
-                self._show(session, intake.get_draft_for(session, actor, draft_id))
-        except (NotFound, NotAllowed) as exc:
-            self.view = "missing"
-            return rx.toast.error(exc.message)
-        return None
+
+        def open_page(session: Session, actor: Principal) -> None:
+            self.assessor = actor.display_name or actor.username
+            self.today = dates.day(dates.today())
+            if draft_id is None:
+                self.view = "drafts"
+                self.drafts = [
+                    DraftRow(
+                        id=d.id,
+                        summary=d.summary,
+                        step=d.step,
+                        step_title=d.step_title,
+                        updated=dates.ago(d.updated_at),
+                    )
+                    for d in intake.list_drafts(session, actor)
+                ]
+                return
+            self._load_options(session, actor)
+            self._show(session, intake.get_draft_for(session, actor, draft_id))
+
+        done = self._call(open_page)
+        return self._refused(done) if isinstance(done, Refused) else None
 
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
     def start(self) -> Any:
-        with session_scope() as session:
-            draft = intake.start_draft(session, self._acting())
-            draft_id = draft.id
-        return rx.redirect(f"{routes.INTAKE}?draft={draft_id}")
+        done = self._call(lambda session, actor: intake.start_draft(session, actor).id)
+        if isinstance(done, Refused):
+            return done.events
+        return rx.redirect(f"{routes.INTAKE}?draft={done}")
 
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
@@ -229,18 +253,13 @@ class IntakeState(AppState):
         found = clean_id(draft_id)
         if found is None:
             return rx.toast.error("Reload the page and try again")
-        try:
-            with session_scope() as session:
-                intake.discard_draft(session, self._acting(), found)
-        except NotFound as exc:
-            return rx.toast.error(exc.message)
-        self.drafts = [d for d in self.drafts if d["id"] != str(found)]
+        done = self._call(lambda session, actor: intake.discard_draft(session, actor, found))
+        if isinstance(done, Refused):
+            return done.events
+        self.drafts = [d for d in self.drafts if d.id != found]
         if self.draft_id == found:
             self.draft_id = 0
-            return [
-                rx.toast.success("Draft discarded"),
-                rx.redirect(routes.INTAKE),
-            ]
+            return [rx.toast.success("Draft discarded"), rx.redirect(routes.INTAKE)]
         return rx.toast.success("Draft discarded")
 
     # ----------------------------------------------------------------------------------------
@@ -257,12 +276,12 @@ class IntakeState(AppState):
             return None
         if not isinstance(value, str | bool):
             return None
-        try:
-            with session_scope() as session:
-                draft = intake.save_values(session, self._acting(), self.draft_id, {name: value})
-                self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
-        except (NotFound, ValidationFailed) as exc:
-            return self._refused(exc)
+        done = self._call(
+            lambda session, actor: intake.save_values(session, actor, self.draft_id, {name: value})
+        )
+        if isinstance(done, Refused):
+            return self._refused(done)
+        self.values = _typed(done)
         self.saved = True
         return None
 
@@ -279,22 +298,18 @@ class IntakeState(AppState):
     @rx.event
     def look_up(self, name: Any, value: Any) -> Any:
         """Step 2, as the worker types: keep the field, show the clients it matches."""
-        if name not in {"lookup_name", "lookup_dob", "lookup_phone", "lookup_email"}:
+        if name not in intake.LOOKUP.fields or not isinstance(value, str):
             return None
-        if not isinstance(value, str):
-            return None
-        try:
-            with session_scope() as session:
-                actor = self._acting()
-                draft = intake.save_values(session, actor, self.draft_id, {name: value})
-                self.values = {k: v for k, v in draft.values.items() if isinstance(v, str)}
-                self.matches = [
-                    intake.match_view(c)
-                    for c in intake.look_up_clients(session, actor, draft.values)
-                ]
-        except (NotFound, ValidationFailed) as exc:
-            return self._refused(exc)
-        return None
+
+        def look(session: Session, actor: Principal) -> None:
+            draft = intake.save_values(session, actor, self.draft_id, {name: value})
+            self.values = _typed(draft)
+            self.matches = [
+                intake.match_view(c) for c in intake.look_up_clients(session, actor, draft.values)
+            ]
+
+        done = self._call(look)
+        return self._refused(done) if isinstance(done, Refused) else None
 
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
@@ -309,23 +324,20 @@ class IntakeState(AppState):
             return
         self.busy = True
         yield
-        try:
-            with session_scope() as session:
-                draft, errors = intake.submit_step(
-                    session, self._acting(), self.draft_id, self.step, form_data
-                )
-                self._show(session, draft, remount=not errors)
-                self._set_errors(errors)
-        except (NotFound, NotAllowed, ValidationFailed) as exc:
-            self.busy = False
-            yield self._refused(exc)
-            return
+
+        def check(session: Session, actor: Principal) -> dict[str, str]:
+            draft, errors = intake.submit_step(session, actor, self.draft_id, self.step, form_data)
+            self._show(session, draft, remount=not errors)
+            self._set_errors(errors)
+            return errors
+
+        done = self._call(check)
         self.busy = False
+        if isinstance(done, Refused):
+            yield self._refused(done)
+            return
         self.saved = True
-        if errors:
-            yield focus_error_summary()
-        else:
-            yield rx.scroll_to("intake-step")
+        yield focus_error_summary() if done else rx.scroll_to("intake-step")
 
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
@@ -337,12 +349,11 @@ class IntakeState(AppState):
         wanted = clean_id(step)
         if wanted is None:
             return None
-        try:
-            with session_scope() as session:
-                draft = intake.go_to_step(session, self._acting(), self.draft_id, wanted)
-                self._show(session, draft)
-        except NotFound as exc:
-            return self._refused(exc)
+        refused = self._on_draft(
+            lambda session, actor: intake.go_to_step(session, actor, self.draft_id, wanted)
+        )
+        if refused is not None:
+            return refused
         self._set_errors({})
         return rx.scroll_to("intake-step")
 
@@ -367,13 +378,10 @@ class IntakeState(AppState):
         return self._set_contacts(self.contact_count - 1)
 
     def _set_contacts(self, count: int) -> Any:
-        try:
-            with session_scope() as session:
-                draft = intake.set_contact_count(session, self._acting(), self.draft_id, count)
-                self._show(session, draft, remount=False)
-        except NotFound as exc:
-            return self._refused(exc)
-        return None
+        return self._on_draft(
+            lambda session, actor: intake.set_contact_count(session, actor, self.draft_id, count),
+            remount=False,
+        )
 
     @requires(Permission.CONSENT_RECORD)
     @rx.event
@@ -381,30 +389,33 @@ class IntakeState(AppState):
         """Check your answers -> everything saved in one go (or nothing, and the draft stays)."""
         self.busy = True
         yield
-        try:
-            with session_scope() as session:
-                outcome = intake.finish_intake(session, self._acting(), self.draft_id)
-        except intake.StepInvalid as exc:
-            with session_scope() as session:
-                draft = intake.go_to_step(session, self._acting(), self.draft_id, exc.step)
-                self._show(session, draft)
-            self._set_errors(exc.errors)
-            self.busy = False
+        done = self._call(
+            lambda session, actor: intake.finish_intake(session, actor, self.draft_id)
+        )
+        self.busy = False
+        if isinstance(done, Refused):
+            failed = done.error
+            if not isinstance(failed, intake.StepInvalid):
+                message = failed.message if failed is not None else "try again"
+                yield rx.toast.error(f"Nothing was saved: {message}")
+                return
+            # Back to the step to fix, with its messages.
+            step = failed.step
+            yield self._on_draft(
+                lambda session, actor: intake.go_to_step(session, actor, self.draft_id, step)
+            )
+            self._set_errors(failed.errors)
             yield rx.toast.error(
-                f"Nothing was saved: check step {exc.step}, {intake.STEP_TITLES[exc.step]}"
+                f"Nothing was saved: check step {failed.step}, {intake.STEP_TITLES[failed.step]}"
             )
             yield focus_error_summary()
             return
-        except DomainError as exc:
-            self.busy = False
-            yield rx.toast.error(f"Nothing was saved: {exc.message}")
-            return
-        self.busy = False
         self.view = "done"
-        self.outcome = {
-            "message": intake.outcome_message(outcome),
-            "client_href": f"{routes.CLIENT}?id={outcome.client_id}",
-            "client_name": outcome.client_name,
-            "status": outcome.status,
-        }
-        yield rx.toast.success(intake.outcome_message(outcome))
+        message = intake.outcome_message(done)
+        self.outcome = Outcome(
+            message=message,
+            client_href=f"{routes.CLIENT}?id={done.client_id}",
+            client_name=done.client_name,
+            status=done.status,
+        )
+        yield rx.toast.success(message)

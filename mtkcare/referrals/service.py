@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, field_validator, model_validator
 from sqlmodel import Session, col, select
 
 from mtkcare.auth.access import reads, require, service
@@ -14,6 +14,7 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.db import get_row, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.models import Enrolment, EnrolmentStatus
 from mtkcare.programs.service import check_program_matches_service_type
@@ -39,18 +40,67 @@ def new_tracking_id() -> str:
 
 
 class ReferralInput(Input):
-    source: ReferralSource = Field(default=ReferralSource.INTERNAL, title="Referral source")
-    external_organisation_id: int | None = Field(default=None, title="Referring organisation")
-    referrer_name: str | None = Field(default=None, title="Referrer's name", max_length=200)
-    referrer_email: EmailStr | None = Field(default=None, title="Referrer's email address")
-    referrer_phone: str | None = Field(default=None, title="Referrer's phone number", max_length=40)
-    referral_date: date = Field(title="Referral date")
-    reason: str = Field(title="Reason for referral", min_length=1, max_length=10000)
-    priority: ReferralPriority = Field(default=ReferralPriority.NORMAL, title="Priority")
-    service_type_id: int = Field(title="Service type")
-    target_program_id: int | None = Field(default=None, title="Program")
-    assigned_staff_id: int | None = Field(default=None, title="Assigned staff member")
-    client_id: int | None = Field(default=None, title="Client")
+    source: ReferralSource = field(
+        "Referral source",
+        hint="Where the referral comes from",
+        default=ReferralSource.INTERNAL,
+        choices={
+            ReferralSource.INTERNAL: "Internal",
+            ReferralSource.EXTERNAL: "External organisation",
+            ReferralSource.SELF: "Self-referral",
+        },
+    )
+    # Organisations are not a reference list: callers pass the active ones as options.
+    external_organisation_id: int | None = field(
+        "Referring organisation",
+        hint="Only active organisations are listed",
+        kind=Kind.REFERENCE,
+        default=None,
+    )
+    referrer_name: str | None = field(
+        "Referrer's name", default=None, max_length=200, privacy=IDENTIFYING
+    )
+    referrer_email: EmailStr | None = field(
+        "Referrer's email address", default=None, privacy=IDENTIFYING
+    )
+    referrer_phone: str | None = field(
+        "Referrer's phone number",
+        kind=Kind.PHONE,
+        default=None,
+        max_length=40,
+        privacy=IDENTIFYING,
+    )
+    referral_date: date = field(
+        "Referral date", hint="The day the referral was made: today or earlier"
+    )
+    reason: str = field(
+        "Reason for referral",
+        hint="What the client needs, in the referrer's words where possible",
+        kind=Kind.TEXTAREA,
+        min_length=1,
+        max_length=10000,
+        privacy=SENSITIVE,
+    )
+    priority: ReferralPriority = field(
+        "Priority",
+        default=ReferralPriority.NORMAL,
+        choices={
+            ReferralPriority.LOW: "Low",
+            ReferralPriority.NORMAL: "Normal",
+            ReferralPriority.HIGH: "High",
+            ReferralPriority.URGENT: "Urgent",
+        },
+    )
+    service_type_id: int = field("Service type", reference="service_type")
+    # Programs are not a reference list either: the ones taking referrals for the service type.
+    target_program_id: int | None = field(
+        "Program",
+        hint="Programs taking referrals for the referral's service type",
+        kind=Kind.REFERENCE,
+        default=None,
+    )
+    assigned_staff_id: int | None = field("Assigned staff member", default=None)
+    client_id: int | None = field("Client", default=None)
 
     @field_validator("referral_date")
     @classmethod
@@ -67,24 +117,12 @@ class ReferralInput(Input):
     @model_validator(mode="after")
     def _external_needs_organisation(self) -> ReferralInput:
         if self.source == ReferralSource.EXTERNAL and self.external_organisation_id is None:
-            raise ValueError("external_organisation_id")
-        return self
-
-
-def _validate_referral(data: dict[str, object]) -> ReferralInput:
-    try:
-        return validate(ReferralInput, data)
-    except ValidationFailed as exc:
-        if "__root__" in exc.errors or any(
-            msg == "external_organisation_id" for msg in exc.errors.values()
-        ):
-            errors = {k: v for k, v in exc.errors.items() if v != "external_organisation_id"}
-            errors.pop("__root__", None)
-            errors["external_organisation_id"] = (
-                "Choose the organisation that made this external referral"
+            raise ValidationFailed(
+                {
+                    "external_organisation_id": "Choose the organisation that made this external referral"
+                }
             )
-            raise ValidationFailed(errors) from None
-        raise
+        return self
 
 
 def _check_service_type(session: Session, service_type_id: int) -> None:
@@ -96,7 +134,7 @@ def _check_service_type(session: Session, service_type_id: int) -> None:
 @reads(Permission.REFERRAL_CREATE)
 def check_referral(session: Session, actor: Principal, data: dict[str, object]) -> ReferralInput:
     """Validated referral details, with the service type and organisation checked."""
-    details = _validate_referral(data)
+    details = validate(ReferralInput, data)
     _check_service_type(session, details.service_type_id)
     if details.external_organisation_id is not None:
         require_active_organisation(session, actor, details.external_organisation_id)
@@ -171,27 +209,76 @@ def link_client(session: Session, actor: Principal, referral_id: int, client_id:
 # Consent
 
 
+# What each consent answer asks for beside it, in the order asked, and of those what it needs
+# (with the message when it is missing): the service's rule, and both consent forms' layout.
+CONSENT_ASKS: dict[ConsentStatus, tuple[str, ...]] = {
+    ConsentStatus.OBTAINED: ("method", "scope", "expires_on"),
+    ConsentStatus.DECLINED: ("decline_reason_id",),
+    ConsentStatus.REQUESTED: ("follow_up_date",),
+}
+CONSENT_NEEDS: dict[ConsentStatus, dict[str, str]] = {
+    ConsentStatus.OBTAINED: {"method": "Choose how the client gave consent"},
+    ConsentStatus.DECLINED: {"decline_reason_id": "Choose a reason for declining"},
+    ConsentStatus.REQUESTED: {"follow_up_date": "Set a follow-up date that is today or later"},
+}
+
+
 class ConsentInput(Input):
-    status: ConsentStatus = Field(title="Consent")
-    method: ConsentMethod | None = Field(default=None, title="How consent was given")
-    scope: str | None = Field(default=None, title="What the consent covers", max_length=2000)
-    expires_on: date | None = Field(default=None, title="Consent expiry date")
-    decline_reason_id: int | None = Field(default=None, title="Reason for declining")
-    follow_up_date: date | None = Field(default=None, title="Follow-up date")
-    notes: str | None = Field(default=None, title="Notes", max_length=5000)
+    status: ConsentStatus = field(
+        "Consent",
+        choices={
+            ConsentStatus.OBTAINED: "Consent obtained",
+            ConsentStatus.REQUESTED: "Asked, not yet given: follow up later",
+            ConsentStatus.DECLINED: "Consent declined: the referral is declined",
+        },
+        privacy=SENSITIVE,
+    )
+    method: ConsentMethod | None = field(
+        "How consent was given",
+        default=None,
+        choices={
+            ConsentMethod.WRITTEN: "Written (signed form)",
+            ConsentMethod.VERBAL: "Verbal",
+            ConsentMethod.ELECTRONIC: "Electronic",
+            ConsentMethod.GUARDIAN: "By a parent or guardian",
+        },
+        privacy=SENSITIVE,
+    )
+    scope: str | None = field(
+        "What the consent covers",
+        hint="For example: sharing details with housing providers",
+        kind=Kind.TEXTAREA,
+        default=None,
+        max_length=2000,
+        privacy=SENSITIVE,
+    )
+    expires_on: date | None = field(
+        "Consent expiry date", hint="Leave blank if the consent does not expire", default=None
+    )
+    decline_reason_id: int | None = field(
+        "Reason for declining", default=None, reference="decline_reason", privacy=SENSITIVE
+    )
+    follow_up_date: date | None = field(
+        "Follow-up date", hint="When to ask the client again: today or later", default=None
+    )
+    notes: str | None = field(
+        "Notes", kind=Kind.TEXTAREA, default=None, max_length=5000, privacy=SENSITIVE
+    )
 
     @model_validator(mode="after")
     def _what_each_answer_needs(self) -> ConsentInput:
-        problems = {}
+        problems = {
+            name: message
+            for name, message in CONSENT_NEEDS.get(self.status, {}).items()
+            if getattr(self, name) is None
+        }
         today = date.today()
-        if self.status == ConsentStatus.OBTAINED and self.method is None:
-            problems["method"] = "Choose how the client gave consent"
-        if self.status == ConsentStatus.DECLINED and self.decline_reason_id is None:
-            problems["decline_reason_id"] = "Choose a reason for declining"
-        if self.status == ConsentStatus.REQUESTED and (
-            self.follow_up_date is None or self.follow_up_date < today
+        if (
+            self.status == ConsentStatus.REQUESTED
+            and self.follow_up_date is not None
+            and self.follow_up_date < today
         ):
-            problems["follow_up_date"] = "Set a follow-up date that is today or later"
+            problems["follow_up_date"] = CONSENT_NEEDS[ConsentStatus.REQUESTED]["follow_up_date"]
         if self.expires_on is not None and self.expires_on <= today:
             problems["expires_on"] = "Enter an expiry date in the future"
         if problems:

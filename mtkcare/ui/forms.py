@@ -579,3 +579,30 @@ def form_fields(
         for row in layout
     ]
     return rx.flex(*rows, direction="column", spacing="4", width="100%")
+
+
+# --------------------------------------------------------------------------------------------
+# Added with the intake's and bulk consent's forms (issue #9): a declared choice asked with a
+# select however few its answers (a list staff know well, kept compact).
+
+
+def select_for(
+    spec: FieldSpec,
+    *,
+    form: str,
+    value: rx.Var | str = "",
+    errors: rx.Var | None = None,
+    name: str | None = None,
+    on_change: Callback = None,
+) -> rx.Component:
+    return select_field(
+        spec.label,
+        name or spec.name,
+        form=form,
+        options=spec.choices,
+        value=value,
+        errors=errors,
+        hint=spec.hint,
+        optional=spec.optional,
+        on_change=on_change,
+    )

@@ -62,7 +62,7 @@ def _later_steps(page: Page, *, shots: bool = False, risk_error: bool = False) -
         _shot(page, "4-contacts")
     _continue(page, "Step 5 of 8: Cultural identity")
     page.get_by_label("Māori", exact=True).check()
-    page.get_by_label("Iwi, hapū or other cultural detail").fill("Ngāti Maniapoto")
+    page.get_by_label("Cultural identity notes").fill("Ngāti Maniapoto")
     if shots:
         _shot(page, "5-identity")
     _continue(page, "Step 6 of 8: Risk assessment")
@@ -126,7 +126,7 @@ def test_a_new_client_goes_through_the_whole_wizard_to_enrolment(
     _continue(page, "Step 4 of 8: Emergency contacts")
     _later_steps(page, shots=True)
 
-    page.get_by_label("Obtained: enrol the client").check()
+    page.get_by_label("Consent obtained").check()
     page.get_by_label("How consent was given").select_option(label="Written (signed form)")
     page.get_by_label("What the consent covers").fill("Share details with the budgeting team")
     _shot(page, "8-consent")
