@@ -37,3 +37,24 @@ def record_event(
             "changes": changes,
         },
     )
+
+
+def record_shown(
+    session: Session,
+    resource: str,
+    *,
+    user_id: int | None,
+    what: str,
+    query: dict[str, Any],
+    ids: list[int],
+) -> None:
+    """Records shown from a list page or a search: who asked for what, and saw which (one
+    LIST row per page or search; bulk reads leave a trail like single ones)."""
+    record_event(
+        session,
+        AuditAction.LIST,
+        resource,
+        user_id=user_id,
+        detail=what,
+        changes={"query": query, "ids": ids},
+    )

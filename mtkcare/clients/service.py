@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditAction
-from mtkcare.audit.service import record_event
+from mtkcare.audit.service import record_event, record_shown
 from mtkcare.auth.access import reads, refuse, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
@@ -476,16 +476,13 @@ def list_clients(session: Session, actor: Principal, **asked: object) -> ClientP
                 awaiting_consent=waiting,
             )
         )
-    record_event(
+    record_shown(
         session,
-        AuditAction.LIST,
         "Client",
         user_id=actor.user_id,
-        detail=f"clients list page {page}",
-        changes={
-            "query": query.model_dump(mode="json", exclude_defaults=True),
-            "ids": [row.id for row in rows],
-        },
+        what=f"clients list page {page}",
+        query=query.model_dump(mode="json", exclude_defaults=True),
+        ids=[row.id for row in rows],
     )
     return ClientPage(rows=rows, total=total, page=page, page_size=query.page_size)
 

@@ -17,7 +17,7 @@ from typing import Any
 import reflex as rx
 
 from mtkcare.fields import Kind
-from mtkcare.intake import service as intake
+from mtkcare.intake import steps
 from mtkcare.intake.state import FORM, IntakeState
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
@@ -63,7 +63,7 @@ def _words(name: str, control: rx.Component) -> rx.Component:
 
 
 def _field(
-    part: intake.Part, key: str, *, on_type: Callable[[str], Any] | None = None
+    part: steps.Part, key: str, *, on_type: Callable[[str], Any] | None = None
 ) -> rx.Component:
     """One declared field of a step, as the draft names it. ``on_type`` (name -> callback)
     follows a text as it is typed instead of when it is left."""
@@ -86,7 +86,7 @@ def _row(*children: rx.Component) -> rx.Component:
     return rx.grid(*children, columns="2", spacing="4", width="100%")
 
 
-def _part(part: intake.Part, **how: Any) -> rx.Component:
+def _part(part: steps.Part, **how: Any) -> rx.Component:
     """A part's fields row by row (a row of two side by side), boxed under its title if it
     asks to be, shown only while the answer it depends on holds."""
     rows = [
@@ -106,7 +106,7 @@ def _part(part: intake.Part, **how: Any) -> rx.Component:
     return rx.cond(_value(answer) == value, drawn)
 
 
-def _parts(*parts: intake.Part) -> rx.Component:
+def _parts(*parts: steps.Part) -> rx.Component:
     return rx.flex(*(_part(p) for p in parts), direction="column", spacing="4")
 
 
@@ -199,7 +199,7 @@ def drafts_view() -> rx.Component:
 # Step indicator
 
 
-def _step_item(step: intake.Step) -> rx.Component:
+def _step_item(step: steps.Step) -> rx.Component:
     current = S.step == step.number
     reached = S.reached >= step.number
     label = f"{step.number}. {step.title}"
@@ -234,10 +234,10 @@ def _step_item(step: intake.Step) -> rx.Component:
 def step_indicator() -> rx.Component:
     return rx.el.nav(
         rx.el.ol(
-            *(_step_item(step) for step in intake.STEPS),
+            *(_step_item(step) for step in steps.STEPS),
             rx.el.li(
                 rx.cond(
-                    S.step == intake.CHECK_STEP,
+                    S.step == steps.CHECK_STEP,
                     rx.text("Check your answers", size="2", weight="bold", color_scheme="indigo"),
                     rx.text("Check your answers", size="2", color_scheme="gray"),
                 ),
@@ -255,7 +255,7 @@ def step_indicator() -> rx.Component:
 
 
 def step_referral() -> rx.Component:
-    return _parts(*intake.REFERRAL)
+    return _parts(*steps.REFERRAL)
 
 
 def _radio_card(
@@ -268,7 +268,7 @@ def _radio_card(
     """One answer of a choice drawn from data (a client, a program), as a card: the radio,
     its label, a few lines of detail. The client choice is only taken when step 2 is
     submitted (nothing is kept as it is ticked)."""
-    keep = None if name == intake.CLIENT_CHOICE else (lambda _v: S.keep(name, value))
+    keep = None if name == steps.CLIENT_CHOICE else (lambda _v: S.keep(name, value))
     rid = f"{FORM}-{name}-" + value.to(str)
     return rx.card(
         rx.flex(
@@ -331,7 +331,7 @@ def step_lookup() -> rx.Component:
             "Before creating a client, check whether they are already known. Matches appear "
             "as you type, with the reason they match."
         ),
-        _part(intake.LOOKUP, on_type=_look_up),
+        _part(steps.LOOKUP, on_type=_look_up),
         rx.el.fieldset(
             rx.el.legend(rx.text("Is this person already a client?", size="3", weight="bold")),
             rx.text(
@@ -353,8 +353,8 @@ def step_lookup() -> rx.Component:
                             type="radio",
                             id=field_id(FORM, "client_choice"),
                             name="client_choice",
-                            value=intake.NEW_CLIENT,
-                            default_checked=_value("client_choice") == intake.NEW_CLIENT,
+                            value=steps.NEW_CLIENT,
+                            default_checked=_value("client_choice") == steps.NEW_CLIENT,
                             style={"width": "1.1rem", "height": "1.1rem", "margin": "0"},
                         ),
                         rx.text(
@@ -423,14 +423,14 @@ def step_client() -> rx.Component:
                         rx.foreach(S.duplicates, _duplicate),
                         style={"margin": "0", "padding_left": "1.2rem"},
                     ),
-                    _part(intake.NOT_DUPLICATE),
+                    _part(steps.NOT_DUPLICATE),
                     direction="column",
                     spacing="2",
                 ),
                 color_scheme="orange",
             ),
         ),
-        _parts(*intake.CLIENT),
+        _parts(*steps.CLIENT),
         direction="column",
         spacing="4",
     )
@@ -460,11 +460,11 @@ def step_contacts() -> rx.Component:
         ),
         *(
             rx.cond(S.contact_count > index, _part(part))
-            for index, part in enumerate(intake.CONTACTS)
+            for index, part in enumerate(steps.CONTACTS)
         ),
         rx.flex(
             rx.cond(
-                S.contact_count < intake.MAX_CONTACTS,
+                S.contact_count < steps.MAX_CONTACTS,
                 rx.button(
                     rx.icon("plus", size=14, aria_hidden="true"),
                     "Add another contact",
@@ -491,7 +491,7 @@ def step_contacts() -> rx.Component:
 
 
 def _identity(option: rx.Var) -> rx.Component:
-    name = intake.IDENTITY.option_name("identity_ids", "") + option["value"].to(str)
+    name = steps.IDENTITY.option_name("identity_ids", "") + option["value"].to(str)
     fid = f"{FORM}-identity-" + option["value"].to(str)
     return rx.flex(
         rx.el.input(
@@ -510,7 +510,7 @@ def _identity(option: rx.Var) -> rx.Component:
 
 def step_identity() -> rx.Component:
     """The identities are one checkbox each, from the reference list; then the notes."""
-    part = intake.IDENTITY
+    part = steps.IDENTITY
     identities = part.spec("identity_ids")
     return rx.flex(
         field_group(
@@ -533,7 +533,7 @@ def step_identity() -> rx.Component:
 
 def step_risk() -> rx.Component:
     return rx.flex(
-        _part(intake.RISK),
+        _part(steps.RISK),
         _help("Assessed by " + S.assessor + " on " + S.today + " (recorded when you finish)."),
         direction="column",
         spacing="4",
@@ -542,7 +542,7 @@ def step_risk() -> rx.Component:
 
 def _program(program: rx.Var) -> rx.Component:
     return _radio_card(
-        intake.PROGRAM.name("target_program_id"),
+        steps.PROGRAM.name("target_program_id"),
         program.value,
         [program.label],
         rx.text(program.description, size="1", color_scheme="gray"),
@@ -551,10 +551,10 @@ def _program(program: rx.Var) -> rx.Component:
 
 def step_program() -> rx.Component:
     """The programs taking referrals for step 1's service type, as cards."""
-    program = intake.PROGRAM.spec("target_program_id")
+    program = steps.PROGRAM.spec("target_program_id")
     return field_group(
         program.label,
-        intake.PROGRAM.name("target_program_id"),
+        steps.PROGRAM.name("target_program_id"),
         rx.cond(
             S.programs.length() > 0,  # type: ignore[attr-defined]
             rx.flex(rx.foreach(S.programs, _program), direction="column", spacing="2"),
@@ -573,7 +573,7 @@ def step_program() -> rx.Component:
 
 def step_consent() -> rx.Component:
     """The consent, then what the answer given asks for (read from the consent input)."""
-    return _parts(*intake.STEPS[intake.STEP_KEYS["consent"] - 1].parts)
+    return _parts(*steps.STEPS[steps.STEP_KEYS["consent"] - 1].parts)
 
 
 STEP_VIEWS = {
@@ -652,7 +652,7 @@ def _wizard_form() -> rx.Component:
         rx.flex(
             rx.match(
                 S.step,
-                *((step.number, STEP_VIEWS[step.key]()) for step in intake.STEPS),
+                *((step.number, STEP_VIEWS[step.key]()) for step in steps.STEPS),
                 rx.fragment(),
             ),
             rx.flex(
@@ -687,7 +687,7 @@ def _wizard_form() -> rx.Component:
                 ),
                 rx.button(
                     rx.cond(S.busy, rx.spinner(size="2"), rx.fragment()),
-                    rx.cond(S.step == intake.LAST_STEP, "Continue to check", "Continue"),
+                    rx.cond(S.step == steps.LAST_STEP, "Continue to check", "Continue"),
                     type="submit",
                     disabled=S.busy,
                 ),
@@ -717,7 +717,7 @@ def wizard_view() -> rx.Component:
                     spacing="2",
                 ),
                 error_summary(S.error_list),
-                rx.cond(S.step == intake.CHECK_STEP, check_answers(), _wizard_form()),
+                rx.cond(S.step == steps.CHECK_STEP, check_answers(), _wizard_form()),
                 direction="column",
                 spacing="4",
             ),

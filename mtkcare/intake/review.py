@@ -14,7 +14,7 @@ from mtkcare.auth.access import reads
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.fields import Kind
-from mtkcare.intake import service as intake
+from mtkcare.intake import steps
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Program
@@ -35,7 +35,7 @@ class ReviewLine(TypedDict):
     value: str
 
 
-def _section(step: intake.Step) -> ReviewLine:
+def _section(step: steps.Step) -> ReviewLine:
     return {"kind": "section", "step": step.number, "title": step.title, "label": "", "value": ""}
 
 
@@ -65,7 +65,7 @@ def _id(values: dict[str, Any], name: str) -> int | None:
 def _labels(session: Session, values: dict[str, Any]) -> Labels:
     """The labels of the reference ids the draft holds (organisations by their field)."""
     labels: Labels = {}
-    for part in intake.PARTS:
+    for part in steps.PARTS:
         for key in part.fields:
             spec = part.spec(key)
             if spec.kind != Kind.REFERENCE:
@@ -77,7 +77,7 @@ def _labels(session: Session, values: dict[str, Any]) -> Labels:
     return labels
 
 
-def _answer(part: intake.Part, key: str, values: dict[str, Any], labels: Labels) -> str:
+def _answer(part: steps.Part, key: str, values: dict[str, Any], labels: Labels) -> str:
     spec = part.spec(key)
     options = labels.get(spec.reference or spec.name, {})
     if part.many(key):
@@ -90,7 +90,7 @@ def _answer(part: intake.Part, key: str, values: dict[str, Any], labels: Labels)
 
 
 def _answers(
-    step: intake.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
+    step: steps.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
 ) -> list[ReviewLine]:
     lines = []
     for part in step.parts:
@@ -105,9 +105,9 @@ def _answers(
 
 
 def _client(
-    step: intake.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
+    step: steps.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
 ) -> list[ReviewLine]:
-    confirmed = intake.NOT_DUPLICATE.name("not_duplicate")
+    confirmed = steps.NOT_DUPLICATE.name("not_duplicate")
     return [
         _row(
             "Client",
@@ -120,10 +120,10 @@ def _client(
 
 
 def _contacts(
-    step: intake.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
+    step: steps.Step, values: dict[str, Any], labels: Labels, *, draft: IntakeDraft
 ) -> list[ReviewLine]:
     lines: list[ReviewLine] = []
-    for part in intake.CONTACTS[: intake.contact_count(values)]:
+    for part in steps.CONTACTS[: steps.contact_count(values)]:
         answers = [_answer(part, key, values, labels) for key in part.fields]
         if answers[0]:  # a contact is told by their name
             lines.append(_row(f"Contact {len(lines) + 1}", " · ".join(filter(None, answers))))
@@ -139,8 +139,8 @@ def review_rows(session: Session, actor: Principal, draft: IntakeDraft) -> list[
     labels = _labels(session, values)
     readers: dict[str, Reader] = {"lookup": _client, "contacts": _contacts}
     lines: list[ReviewLine] = []
-    skipped = intake.skipped_steps(actor, draft)
-    for step in intake.STEPS:
+    skipped = steps.skipped_steps(actor, draft)
+    for step in steps.STEPS:
         if step.number in skipped:
             continue
         read = readers.get(step.key, _answers)

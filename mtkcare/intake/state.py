@@ -24,6 +24,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState, Refused
 from mtkcare.errors import NotAllowed, NotFound
 from mtkcare.intake import service as intake
+from mtkcare.intake import steps
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.intake.review import ReviewLine, review_rows
 from mtkcare.organisations.service import active_organisations
@@ -97,13 +98,13 @@ class IntakeState(AppState):
 
     @rx.var
     def step_title(self) -> str:
-        return intake.STEP_TITLES.get(self.step, "")
+        return steps.STEP_TITLES.get(self.step, "")
 
     @rx.var
     def step_heading(self) -> str:
-        if self.step >= intake.CHECK_STEP:
+        if self.step >= steps.CHECK_STEP:
             return "Check your answers"
-        return f"Step {self.step} of {intake.LAST_STEP}: {self.step_title}"
+        return f"Step {self.step} of {steps.LAST_STEP}: {self.step_title}"
 
     @rx.var
     def date_words(self) -> dict[str, str]:
@@ -112,18 +113,18 @@ class IntakeState(AppState):
         return {
             name: dates.day_in_words(value)
             for name, value in self.values.items()
-            if name in intake.DATE_FIELDS and value
+            if name in steps.DATE_FIELDS and value
         }
 
     @rx.var
     def progress(self) -> int:
-        return min(100, round(100 * (self.step - 1) / intake.LAST_STEP))
+        return min(100, round(100 * (self.step - 1) / steps.LAST_STEP))
 
     # ----------------------------------------------------------------------------------------
     # Helpers (server only)
 
     def _load_options(self, session: Session, actor: Principal) -> None:
-        lists = {spec.reference for part in intake.PARTS for spec in map(part.spec, part.fields)}
+        lists = {spec.reference for part in steps.PARTS for spec in map(part.spec, part.fields)}
         self.options = {
             kind: [{"value": str(o.id), "label": o.label} for o in list_options(session, kind)]
             for kind in sorted(k for k in lists if k)
@@ -140,7 +141,7 @@ class IntakeState(AppState):
         self.step = draft.step
         self.reached = draft.reached
         self.values = _typed(draft)
-        self.contact_count = intake.contact_count(draft.values)
+        self.contact_count = steps.contact_count(draft.values)
         if remount:
             self._reloads += 1
             self.form_key = f"{self.draft_id}-{self.step}-{self._reloads}"
@@ -148,7 +149,7 @@ class IntakeState(AppState):
             [], [], [], [], [],
         )  # fmt: skip
         actor = self._acting()
-        self.skipped = sorted(intake.skipped_steps(actor, draft))
+        self.skipped = sorted(steps.skipped_steps(actor, draft))
         self.linked_name = (
             f"{draft.values.get('first_name', '')} {draft.values.get('last_name', '')}".strip()
             if draft.client_id is not None
@@ -156,7 +157,7 @@ class IntakeState(AppState):
         )
         # Other clients' names only for workers who may see clients.
         sees_clients = self._can(Permission.CLIENT_VIEW)
-        step = intake.step_of(self.step)
+        step = steps.step_of(self.step)
         key = step.key if step is not None else ""
         if key == "lookup" and sees_clients:
             self.matches = [
@@ -165,22 +166,22 @@ class IntakeState(AppState):
         elif key == "client" and sees_clients:
             self.duplicates = [
                 intake.match_view(c)
-                for c in intake.likely_duplicates(session, actor, draft, draft.values)
+                for c in steps.likely_duplicates(session, actor, draft, draft.values)
             ]
         elif key == "contacts" and sees_clients:
-            self.on_record = intake.existing_contacts(session, actor, draft)
+            self.on_record = steps.existing_contacts(session, actor, draft)
         elif key == "program":
             service_type = clean_id(draft.values.get("service_type_id"))
             self.programs = [
                 ProgramChoice(value=str(p.id), label=p.name, description=p.description or "")
                 for p in (active_programs_for(session, actor, service_type) if service_type else [])
             ]
-        elif self.step == intake.CHECK_STEP:
+        elif self.step == steps.CHECK_STEP:
             self.review = review_rows(session, actor, draft)
 
     def _set_errors(self, errors: dict[str, str]) -> None:
         self.errors = errors
-        step = intake.step_of(self.step)
+        step = steps.step_of(self.step)
         self.error_list = error_items(
             {k: v for k, v in errors.items() if k != "__all__"},
             FORM,
@@ -272,7 +273,7 @@ class IntakeState(AppState):
         return self._keep(name, value)
 
     def _keep(self, name: Any, value: Any) -> Any:
-        if not isinstance(name, str) or not intake.is_draft_field(name):
+        if not isinstance(name, str) or not steps.is_draft_field(name):
             return None
         if not isinstance(value, str | bool):
             return None
@@ -298,7 +299,7 @@ class IntakeState(AppState):
     @rx.event
     def look_up(self, name: Any, value: Any) -> Any:
         """Step 2, as the worker types: keep the field, show the clients it matches."""
-        if name not in intake.LOOKUP.fields or not isinstance(value, str):
+        if name not in steps.LOOKUP.fields or not isinstance(value, str):
             return None
 
         def look(session: Session, actor: Principal) -> None:
@@ -317,8 +318,8 @@ class IntakeState(AppState):
         """Continue: the step is saved and checked on the server."""
         if not isinstance(form_data, dict):
             return
-        choice = form_data.get(intake.CLIENT_CHOICE, intake.NEW_CLIENT)
-        if choice != intake.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
+        choice = form_data.get(steps.CLIENT_CHOICE, steps.NEW_CLIENT)
+        if choice != steps.NEW_CLIENT and not self._can(Permission.CLIENT_VIEW):
             # Linking opens the client's record: only for workers who may see clients.
             yield self._refuse(Permission.CLIENT_VIEW, "submit")
             return
@@ -365,8 +366,8 @@ class IntakeState(AppState):
     @requires(Permission.REFERRAL_CREATE)
     @rx.event
     def add_contact(self) -> Any:
-        if self.contact_count >= intake.MAX_CONTACTS:
-            return rx.toast.error(f"An intake takes up to {intake.MAX_CONTACTS} contacts")
+        if self.contact_count >= steps.MAX_CONTACTS:
+            return rx.toast.error(f"An intake takes up to {steps.MAX_CONTACTS} contacts")
         return self._set_contacts(self.contact_count + 1)
 
     @requires(Permission.REFERRAL_CREATE)
@@ -395,7 +396,7 @@ class IntakeState(AppState):
         self.busy = False
         if isinstance(done, Refused):
             failed = done.error
-            if not isinstance(failed, intake.StepInvalid):
+            if not isinstance(failed, steps.StepInvalid):
                 message = failed.message if failed is not None else "try again"
                 yield rx.toast.error(f"Nothing was saved: {message}")
                 return
@@ -406,7 +407,7 @@ class IntakeState(AppState):
             )
             self._set_errors(failed.errors)
             yield rx.toast.error(
-                f"Nothing was saved: check step {failed.step}, {intake.STEP_TITLES[failed.step]}"
+                f"Nothing was saved: check step {failed.step}, {steps.STEP_TITLES[failed.step]}"
             )
             yield focus_error_summary()
             return

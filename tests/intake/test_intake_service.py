@@ -15,6 +15,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
 from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.intake import service as intake
+from mtkcare.intake import steps
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.service import option_id_by_code
@@ -74,10 +75,10 @@ def _answers(db: Session, program: Program, **overrides: Any) -> dict[int, dict[
 
 def _walk(db: Session, actor: User, answers: dict[int, dict[str, str]]) -> IntakeDraft:
     draft = intake.start_draft(db, actor)
-    for step in range(1, intake.LAST_STEP + 1):
+    for step in range(1, steps.LAST_STEP + 1):
         draft, errors = intake.submit_step(db, actor, draft.id, step, answers[step])
         assert errors == {}, f"step {step}: {errors}"
-    assert draft.step == intake.CHECK_STEP
+    assert draft.step == steps.CHECK_STEP
     return draft
 
 
@@ -237,10 +238,10 @@ def test_a_likely_duplicate_needs_an_explicit_confirmation_which_is_audited(
         intake.submit_step(db, intake_worker, draft.id, step, answers[step])
     _, errors = intake.submit_step(db, intake_worker, draft.id, 3, answers[3])
     assert "not_duplicate" in errors
-    found = intake.likely_duplicates(db, intake_worker, draft, draft.values)
+    found = steps.likely_duplicates(db, intake_worker, draft, draft.values)
     assert [c.client_id for c in found] == [existing.id]
 
-    for step in range(3, intake.LAST_STEP + 1):
+    for step in range(3, steps.LAST_STEP + 1):
         changes = {**answers[step], "not_duplicate": "on"} if step == 3 else answers[step]
         _, errors = intake.submit_step(db, intake_worker, draft.id, step, changes)
         assert errors == {}
@@ -275,7 +276,7 @@ def test_linking_an_existing_client_updates_them_instead_of_creating_one(
     # Their record fills the client step; reading it was audited.
     assert draft.values["first_name"] == "Mere" and draft.values["last_name"] == "Parata"
     assert "risk_level" not in draft.values  # an intake worker may not see risk
-    assert intake.skipped_steps(intake_worker, draft) == {intake.RISK_STEP}
+    assert steps.skipped_steps(intake_worker, draft) == {steps.RISK_STEP}
     viewed = db.exec(
         select(AuditLog).where(
             AuditLog.action == AuditAction.VIEW.value, AuditLog.resource_id == str(existing.id)
@@ -284,9 +285,9 @@ def test_linking_an_existing_client_updates_them_instead_of_creating_one(
     assert len(viewed) == 1
     new_phone = {**draft.values, "phone": "022 101 2020"}
     intake.submit_step(
-        db, intake_worker, draft.id, 3, {k: new_phone[k] for k in intake.CLIENT_FIELDS}
+        db, intake_worker, draft.id, 3, {k: new_phone[k] for k in steps.CLIENT_FIELDS}
     )
-    for step in range(4, intake.LAST_STEP + 1):
+    for step in range(4, steps.LAST_STEP + 1):
         _, errors = intake.submit_step(db, intake_worker, draft.id, step, answers[step])
         assert errors == {}
     outcome = intake.finish_intake(db, intake_worker, draft.id)
@@ -307,14 +308,14 @@ def test_a_client_changed_by_someone_else_meanwhile_is_not_overwritten(
     draft = intake.start_draft(db, intake_worker)
     intake.submit_step(db, intake_worker, draft.id, 1, answers[1])
     draft, _ = intake.submit_step(db, intake_worker, draft.id, 2, answers[2])
-    answers[3] = {k: draft.values.get(k, "") for k in intake.CLIENT_FIELDS}
-    for step in range(3, intake.LAST_STEP + 1):
+    answers[3] = {k: draft.values.get(k, "") for k in steps.CLIENT_FIELDS}
+    for step in range(3, steps.LAST_STEP + 1):
         intake.submit_step(db, intake_worker, draft.id, step, answers[step])
     from mtkcare.clients.service import update_client
 
     update_client(db, case_worker, existing.id, city="Rotorua")
 
-    with pytest.raises(intake.StepInvalid) as refused:
+    with pytest.raises(steps.StepInvalid) as refused:
         intake.finish_intake(db, intake_worker, draft.id)
     assert refused.value.step == 3
     assert "changed this client" in next(iter(refused.value.errors.values()))
@@ -333,7 +334,7 @@ def test_a_failure_while_finishing_saves_nothing_and_keeps_the_draft(
     db.add(housing)
     db.flush()
 
-    with pytest.raises(intake.StepInvalid) as refused:
+    with pytest.raises(steps.StepInvalid) as refused:
         intake.finish_intake(db, intake_worker, draft.id)
 
     assert refused.value.step == 7
@@ -409,12 +410,12 @@ def test_a_linked_client_deleted_meanwhile_stops_the_finish_and_saves_nothing(
     draft, _ = intake.submit_step(
         db, intake_worker, draft.id, 2, {"client_choice": str(existing.id)}
     )
-    answers[3] = {k: draft.values.get(k, "") for k in intake.CLIENT_FIELDS}
-    for step in range(3, intake.LAST_STEP + 1):
+    answers[3] = {k: draft.values.get(k, "") for k in steps.CLIENT_FIELDS}
+    for step in range(3, steps.LAST_STEP + 1):
         intake.submit_step(db, intake_worker, draft.id, step, answers[step])
     delete_client(db, team_lead, existing.id)
 
-    with pytest.raises(intake.StepInvalid) as refused:
+    with pytest.raises(steps.StepInvalid) as refused:
         intake.finish_intake(db, intake_worker, draft.id)
 
     assert refused.value.step == 2
@@ -456,15 +457,13 @@ def test_removing_a_contact_block_clears_its_fields(
         db, intake_worker, draft.id, {"contact_1_name": "Moana", "contact_1_phone": "021 555 7777"}
     )
     draft = intake.set_contact_count(db, intake_worker, draft.id, 1)
-    assert intake.contact_count(draft.values) == 1
+    assert steps.contact_count(draft.values) == 1
     assert draft.values["contact_1_name"] == "" and draft.values["contact_1_phone"] == ""
     # Never fewer than one block, nor more than the maximum.
+    assert steps.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 0).values) == 1
     assert (
-        intake.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 0).values) == 1
-    )
-    assert (
-        intake.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 99).values)
-        == intake.MAX_CONTACTS
+        steps.contact_count(intake.set_contact_count(db, intake_worker, draft.id, 99).values)
+        == steps.MAX_CONTACTS
     )
 
 
@@ -479,8 +478,8 @@ def _link(db: Session, actor: Principal, client: Client, program: Program) -> In
     intake.submit_step(db, actor, draft.id, 1, answers[1])
     draft, errors = intake.submit_step(db, actor, draft.id, 2, {"client_choice": str(client.id)})
     assert errors == {}
-    answers[3] = {k: draft.values.get(k, "") for k in intake.CLIENT_FIELDS}
-    while draft.step <= intake.LAST_STEP:
+    answers[3] = {k: draft.values.get(k, "") for k in steps.CLIENT_FIELDS}
+    while draft.step <= steps.LAST_STEP:
         draft, errors = intake.submit_step(db, actor, draft.id, draft.step, answers[draft.step])
         assert errors == {}, errors
     return draft
@@ -503,11 +502,11 @@ def test_an_intake_for_a_client_whose_risk_the_worker_may_not_see_never_touches_
     draft = _link(db, intake_worker, existing, housing)
 
     # The risk step was passed over, and "Check your answers" has no risk section.
-    assert intake.RISK_STEP not in {int(r["step"]) for r in _sections(db, intake_worker, draft)}
-    assert intake.go_to_step(db, intake_worker, draft.id, intake.RISK_STEP).step == 7
+    assert steps.RISK_STEP not in {int(r["step"]) for r in _sections(db, intake_worker, draft)}
+    assert intake.go_to_step(db, intake_worker, draft.id, steps.RISK_STEP).step == 7
     # Even risk typed into the draft (a crafted request) is never written.
     intake.save_values(db, intake_worker, draft.id, {"risk_level": "LOW", "risk_notes": ""})
-    intake.go_to_step(db, intake_worker, draft.id, intake.CHECK_STEP)
+    intake.go_to_step(db, intake_worker, draft.id, steps.CHECK_STEP)
     intake.finish_intake(db, intake_worker, draft.id)
 
     db.refresh(existing)
@@ -532,7 +531,7 @@ def test_a_worker_who_may_see_risk_reviews_a_linked_clients_assessment(
     draft, _ = intake.submit_step(db, case_worker, draft.id, 2, {"client_choice": str(existing.id)})
     # Their current assessment fills the risk step, so keeping it keeps it.
     assert (draft.values["risk_level"], draft.values["risk_notes"]) == ("HIGH", "Dog on site")
-    assert intake.skipped_steps(case_worker, draft) == frozenset()
+    assert steps.skipped_steps(case_worker, draft) == frozenset()
 
 
 def test_the_service_refuses_a_risk_write_without_seeing_risk(
@@ -568,7 +567,7 @@ def test_the_client_is_chosen_only_in_step_two_never_through_a_kept_field(
         db, intake_worker, draft.id, 4, {**answers[4], "client_choice": str(target.id)}
     )
     assert draft.client_id is None and draft.values.get("client_choice") == "new"
-    assert intake.existing_contacts(db, intake_worker, draft) == []
+    assert steps.existing_contacts(db, intake_worker, draft) == []
     outcome = intake.finish_intake(db, intake_worker, draft.id)
     assert outcome.client_id != target.id
     db.refresh(target)
@@ -619,12 +618,12 @@ def test_look_ups_and_duplicate_checks_are_audited_with_the_query_and_the_client
 def test_a_draft_is_capped_in_keys_and_size(reference: Session, intake_worker: Principal) -> None:
     db = reference
     draft = intake.start_draft(db, intake_worker)
-    many = {f"identity_{n}": "on" for n in range(intake.MAX_DRAFT_KEYS + 1)}
+    many = {f"identity_{n}": "on" for n in range(steps.MAX_DRAFT_KEYS + 1)}
     with pytest.raises(ValidationFailed):
         intake.save_values(db, intake_worker, draft.id, many)
-    big = {"reason": "x" * intake.MAX_VALUE_LENGTH}
-    big |= {f"contact_{i}_name": "y" * intake.MAX_VALUE_LENGTH for i in range(5)}
-    big |= {f"contact_{i}_email": "z" * intake.MAX_VALUE_LENGTH for i in range(5)}
+    big = {"reason": "x" * steps.MAX_VALUE_LENGTH}
+    big |= {f"contact_{i}_name": "y" * steps.MAX_VALUE_LENGTH for i in range(5)}
+    big |= {f"contact_{i}_email": "z" * steps.MAX_VALUE_LENGTH for i in range(5)}
     with pytest.raises(ValidationFailed):
         intake.save_values(db, intake_worker, draft.id, big)
     db.refresh(draft)

@@ -25,7 +25,7 @@ SERVICE_MODULES = (
     "mtkcare.users.service",
     "mtkcare.intake.service",
 )
-LAYOUT_MODULES = ("mtkcare.clients.layouts",)
+LAYOUT_MODULES = ("mtkcare.clients.layouts", "mtkcare.intake.steps")
 
 
 def declared_inputs() -> list[type[BaseModel]]:
@@ -44,6 +44,7 @@ def test_the_walk_sees_the_inputs_and_the_layouts() -> None:
     names = {m.__name__ for m in declared_inputs()}
     assert {"ClientDetails", "EmergencyContactInput", "RiskAssessmentInput"} <= names
     assert any(p.where.startswith("client record") for p in PLACEMENTS)
+    assert any(p.where.startswith("intake") for p in PLACEMENTS)
 
 
 @pytest.mark.parametrize("model", declared_inputs(), ids=lambda m: m.__name__)
