@@ -33,7 +33,15 @@ PROFILE_FORM_GROUPS: tuple[tuple[str | None, Layout], ...] = tuple(
         ("About them", ("date_of_birth", "gender")),
         (
             "Contact details",
-            ("phone", "email", "address_line1", "address_line2", "suburb", "city", "postcode"),
+            (
+                "phone",
+                "email",
+                "address_line1",
+                "address_line2",
+                "suburb",
+                "city",
+                "postcode",
+            ),
         ),
         ("Language", ("primary_language_id", "interpreter_required")),
         (None, ("notes",)),
