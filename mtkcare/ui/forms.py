@@ -460,7 +460,8 @@ def fieldset(legend: str, *children: rx.Component) -> rx.Component:
 # Fields drawn from their declaration (mtkcare.fields): label, hint, optional, kind and limits
 # come from the service's input, so no form types them again.
 
-# Up to this many choices are radios; more are a select.
+# Up to this many choices are radios; more, or an optional choice (which may be left
+# unanswered), are a select.
 MAX_RADIOS = 4
 
 
@@ -493,7 +494,7 @@ def input_for(
         return checkbox_field(
             spec.label, name, checked=_checked(value), on_change=on_change, **common
         )
-    if spec.kind == Kind.CHOICE and len(spec.choices) <= MAX_RADIOS:
+    if spec.kind == Kind.CHOICE and not spec.optional and len(spec.choices) <= MAX_RADIOS:
         return radio_field(
             spec.label, name, options=spec.choices, value=value, on_change=on_change, **common
         )
