@@ -17,6 +17,7 @@ PROFILE_FACTS: Facts = placed_in(
         "gender",
         "phone",
         "email",
+        "preferred_contact_method",
         Joined("Address", ("address_line1", "address_line2", "suburb", "city", "postcode")),
         "primary_language_id",
         "interpreter_required",
@@ -36,6 +37,7 @@ PROFILE_FORM_GROUPS: tuple[tuple[str | None, Layout], ...] = tuple(
             (
                 "phone",
                 "email",
+                "preferred_contact_method",
                 "address_line1",
                 "address_line2",
                 "suburb",

@@ -18,6 +18,13 @@ class RiskLevel(StrEnum):
     CRITICAL = "CRITICAL"
 
 
+class ContactMethod(StrEnum):
+    PHONE = "PHONE"
+    TEXT_MESSAGE = "TEXT_MESSAGE"
+    EMAIL = "EMAIL"
+    POST = "POST"
+
+
 class Gender(StrEnum):
     FEMALE = "FEMALE"
     MALE = "MALE"
@@ -111,6 +118,7 @@ class Client(Audited, SoftDelete, table=True):
     postcode: str | None = Field(default=None, max_length=10)
     primary_language_id: int | None = Field(default=None, foreign_key="reference_language.id")
     interpreter_required: bool = Field(default=False, nullable=False)
+    preferred_contact_method: str | None = Field(default=None, max_length=12)
     cultural_identity_notes: str | None = Field(default=None, sa_type=sa.Text)
     risk_level: str | None = Field(default=None, max_length=10)
     risk_factors: str | None = Field(default=None, sa_type=sa.Text)

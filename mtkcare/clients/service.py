@@ -25,6 +25,7 @@ from mtkcare.clients.models import (
     Client,
     ClientCulturalIdentity,
     ClientEmergencyContact,
+    ContactMethod,
     Gender,
     RiskLevel,
 )
@@ -95,6 +96,7 @@ class ClientDetails(Input):
     postcode: str | None = field("Postcode", default=None, max_length=10, privacy=IDENTIFYING)
     primary_language_id: int | None = field("Primary language", default=None, reference="language")
     interpreter_required: bool = field("Interpreter needed", default=False)
+    preferred_contact_method: ContactMethod | None = field("Preferred contact method", default=None)
     notes: str | None = field(
         "Notes", default=None, max_length=5000, kind=Kind.TEXTAREA, privacy=SENSITIVE
     )

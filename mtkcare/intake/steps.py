@@ -183,6 +183,7 @@ CLIENT = (
             ("gender", "primary_language_id"),
             "interpreter_required",
             ("phone", "email"),
+            "preferred_contact_method",
         ),
     ),
     Part(
