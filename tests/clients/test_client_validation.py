@@ -122,3 +122,16 @@ def test_over_long_text_is_refused_with_the_limit(
     with pytest.raises(ValidationFailed) as err:
         make_client(reference, intake_worker, last_name="x" * 101)
     assert err.value.errors == {"last_name": "Last name must be 100 characters or fewer"}
+
+
+def test_the_preferred_contact_method_is_one_of_four_or_none(
+    reference: Session, intake_worker: Principal
+) -> None:
+    texted = make_client(reference, intake_worker, preferred_contact_method="TEXT_MESSAGE")
+    assert texted.preferred_contact_method == "TEXT_MESSAGE"
+    assert make_client(reference, intake_worker).preferred_contact_method is None
+    with pytest.raises(ValidationFailed) as err:
+        make_client(reference, intake_worker, preferred_contact_method="FAX")
+    assert err.value.errors["preferred_contact_method"].startswith(
+        "Choose preferred contact method from the list"
+    )

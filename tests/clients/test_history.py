@@ -217,3 +217,10 @@ def test_risk_snapshots_rebuild_each_assessment_from_changed_fields_only() -> No
         ("HIGH", "Unsafe housing", 8),
         ("MEDIUM", "Unsafe housing", 8),
     ]
+
+
+def test_a_new_field_reads_in_the_history_by_its_declared_words() -> None:
+    r = row("UPDATE", {"preferred_contact_method": [None, "TEXT_MESSAGE"]})
+    assert (sentence(r) or "").startswith(
+        "Jane Smith set preferred contact method to Text message on"
+    )
