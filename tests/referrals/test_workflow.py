@@ -75,3 +75,10 @@ def test_service_starts_only_with_consent_and_a_commencement_date() -> None:
 def test_each_move_names_a_permission_and_a_label() -> None:
     for move in MOVES:
         assert move.label and move.permission.value
+
+
+def test_every_status_and_every_guard_has_its_words() -> None:
+    from mtkcare.referrals.workflow import GUARD_MESSAGES, STATUS_LABELS, Guard
+
+    assert set(STATUS_LABELS) == set(S)
+    assert set(GUARD_MESSAGES) == set(Guard)
