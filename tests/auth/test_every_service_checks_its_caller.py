@@ -54,8 +54,8 @@ UI_MODULE_NAMES = (
     "record_panels",
     "record_parts",
 )
-UI_PACKAGES = ("mtkcare.ui",)
-UI_FILES = ("mtkcare.mtkcare", "mtkcare.auth.account", "mtkcare.clients.bulk_consent")
+UI_PACKAGES = ("mtkcare.ui", "mtkcare.users.admin")
+UI_FILES = ("mtkcare.mtkcare", "mtkcare.users.account", "mtkcare.clients.bulk_consent")
 
 
 @dataclass(frozen=True)
