@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from mtkcare import dates
 from mtkcare.devdata.base import GeneratorBase
 from mtkcare.devdata.basics import Row
 from mtkcare.devdata.catalogue import CONTENT_TYPES, GRAPH_ALPHABET
@@ -272,13 +273,13 @@ class DocumentSteps(GeneratorBase):
             add(
                 "referral.follow_up_due",
                 f"Follow-up due for {referral['tracking_id']}",
-                f"{who}: follow-up date {referral['follow_up_date']:%d %b %Y}",
+                f"{who}: follow-up date {dates.day(referral['follow_up_date'])}",
                 min(due + timedelta(hours=7), clock.now - timedelta(minutes=5)),
             )
         if "APPROVED" in times and rng.random() < 0.5:
             add(
                 "referral.approved",
                 f"Referral {referral['tracking_id']} approved",
-                f"{who} can start on {referral['commencement_date']:%d %b %Y}",
+                f"{who} can start on {dates.day(referral['commencement_date'])}",
                 times["APPROVED"],
             )
