@@ -59,7 +59,9 @@ def upgrade() -> None:
         link = {}
         if linked.isdigit() and version.isdigit():
             link = {"client_id": int(linked), "client_version": int(version)}
-        conn.execute(drafts.update().where(drafts.c.id == draft_id).values({"values": values, **link}))
+        conn.execute(
+            drafts.update().where(drafts.c.id == draft_id).values({"values": values, **link})
+        )
 
 
 def downgrade() -> None:
