@@ -14,7 +14,6 @@ from mtkcare.api.app import (
     require_origin,
     security_headers,
 )
-from mtkcare.auth import account as account_pages
 from mtkcare.auth import pages as auth_pages
 from mtkcare.auth.guard import AuthMiddleware
 from mtkcare.auth.passwords import note_event_loop_thread
@@ -24,6 +23,7 @@ from mtkcare.intake import pages as intake_pages
 from mtkcare.manage import check_production
 from mtkcare.referrals import pages as referrals_pages
 from mtkcare.reports import pages as reports_pages
+from mtkcare.users import account as account_pages
 from mtkcare.users import pages as users_pages
 
 __all__ = ["app"]

@@ -148,15 +148,17 @@ def confirm_dialog(
 
 def records_table(
     items: rx.Var,
-    columns: Sequence[str],
+    columns: Sequence[str | rx.Component],
     row: Callable[[rx.Var], rx.Component],
     *,
     empty: rx.Component,
     caption: str | None = None,
     size: str = "2",
+    busy: rx.Var | bool = False,
 ) -> rx.Component:
-    """A small, unpaged table of ``items`` (one ``row`` each, under ``columns``), or
-    ``empty`` when there are none. ``caption`` names the table for screen readers."""
+    """A table of ``items`` (one ``row`` each, under ``columns``), or ``empty`` when there
+    are none. ``caption`` names the table for screen readers; ``busy`` (a paged list's
+    ``loading``) tells them a new page is on its way."""
     return rx.cond(
         items.length() > 0,
         rx.table.root(
@@ -166,6 +168,7 @@ def records_table(
             variant="surface",
             size=size,
             width="100%",
+            **({} if busy is False else {"aria_busy": busy}),
         ),
         empty,
     )

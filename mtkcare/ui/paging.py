@@ -2,11 +2,13 @@
 1,284", Previous/Next, a loading flag, and cleaning of what the browser sends.
 
 A list state mixes ``PagedList`` into its ``AppState`` subclass, implements ``_fetch(page)``
-(one service call, then ``_show(result, rows)``) and declares its own handlers."""
+(one service call, then ``_show(result, rows)``; it returns what to send the browser instead
+when the service refused, e.g. ``Refused.events``) and declares its own handlers. A state may
+narrow ``rows`` to its own typed view (``rows: list[UserLine] = []``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import reflex as rx
@@ -82,21 +84,23 @@ class PagedList(rx.State, mixin=True):  # type: ignore[call-arg]
     def has_next(self) -> bool:
         return self.page < self.pages
 
-    def _fetch(self, page: int) -> None:
+    def _fetch(self, page: int) -> Any:
         raise NotImplementedError
 
-    def _show(self, result: PageResult, rows: list[dict[str, str]]) -> None:
-        self.rows = rows
+    def _show(self, result: PageResult, rows: Sequence[Any]) -> None:
+        self.rows = list(rows)
         self.total = result.total
         self.page = result.page
         self.pages = result.pages
         self.page_size = result.page_size
         self.loaded = True
 
-    def _load(self, page: int) -> Iterator[None]:
+    def _load(self, page: int) -> Iterator[Any]:
         self.loading = True
         yield
         try:
-            self._fetch(page)
+            refused = self._fetch(page)
         finally:
             self.loading = False
+        if refused:
+            yield refused

@@ -1,5 +1,8 @@
 """Pages of the admin area: staff accounts, one staff member, roles and permissions, and
-Azure AD group-to-role mappings. All of them need ``admin.users`` (routes.PAGE_PERMISSIONS)."""
+Azure AD group-to-role mappings (each drawn from its pair of modules in
+``mtkcare.users.admin``). All of them need ``admin.users`` (routes.PAGE_PERMISSIONS).
+The account page (``/account``, any signed-in person) registers itself in
+``mtkcare.users.account``."""
 
 from __future__ import annotations
 
@@ -8,20 +11,15 @@ import reflex as rx
 from mtkcare.ui import routes
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
-from mtkcare.users.components import (
-    admin_tabs,
-    mappings_body,
-    roles_body,
-    user_page_body,
-    users_list,
-    users_search_form,
-)
-from mtkcare.users.state import (
-    AdminMappingsState,
-    AdminRolesState,
-    AdminUsersState,
-    AdminUserState,
-)
+from mtkcare.users.admin.mappings_components import mappings_body
+from mtkcare.users.admin.mappings_state import AdminMappingsState
+from mtkcare.users.admin.parts import admin_tabs
+from mtkcare.users.admin.roles_components import roles_body
+from mtkcare.users.admin.roles_state import AdminRolesState
+from mtkcare.users.admin.user_page_components import user_page_body
+from mtkcare.users.admin.user_page_state import AdminUserState
+from mtkcare.users.admin.users_list_components import users_list, users_search_form
+from mtkcare.users.admin.users_list_state import AdminUsersState
 
 
 def _loads(handler: rx.EventHandler, *children: rx.Component) -> rx.Component:

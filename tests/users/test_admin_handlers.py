@@ -27,7 +27,8 @@ def handler(state: str, name: str) -> str:
 
 
 def admin_handlers() -> list[str]:
-    return [n for n, _ in app_handlers() if ".mtkcare___users___state____admin_" in n]
+    # Every state of the admin pages lives in mtkcare/users/admin/ (one module per page).
+    return [n for n, _ in app_handlers() if ".mtkcare___users___admin___" in n]
 
 
 def signed_in_token(backend: str, user: User) -> str:

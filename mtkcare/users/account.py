@@ -10,30 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from mtkcare.auth.guard import signed_in
 from mtkcare.auth.passwords import run_password_work
-from mtkcare.auth.state import AppState
-from mtkcare.db import session_scope
-from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import AppState, Refused
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
-from mtkcare.ui.forms import error_summary, focus_error_summary, text_field
+from mtkcare.ui.form_data import form_password, form_summary
+from mtkcare.ui.forms import error_summary, text_field
 from mtkcare.ui.layout import app_page, page_layout
+from mtkcare.ui.sections import section
 from mtkcare.ui.styles import page_title
-from mtkcare.users.components import section
 from mtkcare.users.service import (
     WrongPassword,
     change_own_password,
     my_account,
     note_wrong_password,
 )
-from mtkcare.users.state import (
-    form_password,
-    form_summary,
-    problem,
-    sign_in_method,
-)
+from mtkcare.users.words import sign_in_method
 
 # The password form: its fields' element ids are f"{FORM}-{name}" (see mtkcare.ui.forms).
 FORM = "account"
@@ -56,59 +52,59 @@ class AccountState(AppState):
     def error_list(self) -> list[dict[str, str]]:
         return form_summary(self.errors, FORM, FIELDS)
 
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+
     @signed_in
     @rx.event
-    def load(self) -> None:
+    def load(self) -> Any:
         self.errors = {}
-        principal = self._acting()
-        with session_scope() as db:
-            me = my_account(db, principal)
-        self.full_name = me.full_name
-        self.username = me.username
-        self.sign_in = sign_in_method(me.auth_source)
-        self.has_password = me.has_password
-        self.must_change_password = principal.must_change_password
+        done = self._call(my_account)
+        if isinstance(done, Refused):
+            return done.events
+        self.full_name = done.full_name
+        self.username = done.username
+        self.sign_in = sign_in_method(done.auth_source)
+        self.has_password = done.has_password
+        self.must_change_password = self._acting().must_change_password
         self.loaded = True
+        return None
 
     @signed_in
     @rx.event
     async def change_password(self, form_data: dict[str, Any]) -> Any:
         self.errors = {}
-        principal = self._principal
-        if principal is None:
-            return None
+        wrong_password = False
 
-        def change() -> int:  # argon2 twice: in the password pool, off the event loop
-            with session_scope() as db:
+        def change(db: Session, me: Principal) -> int:
+            nonlocal wrong_password
+            try:
                 return change_own_password(
                     db,
-                    self._acting(),
+                    me,
                     form_password(form_data, "current_password"),
                     form_password(form_data, "new_password"),
                     confirmation=form_password(form_data, "confirm_password"),
-                    keep_session_id=principal.session_id,
+                    keep_session_id=me.session_id,
                 )
+            except WrongPassword:
+                wrong_password = True
+                raise
 
-        try:
-            ended = await run_password_work(change)
-        except WrongPassword as exc:
+        # argon2 twice: in the password pool, off the event loop.
+        done = await run_password_work(self._call, change, on_invalid=self._show_errors)
+        if wrong_password:
             # Counted in its own transaction: the failed change itself saved nothing.
-            with session_scope() as db:
-                note_wrong_password(db, self._acting())
-            self.errors = exc.errors
-            return focus_error_summary()
-        except (ValidationFailed, NotFound) as exc:
-            if isinstance(exc, ValidationFailed):
-                self.errors = exc.errors
-                return focus_error_summary()
-            return problem(exc)
+            self._call(note_wrong_password)
+        if isinstance(done, Refused):
+            return done.events
         self.form_key += 1
-        elsewhere = f" You were signed out of {ended} other session(s)." if ended else ""
-        done = rx.toast.success(f"Your password is changed.{elsewhere}")
+        elsewhere = f" You were signed out of {done} other session(s)." if done else ""
+        toast = rx.toast.success(f"Your password is changed.{elsewhere}")
         if self.must_change_password:  # the rest of the app opens now: show its navigation
             self.must_change_password = False
-            return [done, AppState.check_page_access]
-        return done
+            return [toast, AppState.check_page_access]
+        return toast
 
 
 def password_form() -> rx.Component:
