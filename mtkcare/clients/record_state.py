@@ -30,7 +30,6 @@ from mtkcare.clients.record_views import (
     Assessment,
     assessment_view,
     deleted_note,
-    summary_items,
 )
 from mtkcare.clients.service import (
     delete_client,
@@ -38,7 +37,9 @@ from mtkcare.clients.service import (
 )
 from mtkcare.db import session_scope
 from mtkcare.errors import EditConflict, NotAllowed, NotFound
-from mtkcare.fields import Layout
+from mtkcare.fields import Layout, names
+from mtkcare.ui import routes
+from mtkcare.ui.forms import form_summary
 from mtkcare.ui.paging import clean_id
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +217,8 @@ class RecordTab(ClientRecordState):
     def _invalid(self, form: str, layout: Layout) -> Callable[[dict[str, str]], None]:
         def show(errors: dict[str, str]) -> None:
             self.errors = errors
-            self.error_list = summary_items(self._client_id, errors, form, layout)
+            page = f"{routes.CLIENT}?id={self._client_id}"  # the links keep the record open
+            self.error_list = form_summary(errors, form, names(layout), page)
 
         return show
 

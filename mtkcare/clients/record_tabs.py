@@ -31,7 +31,6 @@ from mtkcare.clients.record_views import (
     IdentityChoice,
     ReferralLine,
     assessment_view,
-    checked_ids,
 )
 from mtkcare.clients.service import (
     ClientDetails,
@@ -45,6 +44,7 @@ from mtkcare.clients.service import (
 )
 from mtkcare.fields import facts, form_values, submitted
 from mtkcare.reference.service import list_options
+from mtkcare.ui.forms import checked_ids
 
 # --------------------------------------------------------------------------------------------
 # The tabs

@@ -4,14 +4,9 @@ read its forms (no Reflex state here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mtkcare import dates
 from mtkcare.clients import record as rec
-from mtkcare.fields import Layout
-from mtkcare.ui import routes
-from mtkcare.ui.forms import error_items
-from mtkcare.ui.paging import clean_id
 
 PROFILE_FORM = "profile"
 CONTACT_FORM = "contact"
@@ -103,25 +98,3 @@ def deleted_note(record: rec.ClientRecord) -> str:
     by = record.deleted_by or "someone no longer on the staff list"
     when = dates.moment(record.deleted_at)
     return f"This client was deleted on {when} by {by}; their referrals are kept."
-
-
-def checked_ids(form_data: Any, prefix: str) -> list[int]:
-    """Ids of the ticked checkboxes named ``<prefix><id>`` (an unticked box sends nothing)."""
-    if not isinstance(form_data, dict):
-        return []
-    found = {
-        clean_id(name.removeprefix(prefix))
-        for name, value in form_data.items()
-        if isinstance(name, str) and name.startswith(prefix) and value not in ("", "off", False)
-    }
-    return sorted(i for i in found if i is not None)
-
-
-def summary_items(
-    client_id: int, errors: dict[str, str], form: str, order: Layout
-) -> list[dict[str, str]]:
-    """The error summary's links. They keep ``?id=``: a bare "#field" link would navigate
-    to the page without it, which reloads the page as "no such client"."""
-    names = [n for row in order for n in ((row,) if isinstance(row, str) else row)]
-    base = f"{routes.CLIENT}?id={client_id}"
-    return [{**i, "href": base + i["href"]} for i in error_items(errors, form, names)]

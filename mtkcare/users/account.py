@@ -18,8 +18,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState, Refused
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
-from mtkcare.ui.form_data import form_password, form_summary
-from mtkcare.ui.forms import error_summary, text_field
+from mtkcare.ui.forms import error_summary, form_password, form_summary, text_field
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.sections import section
 from mtkcare.ui.styles import page_title

@@ -14,7 +14,7 @@ from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState, Refused
-from mtkcare.ui.form_data import form_summary, form_text
+from mtkcare.ui.forms import form_summary, form_text
 from mtkcare.ui.paging import clean_id
 from mtkcare.users import service
 from mtkcare.users.admin.parts import RELOAD

@@ -17,7 +17,7 @@ from mtkcare.auth.state import AppState, Refused
 from mtkcare.db import utcnow
 from mtkcare.settings import get_settings
 from mtkcare.ui import routes
-from mtkcare.ui.form_data import form_text
+from mtkcare.ui.forms import form_text
 from mtkcare.ui.paging import PagedList, clean_page, clean_search
 from mtkcare.users import service
 from mtkcare.users.models import AuthSource
