@@ -79,8 +79,6 @@ class ProfileTab(RecordTab):
     @requires(Permission.CLIENT_EDIT)
     @rx.event
     def save(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready() or not self.editing:
-            return rx.toast.error("Reload the page and try again")
         changes = submitted(ClientDetails, form_data)
 
         def work(db: Session, me: Principal) -> str:
@@ -123,8 +121,6 @@ class ContactsTab(RecordTab):
     @requires(Permission.CLIENT_EDIT)
     @rx.event
     def save(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready() or not self.editing:
-            return rx.toast.error("Reload the page and try again")
         data = submitted(EmergencyContactInput, form_data)
 
         def work(db: Session, me: Principal) -> str:
@@ -159,8 +155,6 @@ class IdentityTab(RecordTab):
     @requires(Permission.CLIENT_EDIT)
     @rx.event
     def save(self, form_data: dict[str, Any]) -> Any:
-        if not self._ready() or not self.editing:
-            return rx.toast.error("Reload the page and try again")
         ids = checked_ids(form_data, IDENTITY_PREFIX)
         notes = submitted(CulturalIdentityInput, form_data, ["cultural_identity_notes"])
 
@@ -200,8 +194,6 @@ class RiskTab(RecordTab):
     @rx.event
     def save(self, form_data: dict[str, Any]) -> Any:
         # Recording risk needs seeing it too: the service checks (and audits) that.
-        if not self._ready() or not self.editing:
-            return rx.toast.error("Reload the page and try again")
         data = submitted(RiskAssessmentInput, form_data)
 
         def work(db: Session, me: Principal) -> str:
