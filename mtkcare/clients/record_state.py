@@ -224,9 +224,8 @@ class RecordTab(ClientRecordState):
 
     def _save(self, work: Callable[[Session, Principal], str], form: str, layout: Layout) -> Any:
         """A form's save (only of a form this page opened): on bad input its field messages
-        and error summary (an edit
-        conflict's message stays on the form too), else the form closes, the message
-        ``work`` returned is shown and the record is read again."""
+        and error summary (an edit conflict's message stays on the form too), else the form
+        closes, the message ``work`` returned is shown and the record is read again."""
         if not self._ready() or not self.editing:
             return rx.toast.error("Reload the page and try again")
         self._clear()
