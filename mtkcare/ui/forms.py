@@ -484,6 +484,7 @@ def input_for(
     on_change: Callback = None,
     width: str | None = None,
     placeholder: str | None = "Choose…",
+    monospace: bool = False,
 ) -> rx.Component:
     """The control a declared field asks for (``mtkcare.fields.FieldSpec``), with its label,
     hint, error and limits. ``name`` is the form field's name when it is not the field's own
@@ -531,6 +532,7 @@ def input_for(
         on_change=on_change,
         max_length=spec.max_length,
         width=width or ("12rem" if spec.kind == Kind.DATE else "100%"),
+        monospace=monospace,
         **common,
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, field_validator
 from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditAction
@@ -31,6 +31,7 @@ from mtkcare.auth.service import (
 )
 from mtkcare.db import get_row, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.fields import IDENTIFYING, Kind, field
 from mtkcare.settings import get_settings
 from mtkcare.users.models import (
     AuthSource,
@@ -54,11 +55,11 @@ MAX_PAGE_SIZE = 200
 
 
 class UserInput(Input):
-    username: str = Field(title="Username", min_length=1, max_length=150)
-    email: EmailStr = Field(title="Email address")
-    first_name: str = Field(title="First name", min_length=1, max_length=100)
-    last_name: str = Field(title="Last name", min_length=1, max_length=100)
-    job_title: str | None = Field(default=None, title="Job title", max_length=120)
+    username: str = field("Username", min_length=1, max_length=150, privacy=IDENTIFYING)
+    email: EmailStr = field("Email address", max_length=254, privacy=IDENTIFYING)
+    first_name: str = field("First name", min_length=1, max_length=100, privacy=IDENTIFYING)
+    last_name: str = field("Last name", min_length=1, max_length=100, privacy=IDENTIFYING)
+    job_title: str | None = field("Job title", default=None, max_length=120)
 
     @field_validator("username")
     @classmethod
@@ -69,8 +70,10 @@ class UserInput(Input):
 
 
 class RoleInput(Input):
-    name: str = Field(title="Role name", min_length=1, max_length=80)
-    description: str | None = Field(default=None, title="Description", max_length=500)
+    name: str = field("Role name", min_length=1, max_length=80)
+    description: str | None = field(
+        "Description", hint="Who it is for, in a sentence", default=None, max_length=500
+    )
 
     @field_validator("description", mode="before")
     @classmethod
@@ -79,9 +82,19 @@ class RoleInput(Input):
 
 
 class GroupMappingInput(Input):
-    azure_group_id: str = Field(title="Group object ID", min_length=1, max_length=64)
-    group_name: str | None = Field(default=None, title="Group name", max_length=200)
-    role_id: int = Field(title="Role")
+    azure_group_id: str = field(
+        "Group object ID",
+        hint=f"In Azure AD: Groups, the group, Overview, Object ID. Like {GUID_EXAMPLE}",
+        min_length=1,
+        max_length=64,
+    )
+    group_name: str | None = field(
+        "Group name",
+        hint="The group's display name, so people here can recognise it",
+        default=None,
+        max_length=200,
+    )
+    role_id: int = field("Role its members get", kind=Kind.REFERENCE)
 
     @field_validator("azure_group_id")
     @classmethod

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.fields import spec
 from mtkcare.ui.components import empty_state, loading_block, records_table
-from mtkcare.ui.forms import error_summary, select_field, text_field
+from mtkcare.ui.forms import error_summary, input_for
 from mtkcare.ui.sections import section
 from mtkcare.users.admin.mappings_state import MAPPING_FORM, AdminMappingsState, MappingLine
 from mtkcare.users.admin.parts import actions_heading, row_action
-from mtkcare.users.service import GUID_EXAMPLE
+from mtkcare.users.service import GroupMappingInput
 
 
 def _mapping_row(row: MappingLine) -> rx.Component:
@@ -61,29 +62,21 @@ def add_mapping_form() -> rx.Component:
         rx.form(
             rx.flex(
                 error_summary(AdminMappingsState.error_list),
-                text_field(
-                    "Group object ID",
-                    "azure_group_id",
+                input_for(
+                    spec(GroupMappingInput, "azure_group_id"),
                     form=MAPPING_FORM,
                     errors=errors,
-                    max_length=64,
                     width="26rem",
                     monospace=True,
-                    hint=f"In Azure AD: Groups, the group, Overview, Object ID. Like {GUID_EXAMPLE}",
                 ),
-                text_field(
-                    "Group name",
-                    "group_name",
+                input_for(
+                    spec(GroupMappingInput, "group_name"),
                     form=MAPPING_FORM,
                     errors=errors,
-                    optional=True,
-                    max_length=200,
                     width="26rem",
-                    hint="The group's display name, so people here can recognise it",
                 ),
-                select_field(
-                    "Role its members get",
-                    "role_id",
+                input_for(
+                    spec(GroupMappingInput, "role_id"),
                     form=MAPPING_FORM,
                     options=AdminMappingsState.role_options,
                     errors=errors,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.fields import specs
 from mtkcare.ui.components import loading_block
-from mtkcare.ui.forms import error_summary, field_group, text_field
+from mtkcare.ui.forms import error_summary, field_group, input_for
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
 from mtkcare.users.admin.roles_state import (
     PERMISSION_FIELD_PREFIX,
@@ -16,6 +17,7 @@ from mtkcare.users.admin.roles_state import (
     MatrixRow,
     RoleCard,
 )
+from mtkcare.users.service import RoleInput
 from mtkcare.users.words import PERMISSION_GROUPS
 
 
@@ -212,21 +214,9 @@ def role_dialog() -> rx.Component:
                     rx.cond(
                         creating,
                         rx.flex(
-                            text_field(
-                                "Role name",
-                                "name",
-                                form=ROLE_FORM,
-                                errors=errors,
-                                max_length=80,
-                            ),
-                            text_field(
-                                "Description",
-                                "description",
-                                form=ROLE_FORM,
-                                errors=errors,
-                                optional=True,
-                                max_length=500,
-                                hint="Who it is for, in a sentence",
+                            *(
+                                input_for(spec, form=ROLE_FORM, errors=errors)
+                                for spec in specs(RoleInput).values()
                             ),
                             direction="column",
                             spacing="3",
