@@ -19,6 +19,7 @@ from mtkcare.clients.state import (
     SORT_OPTIONS,
     STATUS_FIELD,
     STATUS_OPTIONS,
+    ClientLine,
     ClientsState,
 )
 from mtkcare.ui import routes
@@ -156,19 +157,19 @@ def search_form() -> rx.Component:
     )
 
 
-def _risk_badge(row: rx.Var) -> rx.Component:
+def _risk_badge(row: rx.Var[ClientLine]) -> rx.Component:
     return risk_badge(
-        row["risk_level"],
-        row["risk_label"],
-        otherwise=rx.text(row["risk_label"], size="2", color_scheme="gray"),
+        row.risk_level,
+        row.risk_label,
+        otherwise=rx.text(row.risk_label, size="2", color_scheme="gray"),
     )
 
 
-def _status(row: rx.Var) -> rx.Component:
+def _status(row: rx.Var[ClientLine]) -> rx.Component:
     return rx.flex(
-        rx.text(row["status_label"], size="2"),
+        rx.text(row.status_label, size="2"),
         rx.cond(
-            row["awaiting_consent"] != "",
+            row.awaiting_consent,
             rx.badge(
                 rx.icon("clock", size=12, aria_hidden="true"),
                 "Awaiting consent",
@@ -182,16 +183,16 @@ def _status(row: rx.Var) -> rx.Component:
     )
 
 
-def _client_row(row: rx.Var) -> rx.Component:
+def _client_row(row: rx.Var[ClientLine]) -> rx.Component:
     return rx.table.row(
         rx.cond(
             ClientsState.can_record_consent,
             rx.table.cell(
                 rx.el.input(
                     type="checkbox",
-                    checked=ClientsState.selection.contains(row["id"]),  # type: ignore[attr-defined]
-                    on_change=lambda _value: ClientsState.toggle_selected(row["id"]),
-                    aria_label="Select " + row["name"],
+                    checked=ClientsState.selection.contains(row.id),  # type: ignore[attr-defined]
+                    on_change=lambda _value: ClientsState.toggle_selected(row.id),
+                    aria_label="Select " + row.name,
                     style=_CHECKBOX_STYLE,
                 ),
             ),
@@ -199,31 +200,31 @@ def _client_row(row: rx.Var) -> rx.Component:
         rx.table.row_header_cell(
             rx.flex(
                 rx.link(
-                    row["full_name"],
-                    href=routes.CLIENT + "?id=" + row["id"],
+                    row.full_name,
+                    href=routes.CLIENT + "?id=" + row.id,
                     weight="medium",
                 ),
                 rx.cond(
-                    row["preferred_name"] != "",
-                    rx.text("Known as ", row["preferred_name"], size="1", color_scheme="gray"),
+                    row.preferred_name != "",
+                    rx.text("Known as ", row.preferred_name, size="1", color_scheme="gray"),
                 ),
                 direction="column",
             ),
         ),
         rx.table.cell(
-            rx.text(row["date_of_birth"]),
-            rx.text("Age ", row["age"], size="1", color_scheme="gray"),
+            rx.text(row.date_of_birth),
+            rx.text("Age ", row.age, size="1", color_scheme="gray"),
         ),
         rx.cond(ClientsState.show_risk, rx.table.cell(_risk_badge(row))),
         rx.table.cell(
             rx.cond(
-                row["programs"] != "",
-                rx.text(row["programs"], size="2"),
+                row.programs != "",
+                rx.text(row.programs, size="2"),
                 rx.text("None", size="2", color_scheme="gray"),
             ),
         ),
         rx.table.cell(_status(row)),
-        key=row["id"],
+        key=row.id,
         align="center",
     )
 

@@ -9,6 +9,7 @@ arguments against the values the page offers, and hands the work to one service.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.state import AppState, Refused
 from mtkcare.clients.models import RISK_LABELS
+from mtkcare.clients.record import age_on
 from mtkcare.clients.service import (
     NOT_ASSESSED,
     PAGE_SIZES,
@@ -76,34 +78,39 @@ CONSENT_FIELDS = tuple(specs(ConsentInput))
 CONSENT_CHOICES = frozenset(value for value, _words in spec(ConsentInput, "status").choices)
 
 
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+@dataclass
+class ClientLine:
+    """One client in the list, as the browser receives it. Risk only for those allowed to
+    see it (field-level access)."""
+
+    id: str  # for the record's address and the selection's keys
+    full_name: str
+    name: str
+    preferred_name: str
+    date_of_birth: str  # "3 Mar 1985": never ambiguous between day-first and month-first
+    age: int
+    risk_level: str
+    risk_label: str
+    programs: str
+    status_label: str
+    awaiting_consent: bool
 
 
-def client_view(
-    row: ClientRow, *, today: date | None = None, show_risk: bool = True
-) -> dict[str, str]:
-    """What the browser receives for one client in the list. Risk is only sent to those
-    allowed to see it (field-level access)."""
+def client_line(row: ClientRow, *, today: date | None = None, show_risk: bool = True) -> ClientLine:
     born = date.fromisoformat(row.date_of_birth)
-    age = _age(born, today or date.today())
-    return {
-        "id": str(row.id),
-        "full_name": row.full_name,
-        "name": row.name,
-        "preferred_name": row.preferred_name,
-        # "3 Mar 1985": never ambiguous between day-first and month-first readers.
-        "date_of_birth": dates.day(born),
-        "age": f"{age}",
-        "phone": row.phone,
-        "city": row.city,
-        "risk_level": row.risk_level if show_risk else "",
-        "risk_label": RISK_LABELS.get(row.risk_level, "Not assessed") if show_risk else "",
-        "programs": ", ".join(row.programs),
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, ""),
-        "awaiting_consent": "yes" if row.awaiting_consent else "",
-    }
+    return ClientLine(
+        id=str(row.id),
+        full_name=row.full_name,
+        name=row.name,
+        preferred_name=row.preferred_name,
+        date_of_birth=dates.day(born),
+        age=age_on(born, today or date.today()),
+        risk_level=row.risk_level if show_risk else "",
+        risk_label=RISK_LABELS.get(row.risk_level, "Not assessed") if show_risk else "",
+        programs=", ".join(row.programs),
+        status_label=STATUS_LABELS.get(row.status, ""),
+        awaiting_consent=row.awaiting_consent,
+    )
 
 
 def _choice(value: Any, allowed: set[str]) -> str | None:
@@ -126,6 +133,7 @@ def _consent_data(form_data: dict[str, Any]) -> dict[str, Any]:
 
 
 class ClientsState(PagedList, AppState):
+    rows: list[ClientLine] = []  # type: ignore[assignment]
     show_risk: bool = False
     can_record_consent: bool = False
 
@@ -180,7 +188,7 @@ class ClientsState(PagedList, AppState):
 
     @rx.var
     def all_on_page_selected(self) -> bool:
-        return bool(self.rows) and all(r["id"] in self.selection for r in self.rows)
+        return bool(self.rows) and all(r.id in self.selection for r in self.rows)
 
     # ----------------------------------------------------------------------------------------
     # Loading
@@ -207,7 +215,7 @@ class ClientsState(PagedList, AppState):
                 risk_level=self.risk_filter or None,
                 sort=self.sort,
             )
-        self._show(result, [client_view(row, show_risk=self.show_risk) for row in result.rows])
+        self._show(result, [client_line(row, show_risk=self.show_risk) for row in result.rows])
 
     def _load_programs(self) -> None:
         with session_scope() as session:
@@ -311,7 +319,7 @@ class ClientsState(PagedList, AppState):
     def toggle_selected(self, client_id: str) -> Any:
         """Tick or untick one client. Only clients on the page the user is looking at can be
         ticked; the service checks each again when consent is recorded."""
-        names = {r["id"]: r["name"] for r in self.rows}
+        names = {r.id: r.name for r in self.rows}
         if not isinstance(client_id, str) or client_id not in names:
             return None
         if client_id in self.selection:
@@ -325,7 +333,7 @@ class ClientsState(PagedList, AppState):
     @requires(Permission.CONSENT_RECORD)
     @rx.event
     def toggle_all_on_page(self) -> Any:
-        on_page = {r["id"]: r["name"] for r in self.rows}
+        on_page = {r.id: r.name for r in self.rows}
         if on_page and all(cid in self.selection for cid in on_page):
             self.selection = {k: v for k, v in self.selection.items() if k not in on_page}
             return None
