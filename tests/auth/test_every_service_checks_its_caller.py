@@ -54,6 +54,7 @@ UI_MODULE_NAMES = (
     "record_components",
     "record_panels",
     "record_parts",
+    "step_components",
 )
 UI_PACKAGES = ("mtkcare.ui", "mtkcare.users.admin")
 UI_FILES = ("mtkcare.mtkcare", "mtkcare.users.account", "mtkcare.clients.bulk_consent")
