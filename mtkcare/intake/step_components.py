@@ -21,7 +21,6 @@ from mtkcare.ui.forms import (
 )
 
 S = IntakeState
-# A link drawn as a solid button keeps the button's text colour (white on the accent).
 # A short text (a postcode) gets a box its size.
 NARROW = 10
 
