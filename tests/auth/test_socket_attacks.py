@@ -98,7 +98,7 @@ def test_a_refusal_decided_inside_a_handler_is_audited_like_the_guards(
     """A role that may take referrals but not see clients tries to link a client to an
     intake: the handler refuses, and the refusal is in the audit trail, naming the handler."""
     from mtkcare.users.models import UserRole
-    from mtkcare.users.service import create_role
+    from mtkcare.users.roles import create_role
     from tests.factories import SYSTEM
     from tests.users.test_admin_handlers import handler
 

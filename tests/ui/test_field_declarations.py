@@ -23,6 +23,7 @@ SERVICE_MODULES = (
     "mtkcare.programs.service",
     "mtkcare.organisations.service",
     "mtkcare.users.service",
+    "mtkcare.users.roles",
     "mtkcare.intake.service",
 )
 LAYOUT_MODULES = ("mtkcare.clients.layouts", "mtkcare.intake.steps")

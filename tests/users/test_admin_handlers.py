@@ -14,7 +14,7 @@ from mtkcare.auth.passwords import verify_password
 from mtkcare.auth.service import resolve_session
 from mtkcare.db import session_scope
 from mtkcare.users.models import GroupRoleMapping, Role, User, UserRole
-from mtkcare.users.service import add_group_mapping
+from mtkcare.users.roles import add_group_mapping
 from tests.auth.test_every_handler_is_guarded import app_handlers
 from tests.factories import SYSTEM
 from tests.support.web import PASSWORD, Person, call_event, session_cookie, sign_in

@@ -26,20 +26,22 @@ from mtkcare.users.models import (
     UserRole,
     UserSession,
 )
-from mtkcare.users.service import (
-    activate_user,
+from mtkcare.users.roles import (
     add_group_mapping,
-    change_own_password,
     create_role,
-    deactivate_user,
-    end_session,
     list_group_mappings,
     list_roles,
+    remove_group_mapping,
+    set_role_permissions,
+)
+from mtkcare.users.service import (
+    activate_user,
+    change_own_password,
+    deactivate_user,
+    end_session,
     list_sessions,
     list_users,
-    remove_group_mapping,
     reset_password,
-    set_role_permissions,
     set_user_roles,
     user_detail,
 )

@@ -11,7 +11,7 @@ from mtkcare.ui.forms import error_summary, input_for
 from mtkcare.ui.sections import section
 from mtkcare.users.admin.mappings_state import MAPPING_FORM, AdminMappingsState, MappingLine
 from mtkcare.users.admin.parts import actions_heading, row_action
-from mtkcare.users.service import GroupMappingInput
+from mtkcare.users.roles import GroupMappingInput
 
 
 def _mapping_row(row: MappingLine) -> rx.Component:

@@ -16,9 +16,9 @@ from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState, Refused
 from mtkcare.ui.forms import form_summary, form_text
 from mtkcare.ui.paging import clean_id
-from mtkcare.users import service
+from mtkcare.users import roles
 from mtkcare.users.admin.parts import RELOAD
-from mtkcare.users.service import MappingView
+from mtkcare.users.roles import MappingView
 
 # The add form: field element ids are f"{MAPPING_FORM}-{name}" (mtkcare.ui.forms).
 MAPPING_FORM = "mapping"
@@ -56,8 +56,8 @@ def mapping_line(mapping: MappingView) -> MappingLine:
 
 def _read_lists(db: Session, me: Principal) -> Lists:
     return Lists(
-        mappings=[mapping_line(m) for m in service.list_group_mappings(db, me)],
-        role_options=[{"value": str(r.id), "label": r.name} for r in service.list_roles(db, me)],
+        mappings=[mapping_line(m) for m in roles.list_group_mappings(db, me)],
+        role_options=[{"value": str(r.id), "label": r.name} for r in roles.list_roles(db, me)],
     )
 
 
@@ -101,7 +101,7 @@ class AdminMappingsState(AppState):
         role_id = clean_id(form_text(form_data, "role_id"))
 
         def add(db: Session, me: Principal) -> tuple[MappingView, Lists]:
-            added = service.add_group_mapping(
+            added = roles.add_group_mapping(
                 db,
                 me,
                 form_text(form_data, "azure_group_id", 200),
@@ -128,7 +128,7 @@ class AdminMappingsState(AppState):
             return rx.toast.error(RELOAD)
 
         def remove(db: Session, me: Principal) -> tuple[MappingView, Lists]:
-            return service.remove_group_mapping(db, me, target), _read_lists(db, me)
+            return roles.remove_group_mapping(db, me, target), _read_lists(db, me)
 
         done = self._call(remove)
         if isinstance(done, Refused):  # show what is there now (it may be gone already)

@@ -17,7 +17,7 @@ from mtkcare.users.admin.roles_state import (
     MatrixRow,
     RoleCard,
 )
-from mtkcare.users.service import RoleInput
+from mtkcare.users.roles import RoleInput
 from mtkcare.users.words import PERMISSION_GROUPS
 
 

@@ -15,9 +15,9 @@ from mtkcare.auth.service import Principal
 from mtkcare.auth.state import AppState, Refused
 from mtkcare.ui.forms import form_summary, form_text, ticked
 from mtkcare.ui.paging import clean_id
-from mtkcare.users import service
+from mtkcare.users import roles
 from mtkcare.users.admin.parts import RELOAD
-from mtkcare.users.service import RoleView
+from mtkcare.users.roles import RoleView
 from mtkcare.users.words import PERMISSION_GROUPS, PERMISSION_LABELS
 
 # The role dialog's form: field element ids are f"{ROLE_FORM}-{name}" (mtkcare.ui.forms).
@@ -114,7 +114,7 @@ class AdminRolesState(AppState):
     @rx.event
     def load(self) -> Any:
         self.dialog = ""
-        done = self._call(service.list_roles)
+        done = self._call(roles.list_roles)
         if isinstance(done, Refused):
             return done.events
         self._show(done)
@@ -166,7 +166,7 @@ class AdminRolesState(AppState):
 
         def save(db: Session, me: Principal) -> tuple[RoleView, list[RoleView]]:
             if role_id is None:
-                saved = service.create_role(
+                saved = roles.create_role(
                     db,
                     me,
                     form_text(form_data, "name", 200),
@@ -174,8 +174,8 @@ class AdminRolesState(AppState):
                     permissions,
                 )
             else:
-                saved = service.set_role_permissions(db, me, role_id, permissions)
-            return saved, service.list_roles(db, me)
+                saved = roles.set_role_permissions(db, me, role_id, permissions)
+            return saved, roles.list_roles(db, me)
 
         done = self._call(save, on_invalid=self._show_errors)
         if isinstance(done, Refused):
