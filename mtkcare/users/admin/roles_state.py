@@ -101,10 +101,10 @@ class AdminRolesState(AppState):
     def error_list(self) -> list[dict[str, str]]:
         return form_summary(self.errors, ROLE_FORM, ROLE_FIELDS)
 
-    def _show(self, roles: list[RoleView]) -> None:
-        self.roles = [role_card(role) for role in roles]
-        self.role_names = [role.name for role in roles]
-        self.matrix = permission_matrix(roles)
+    def _show(self, shown: list[RoleView]) -> None:
+        self.roles = [role_card(role) for role in shown]
+        self.role_names = [role.name for role in shown]
+        self.matrix = permission_matrix(shown)
         self.loaded = True
 
     def _show_errors(self, errors: dict[str, str]) -> None:
@@ -180,7 +180,7 @@ class AdminRolesState(AppState):
         done = self._call(save, on_invalid=self._show_errors)
         if isinstance(done, Refused):
             return done.events
-        saved, roles = done
-        self._show(roles)
+        saved, every_role = done
+        self._show(every_role)
         self.dialog = ""
         return rx.toast.success(f"Role “{saved.name}” {'created' if role_id is None else 'saved'}")
