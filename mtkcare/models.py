@@ -12,7 +12,7 @@ from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.notifications.models import Notification, OutboundMessage
 from mtkcare.organisations.models import ExternalOrganisation
-from mtkcare.programs.models import Enrolment, Program
+from mtkcare.programs.models import Enrolment, Program, ProgramTeamMember
 from mtkcare.reference.models import (
     CulturalIdentity,
     DeclineReason,
@@ -20,7 +20,7 @@ from mtkcare.reference.models import (
     RelationshipType,
     ServiceType,
 )
-from mtkcare.referrals.models import ConsentRecord, Referral
+from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatusHistory
 from mtkcare.users.models import (
     GroupRoleMapping,
     Role,
@@ -52,7 +52,9 @@ __all__ = [
     "Notification",
     "OutboundMessage",
     "Program",
+    "ProgramTeamMember",
     "Referral",
+    "ReferralStatusHistory",
     "RelationshipType",
     "Role",
     "RolePermission",

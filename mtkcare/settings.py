@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     page_size: int = Field(default=25, ge=5, le=200, validation_alias="MTKCARE_PAGE_SIZE")
     # Dates and times are shown in this zone (mtkcare/dates.py); an IANA name.
     time_zone: str = Field(default="Pacific/Auckland", validation_alias="MTKCARE_TIME_ZONE")
+    # A team lead may reopen a declined, closed or withdrawn referral for this many days.
+    referral_reopen_days: int = Field(
+        default=30, ge=0, le=3650, validation_alias="MTKCARE_REFERRAL_REOPEN_DAYS"
+    )
     demo_clients: int = Field(default=300, ge=0, validation_alias="MTKCARE_DEMO_CLIENTS")
     session_idle_minutes: int = Field(
         default=30, ge=1, validation_alias="MTKCARE_SESSION_IDLE_MINUTES"

@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 from mtkcare.auth.service import Principal, principal_of, sync_roles
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import create_client
-from mtkcare.programs.models import Program
-from mtkcare.programs.service import create_program
+from mtkcare.programs.models import Program, ProgramTeamMember
+from mtkcare.programs.service import create_program, set_team_member
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import Referral
+from mtkcare.referrals.moves import move_referral
 from mtkcare.referrals.service import create_referral
 from mtkcare.users.models import Role, User, UserRole
 from mtkcare.users.service import create_user
@@ -81,3 +82,25 @@ def make_referral(db: Session, actor: Principal | None = None, **overrides: Any)
     }
     data.update(overrides)
     return create_referral(db, actor or SYSTEM, **data)
+
+
+def join_team(
+    db: Session,
+    program: Program,
+    person: Principal,
+    *,
+    role: str = "MEMBER",
+    caseload_limit: int = 25,
+) -> ProgramTeamMember:
+    return set_team_member(
+        db, SYSTEM, program.id,  # type: ignore[arg-type]
+        user_id=person.user_id, role=role, caseload_limit=caseload_limit,
+    )  # fmt: skip
+
+
+def move(db: Session, actor: Principal, referral: Referral, target: str, **data: Any) -> Referral:
+    """The referral moved by ``actor`` through the one move service, on the version in hand."""
+    return move_referral(
+        db, actor, referral.id, target,  # type: ignore[arg-type]
+        expected_version=referral.version, **data,
+    )  # fmt: skip

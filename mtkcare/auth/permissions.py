@@ -18,6 +18,12 @@ class Permission(StrEnum):
     REFERRAL_CREATE = "referral.create"
     REFERRAL_ASSIGN = "referral.assign"
     REFERRAL_DECIDE = "referral.decide"
+    REFERRAL_ACCEPT = "referral.accept"
+    REFERRAL_WITHDRAW = "referral.withdraw"
+    REFERRAL_REOPEN = "referral.reopen"
+    REFERRAL_OVERRIDE_CONSENT = "referral.override_consent"
+    REFERRAL_OVERRIDE_CASELOAD = "referral.override_caseload"
+    REFERRAL_VIEW_ALL = "referral.view_all"
     CONSENT_RECORD = "consent.record"
     PROGRAM_VIEW = "program.view"
     PROGRAM_MANAGE = "program.manage"
@@ -42,9 +48,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.CLIENT_EDIT,
             P.REFERRAL_VIEW,
             P.REFERRAL_CREATE,
+            # The intake's finish makes the onboarding flow's moves itself: it accepts the
+            # referral into a program, assigns the worker, records consent and, when the
+            # client consents, enrols them.
+            P.REFERRAL_ACCEPT,
+            P.REFERRAL_ASSIGN,
+            P.REFERRAL_WITHDRAW,
             P.CONSENT_RECORD,
             P.PROGRAM_VIEW,
-            # The intake's finish enrols a client who consents (the onboarding flow).
             P.ENROLMENT_MANAGE,
             P.DOCUMENT_VIEW,
             P.DOCUMENT_UPLOAD,
@@ -57,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.CLIENT_VIEW_RISK,
             P.REFERRAL_VIEW,
             P.REFERRAL_CREATE,
+            P.REFERRAL_WITHDRAW,
             P.CONSENT_RECORD,
             P.PROGRAM_VIEW,
             P.ENROLMENT_MANAGE,
@@ -74,6 +86,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.REFERRAL_CREATE,
             P.REFERRAL_ASSIGN,
             P.REFERRAL_DECIDE,
+            P.REFERRAL_ACCEPT,
+            P.REFERRAL_WITHDRAW,
+            P.REFERRAL_REOPEN,
+            P.REFERRAL_OVERRIDE_CONSENT,
+            P.REFERRAL_OVERRIDE_CASELOAD,
             P.CONSENT_RECORD,
             P.PROGRAM_VIEW,
             P.ENROLMENT_MANAGE,
@@ -88,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.CLIENT_VIEW,
             P.CLIENT_VIEW_RISK,
             P.REFERRAL_VIEW,
+            P.REFERRAL_VIEW_ALL,
             P.PROGRAM_VIEW,
             P.PROGRAM_MANAGE,
             P.DOCUMENT_VIEW,
@@ -100,6 +118,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         {
             P.CLIENT_VIEW,
             P.REFERRAL_VIEW,
+            P.REFERRAL_VIEW_ALL,
             P.PROGRAM_VIEW,
             P.DOCUMENT_VIEW,
             P.DOCUMENT_VIEW_RESTRICTED,
@@ -124,7 +143,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 ROLE_DESCRIPTIONS: dict[str, str] = {
     "Intake worker": "Takes referrals in and runs the intake wizard, to enrolment.",
     "Case worker": "Works with enrolled clients, their risk and consent.",
-    "Team lead": "Assigns and decides referrals, sees restricted documents.",
+    "Team lead": (
+        "Assigns, decides and reopens referrals; may override the consent and caseload rules "
+        "with a reason; sees restricted documents."
+    ),
     "Manager": "Runs programs, organisations and reports.",
     "Compliance auditor": "Reads records, reports and the audit trail.",
     "Administrator": "Manages users, roles, mappings and reference data.",

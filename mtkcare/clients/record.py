@@ -33,6 +33,7 @@ from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.models import REFERENCE_TABLES, CulturalIdentity, RelationshipType
 from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatus
+from mtkcare.referrals.moves import visible
 from mtkcare.referrals.workflow import STATUS_LABELS
 from mtkcare.users.models import User
 
@@ -266,12 +267,13 @@ def cultural_identities(
 
 @reads(Permission.CLIENT_VIEW)
 def client_referrals(session: Session, principal: Principal, client_id: int) -> list[ReferralView]:
-    """The client's referrals, newest first; nothing for someone who may not see referrals."""
+    """The client's referrals this user may see (their programs', unless they see every
+    program's), newest first; nothing for someone who may not see referrals."""
     if not principal.can(Permission.REFERRAL_VIEW):
         return []
     referrals = session.exec(
         select(Referral)
-        .where(Referral.client_id == client_id)
+        .where(Referral.client_id == client_id, visible(session, principal))
         .order_by(col(Referral.referral_date).desc(), col(Referral.id).desc())
     ).all()
     programs = _program_names(session, (r.target_program_id for r in referrals))

@@ -30,6 +30,7 @@ from mtkcare.models import (
     Notification,
     Program,
     Referral,
+    ReferralStatusHistory,
     User,
     UserProfile,
     UserRole,
@@ -42,6 +43,8 @@ class GeneratorBase:
     identity: dict[str, int]
     relationship: dict[str, int]
     decline: dict[str, int]
+    decline_label: dict[str, str]
+    service_consent: dict[int, bool]
     service: dict[str, int]
     service_code: dict[int, str]
     service_label: dict[int, str]
@@ -75,6 +78,7 @@ class GeneratorBase:
             "contact": ClientEmergencyContact,
             "identity": ClientCulturalIdentity,
             "referral": Referral,
+            "history": ReferralStatusHistory,
             "consent": ConsentRecord,
             "enrolment": Enrolment,
             "document": Document,

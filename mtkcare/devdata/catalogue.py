@@ -79,34 +79,40 @@ STATUSES = tuple(s.value for s in ReferralStatus)
 # the pipeline, old ones finished.
 STATUS_BY_AGE: list[tuple[int, Weighted]] = [
     (7, Weighted({"PENDING": 45, "ASSESSED": 22, "AWAITING_CONSENT": 15, "APPROVED": 4,
-                   "DECLINED": 9, "CLOSED": 5})),
+                   "DECLINED": 9, "CLOSED": 2, "WITHDRAWN": 3})),
     (30, Weighted({"PENDING": 10, "ASSESSED": 12, "AWAITING_CONSENT": 20, "FOLLOW_UP": 16,
-                    "APPROVED": 14, "ACTIVE": 12, "DECLINED": 9, "CLOSED": 7})),
+                    "APPROVED": 14, "ACTIVE": 12, "DECLINED": 9, "CLOSED": 3, "WITHDRAWN": 4})),
     (120, Weighted({"PENDING": 1, "ASSESSED": 2, "AWAITING_CONSENT": 4, "FOLLOW_UP": 9,
-                     "APPROVED": 6, "ACTIVE": 45, "DECLINED": 11, "CLOSED": 22})),
-    (365, Weighted({"FOLLOW_UP": 1, "APPROVED": 1, "ACTIVE": 32, "DECLINED": 13, "CLOSED": 53})),
-    (10_000, Weighted({"ACTIVE": 12, "DECLINED": 14, "CLOSED": 74})),
+                     "APPROVED": 6, "ACTIVE": 45, "DECLINED": 13, "CLOSED": 12,
+                     "WITHDRAWN": 8})),
+    (365, Weighted({"FOLLOW_UP": 1, "APPROVED": 1, "ACTIVE": 32, "DECLINED": 16, "CLOSED": 38,
+                     "WITHDRAWN": 12})),
+    (10_000, Weighted({"ACTIVE": 12, "DECLINED": 17, "CLOSED": 56, "WITHDRAWN": 15})),
 ]
 # Ages (days) at which a status is plausible: used when a small data set has to be nudged so
 # that every status appears.
 STATUS_AGES = {
     "PENDING": (0, 30), "ASSESSED": (0, 45), "AWAITING_CONSENT": (1, 60), "FOLLOW_UP": (5, 120),
     "APPROVED": (3, 120), "ACTIVE": (10, HISTORY_DAYS), "DECLINED": (0, HISTORY_DAYS),
-    "CLOSED": (3, HISTORY_DAYS),
+    "CLOSED": (3, HISTORY_DAYS), "WITHDRAWN": (1, HISTORY_DAYS),
 }
 # Days each workflow step takes after the one before it (low, high).
 STEP_DAYS: dict[tuple[str, str], tuple[float, float]] = {
     ("PENDING", "ASSESSED"): (0.1, 5), ("PENDING", "DECLINED"): (0.2, 10),
-    ("PENDING", "CLOSED"): (0.05, 2), ("ASSESSED", "AWAITING_CONSENT"): (0.5, 7),
+    ("PENDING", "WITHDRAWN"): (0.5, 10), ("ASSESSED", "AWAITING_CONSENT"): (0.5, 7),
     ("ASSESSED", "DECLINED"): (0.5, 7), ("ASSESSED", "APPROVED"): (0.5, 7),
     ("AWAITING_CONSENT", "FOLLOW_UP"): (5, 14), ("AWAITING_CONSENT", "APPROVED"): (1, 14),
-    ("AWAITING_CONSENT", "CLOSED"): (1, 14), ("FOLLOW_UP", "APPROVED"): (1, 14),
-    ("FOLLOW_UP", "CLOSED"): (14, 45), ("APPROVED", "ACTIVE"): (3, 28),
-    ("ACTIVE", "CLOSED"): (30, 300),
+    ("AWAITING_CONSENT", "DECLINED"): (1, 14), ("FOLLOW_UP", "APPROVED"): (1, 14),
+    ("FOLLOW_UP", "DECLINED"): (3, 21), ("FOLLOW_UP", "WITHDRAWN"): (14, 45),
+    ("APPROVED", "ACTIVE"): (3, 28), ("APPROVED", "CLOSED"): (3, 30),
+    ("ACTIVE", "CLOSED"): (30, 300), ("ACTIVE", "WITHDRAWN"): (10, 200),
 }
-# How a closed referral ended.
-CLOSED_KINDS = Weighted({"finished": 55, "withdrawn": 12, "consent_declined": 15,
-                           "no_contact": 13, "duplicate": 5})
+# Who withdrew a referral, and why, by the status it was withdrawn from.
+WITHDRAWALS: dict[str, tuple[str, str]] = {
+    "PENDING": ("REFERRER", "the client's needs are now met by another service."),
+    "FOLLOW_UP": ("REFERRER", "the client could not be reached after several attempts."),
+    "ACTIVE": ("CLIENT", "the client no longer wants the service."),
+}
 DECLINE_REASONS = Weighted({"not_eligible": 35, "no_capacity": 20, "referred_elsewhere": 25,
                               "duplicate": 8, "unable_to_contact": 6, "other": 6})
 DECLINE_NOTES = {
@@ -116,6 +122,7 @@ DECLINE_NOTES = {
     "duplicate": "Same referral already received from another agency.",
     "unable_to_contact": "Three calls and a text over two weeks, no reply.",
     "other": "Client moved out of the region before assessment.",
+    "consent_declined": "Client did not want their information shared with the program.",
 }
 SOURCES = Weighted({"EXTERNAL": 72, "INTERNAL": 13, "SELF": 15})
 PRIORITY = Weighted({"LOW": 10, "NORMAL": 60, "HIGH": 22, "URGENT": 8})

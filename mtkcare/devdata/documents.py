@@ -280,6 +280,6 @@ class DocumentSteps(GeneratorBase):
             add(
                 "referral.approved",
                 f"Referral {referral['tracking_id']} approved",
-                f"{who} can start on {dates.day(referral['commencement_date'])}",
+                f"{who} is approved: service can be scheduled",
                 times["APPROVED"],
             )

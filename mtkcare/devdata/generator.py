@@ -31,10 +31,12 @@ class Generator(ClientSteps, StaffSteps, SetupSteps):
         active = set(staff.viewers) | set(staff.admins)
         self.sign_ins(sorted((new_staff | demo_ids) & active), demo_ids)
         self.create_programs(admin_id)
+        self.plan_teams(staff)
         self.create_organisations(self.rng.choice(staff.reporters) if staff.reporters else None)
         self.out.flush()
         if self.n_clients:
             self.generate_clients(self.plan(), staff)
+        self.write_teams(admin_id)
         self.out.flush()
 
 

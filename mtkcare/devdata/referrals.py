@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from mtkcare.auth.permissions import ROLE_PERMISSIONS
 from mtkcare.devdata.basics import Row, ascii_slug
 from mtkcare.devdata.catalogue import (
-    CLOSED_KINDS,
     CONSENT_METHODS,
     DECLINE_NOTES,
     DECLINE_REASONS,
@@ -21,13 +21,20 @@ from mtkcare.devdata.catalogue import (
     SOURCES,
     STEP_DAYS,
     TRACKING_ALPHABET,
+    WITHDRAWALS,
 )
 from mtkcare.devdata.documents import DocumentSteps
-from mtkcare.devdata.rows import created_changes, json_value, stamps
+from mtkcare.devdata.rows import created_changes, stamps
 from mtkcare.devdata.staff import Staff
+from mtkcare.devdata.teams import TeamSteps
+from mtkcare.referrals.models import WithdrawnBy
+from mtkcare.referrals.moves import WITHDRAWN_BY_WORDS
+from mtkcare.referrals.workflow import OPEN_STATUSES, ReferralFacts, decide, find_move
+
+OPEN = frozenset(s.value for s in OPEN_STATUSES)
 
 
-class ReferralSteps(DocumentSteps):
+class ReferralSteps(DocumentSteps, TeamSteps):
     def _tracking_id(self) -> str:
         while True:
             candidate = "REF-" + "".join(self.rng.choices(TRACKING_ALPHABET, k=8))
@@ -52,19 +59,20 @@ class ReferralSteps(DocumentSteps):
         referral_id = self.ids.take(r)
         client_id = client["id"]
         service_id = self.service[service]
-        closed_kind = CLOSED_KINDS.pick(rng) if status == "CLOSED" else None
-        # A few statutory referrals go ahead without consent; the rest need it.
-        may_skip_consent = status in ("APPROVED", "ACTIVE") or closed_kind == "finished"
-        consent_required = not (may_skip_consent and rng.random() < 0.1)
+        consent_required = self.service_consent[service_id]
+        path = _path(status, consent_required, rng)
+        finished = path[-2:] == ["ACTIVE", "CLOSED"]
 
         # Where it is going. Retired programs only appear in old, finished work; the
         # soft-deleted one gets the first finished referral so it keeps enrolments to report on.
-        if closed_kind == "finished" and self.deleted_waiting:
+        if finished and self.deleted_waiting:
             program_id = self.deleted_waiting.pop()
             service_id = self.program_service[program_id]
             service = self.service_code[service_id]
+            consent_required = self.service_consent[service_id]
+            path = _path(status, consent_required, rng, finished=True)
         elif (
-            closed_kind == "finished"
+            finished
             and self.retired_programs[service_id]
             and (clock.now - at).days > 400
             and rng.random() < 0.12
@@ -128,13 +136,14 @@ class ReferralSteps(DocumentSteps):
             "decided_by": None,
             "consent_required": consent_required,
             "is_orphaned": False,
+            "version": 1,
             **stamps(at, creator),
         }
         self._audit("CREATE", "Referral", referral_id, creator, at, created_changes(row))
+        self._history(referral_id, None, "PENDING", creator, at)
 
-        lead = rng.choice(staff.leads)
-        worker = rng.choice(staff.workers)
-        path = _path(status, closed_kind, consent_required, rng)
+        lead = rng.choice(self.team_leads[program_id])
+        worker = rng.choice(self.team_workers[program_id])
         times = {"PENDING": at}
         previous, now_at = "PENDING", at
         consent: Row | None = None
@@ -144,94 +153,165 @@ class ReferralSteps(DocumentSteps):
             now_at = clock.after(now_at, rng, low, high)
             times[step] = now_at
             changes: dict[str, list[Any]] = {"status": [previous, step]}
-            actor = worker
+            day = clock.nz_date(now_at)
+            actor, role = worker, "Case worker"
+            asked: dict[str, Any] = {}
+            reason: str | None = None
             if step == "ASSESSED":
-                actor = lead
+                actor, role = lead, "Team lead"
+                asked["target_program_id"] = program_id
                 if row["target_program_id"] is None:
                     changes["target_program_id"] = [None, program_id]
                     row["target_program_id"] = program_id
-                if rng.random() < 0.5 or status != "ASSESSED":
-                    changes["assigned_staff_id"] = [None, worker]
-                    row["assigned_staff_id"] = worker
-            elif step == "AWAITING_CONSENT":
-                if row["assigned_staff_id"] is None:
-                    changes["assigned_staff_id"] = [None, worker]
-                    row["assigned_staff_id"] = worker
-                consent = self._consent_requested(
-                    referral_id, client_id, worker, now_at, program_id
-                )
+            elif step == "AWAITING_CONSENT" or (step == "APPROVED" and previous == "ASSESSED"):
+                actor, role = lead, "Team lead"
+                asked["assigned_staff_id"] = worker
+                changes["assigned_staff_id"] = [None, worker]
+                row["assigned_staff_id"] = worker
+                if step == "AWAITING_CONSENT":
+                    consent = self._consent_requested(
+                        referral_id, client_id, worker, now_at, program_id
+                    )
             elif step == "FOLLOW_UP":
-                follow_up = clock.nz_date(now_at) + timedelta(days=rng.randint(7, 21))
+                follow_up = day + timedelta(days=rng.randint(7, 21))
+                asked["follow_up_date"] = follow_up
                 changes["follow_up_date"] = [None, follow_up.isoformat()]
                 row["follow_up_date"] = follow_up
-            elif step == "APPROVED":
-                actor = lead
+            elif step == "ACTIVE":
+                asked["commencement_date"] = day
+                changes["commencement_date"] = [None, day.isoformat()]
+                row["commencement_date"] = day
+                enrolment_at = now_at
+            if step == "APPROVED":
                 if consent is not None:
                     self._consent_decided(
                         consent, "OBTAINED", _between(consent["requested_at"], now_at, rng), age
                     )
-                commencement = clock.nz_date(now_at) + timedelta(days=rng.randint(5, 28))
+                changes.update(decided_by=[None, actor])
+                if row["follow_up_date"] is not None:
+                    changes["follow_up_date"] = [row["follow_up_date"].isoformat(), None]
+                row.update(decided_at=now_at, decided_by=actor, follow_up_date=None)
+            elif step == "DECLINED":
+                actor, role = lead, "Team lead"
+                if previous in ("AWAITING_CONSENT", "FOLLOW_UP"):
+                    code = "consent_declined"
+                    assert consent is not None
+                    self._consent_decided(
+                        consent, "DECLINED", _between(consent["requested_at"], now_at, rng), age
+                    )
+                else:
+                    code = DECLINE_REASONS.pick(rng)
+                asked["decline_reason_id"] = self.decline[code]
+                reason = self.decline_label[code]
                 row.update(
-                    commencement_date=commencement,
+                    decline_reason_id=self.decline[code],
+                    decline_notes=DECLINE_NOTES[code],
                     decided_at=now_at,
                     decided_by=lead,
                     follow_up_date=None,
                 )
-                changes.update(
-                    commencement_date=[None, commencement.isoformat()], decided_by=[None, lead]
-                )
-            elif step == "ACTIVE":
-                commencement = clock.nz_date(now_at)
-                changes["commencement_date"] = [
-                    json_value(row["commencement_date"]),
-                    commencement.isoformat(),
-                ]
-                row["commencement_date"] = commencement
-                enrolment_at = now_at
-            elif step == "DECLINED":
-                actor = lead
-                reason = DECLINE_REASONS.pick(rng)
-                row.update(
-                    decline_reason_id=self.decline.get(reason),
-                    decline_notes=DECLINE_NOTES[reason],
-                    decided_at=now_at,
-                    decided_by=lead,
-                )
                 changes.update(decline_reason_id=[None, row["decline_reason_id"]])
-            elif step == "CLOSED":
-                actor = lead if closed_kind in ("duplicate", "consent_declined") else worker
-                reason_code = {
-                    "consent_declined": "consent_declined",
-                    "no_contact": "unable_to_contact",
-                    "duplicate": "duplicate",
-                }.get(cast(str, closed_kind))
-                if reason_code:
-                    row["decline_reason_id"] = self.decline.get(reason_code)
-                    changes["decline_reason_id"] = [None, row["decline_reason_id"]]
-                row.update(decided_at=now_at, decided_by=actor)
-                if consent is not None and closed_kind == "consent_declined":
-                    self._consent_decided(
-                        consent, "DECLINED", _between(consent["requested_at"], now_at, rng), age
-                    )
-                if consent is not None and closed_kind == "withdrawn":
-                    self._consent_decided(
-                        consent, "WITHDRAWN", _between(times["ACTIVE"], now_at, rng), age
-                    )
+            elif step in ("CLOSED", "WITHDRAWN"):
+                if step == "CLOSED" and previous == "APPROVED":
+                    actor, role = lead, "Team lead"
+                    reason = "Client moved out of the region before service started."
+                elif step == "CLOSED":
+                    reason = rng.choice(EXIT_COMPLETED)
+                else:
+                    by, why = WITHDRAWALS[previous]
+                    asked["withdrawn_by"] = by
+                    reason = f"Withdrawn by {WITHDRAWN_BY_WORDS[WithdrawnBy(by)]}: {why}"
+                    if consent is not None and previous == "ACTIVE":
+                        self._consent_decided(
+                            consent, "WITHDRAWN", _between(times["ACTIVE"], now_at, rng), age
+                        )
+                if row["follow_up_date"] is not None:
+                    changes["follow_up_date"] = [row["follow_up_date"].isoformat(), None]
+                row.update(decided_at=now_at, decided_by=actor, follow_up_date=None)
+                asked["reason"] = reason
+            self._check_move(previous, step, role, row, asked, consent, day)
+            row["version"] += 1
             row.update(status=step, status_changed_at=now_at, updated_at=now_at, updated_by=actor)
+            changes["version"] = [row["version"] - 1, row["version"]]
             self._audit("UPDATE", "Referral", referral_id, actor, now_at, changes)
+            self._history(referral_id, previous, step, actor, now_at, reason)
             previous = step
 
-        if status == "PENDING" and rng.random() < 0.15:
-            row["assigned_staff_id"] = worker  # triage allocation before assessment
-
+        if status in OPEN and row["assigned_staff_id"] is not None:
+            self.open_load[(program_id, row["assigned_staff_id"])] += 1
         self.out.add(r, row)
         if consent is not None:
             self.out.add(self.t["consent"], consent)
         if enrolment_at is not None:
-            self._enrolment(row, enrolment_at, closed_kind, times.get("CLOSED"))
+            self._enrolment(row, enrolment_at, path[-1], times.get(path[-1]))
         self._documents(row, client, consent, times, staff, org, first)
         self._notifications(row, client, times)
         return referral_id, row["updated_at"]
+
+    def _check_move(
+        self,
+        source: str,
+        target: str,
+        role: str,
+        row: Row,
+        asked: dict[str, Any],
+        consent: Row | None,
+        day: date,
+    ) -> None:
+        """The demo's move, checked by the app's own workflow table: the move exists, the
+        actor's role holds its permission, and its guards hold on what the demo recorded."""
+        move = find_move(source, target)
+        if move.permission not in ROLE_PERMISSIONS[role]:
+            raise RuntimeError(f"demo data: a {role} may not move {source} -> {target}")
+        unasked = set(asked) - set(move.asks)
+        if unasked:
+            raise RuntimeError(f"demo data: {source} -> {target} does not ask for {unasked}")
+        program = row["target_program_id"]
+        facts = ReferralFacts(
+            program_matches_service=self.program_service.get(program) == row["service_type_id"],
+            staff_active=row["assigned_staff_id"] is not None,
+            staff_in_team=row["assigned_staff_id"] in self.team.get(program, {}),
+            staff_has_room=True,  # the limits are written above what anyone holds
+            client_linked=row["client_id"] is not None,
+            consent_obtained=consent is not None and consent["status"] == "OBTAINED",
+            consent_required=row["consent_required"],
+            consent_declined=consent is not None and consent["status"] == "DECLINED",
+            decline_reason_given="decline_reason_id" in asked,
+            follow_up_date=asked.get("follow_up_date"),
+            commencement_date=asked.get("commencement_date"),
+            withdrawal_explained="withdrawn_by" in asked and bool(asked.get("reason")),
+            reason_given=bool(asked.get("reason")),
+            today=day,
+        )
+        problems = decide(move.guards, facts).problems
+        if problems:
+            raise RuntimeError(f"demo data: {source} -> {target} fails its guards: {problems}")
+
+    def _history(
+        self,
+        referral_id: int,
+        source: str | None,
+        target: str,
+        actor: int | None,
+        at: datetime,
+        reason: str | None = None,
+    ) -> None:
+        h = self.t["history"]
+        row: Row = {
+            "id": self.ids.take(h),
+            "referral_id": referral_id,
+            "from_status": source,
+            "to_status": target,
+            "changed_by": actor,
+            "changed_at": at,
+            "reason": reason,
+            "note": None,
+            "overrides": None,
+            "override_reason": None,
+            **stamps(at, actor, soft_delete=False),
+        }
+        self.out.add(h, row)
+        self._audit("CREATE", "ReferralStatusHistory", row["id"], actor, at, created_changes(row))
 
     def _consent_requested(
         self, referral_id: int, client_id: int, worker: int, at: datetime, program_id: int | None
@@ -278,7 +358,7 @@ class ReferralSteps(DocumentSteps):
         self._audit("UPDATE", "ConsentRecord", consent["id"], consent["recorded_by"], at, changes)
 
     def _enrolment(
-        self, referral: Row, at: datetime, closed_kind: str | None, closed_at: datetime | None
+        self, referral: Row, at: datetime, final: str, ended_at: datetime | None
     ) -> None:
         rng = self.rng
         e = self.t["enrolment"]
@@ -295,17 +375,17 @@ class ReferralSteps(DocumentSteps):
             **stamps(at, worker),
         }
         self._audit("CREATE", "Enrolment", row["id"], worker, at, created_changes(row))
-        if closed_kind in ("finished", "withdrawn") and closed_at is not None:
-            status = "COMPLETED" if closed_kind == "finished" else "WITHDRAWN"
+        if final in ("CLOSED", "WITHDRAWN") and ended_at is not None:
+            status = "COMPLETED" if final == "CLOSED" else "WITHDRAWN"
             reason = rng.choice(EXIT_COMPLETED if status == "COMPLETED" else EXIT_WITHDRAWN)
-            end = max(self.clock.nz_date(closed_at), row["commencement_date"])
-            row.update(status=status, end_date=end, exit_reason=reason, updated_at=closed_at)
+            end = max(self.clock.nz_date(ended_at), row["commencement_date"])
+            row.update(status=status, end_date=end, exit_reason=reason, updated_at=ended_at)
             self._audit(
                 "UPDATE",
                 "Enrolment",
                 row["id"],
                 worker,
-                closed_at,
+                ended_at,
                 {
                     "status": ["ACTIVE", status],
                     "end_date": [None, end.isoformat()],
@@ -322,9 +402,10 @@ def _between(start: datetime, end: datetime, rng: random.Random) -> datetime:
 
 
 def _path(
-    status: str, closed_kind: str | None, consent_required: bool, rng: random.Random
+    status: str, consent_required: bool, rng: random.Random, *, finished: bool = False
 ) -> list[str]:
-    """The statuses a referral went through to reach `status`, following the workflow."""
+    """The statuses a referral went through to reach `status`, by moves of the workflow table
+    (``_check_move`` checks each). ``finished``: a closed referral whose service ran."""
     consent = ["AWAITING_CONSENT"] + (["FOLLOW_UP"] if rng.random() < 0.3 else [])
     to_approval = ["PENDING", "ASSESSED"] + (consent if consent_required else []) + ["APPROVED"]
     match status:
@@ -341,19 +422,22 @@ def _path(
         case "ACTIVE":
             return [*to_approval, "ACTIVE"]
         case "DECLINED":
-            return (
-                ["PENDING", "DECLINED"]
-                if rng.random() < 0.5
-                else ["PENDING", "ASSESSED", "DECLINED"]
-            )
-    match closed_kind:
-        case "finished" | "withdrawn":
-            return [*to_approval, "ACTIVE", "CLOSED"]
-        case "consent_declined":
-            return ["PENDING", "ASSESSED", *consent, "CLOSED"]
-        case "no_contact":
-            return ["PENDING", "ASSESSED", "AWAITING_CONSENT", "FOLLOW_UP", "CLOSED"]
-    return ["PENDING", "CLOSED"]
+            roll = rng.random()
+            if roll < 0.4 and consent_required:  # the client declined consent
+                return ["PENDING", "ASSESSED", *consent, "DECLINED"]
+            return ["PENDING", "DECLINED"] if roll < 0.6 else ["PENDING", "ASSESSED", "DECLINED"]
+        case "CLOSED":
+            if finished or rng.random() < 0.92:
+                return [*to_approval, "ACTIVE", "CLOSED"]
+            return [*to_approval, "CLOSED"]
+        case "WITHDRAWN":
+            roll = rng.random()
+            if roll < 0.45:
+                return [*to_approval, "ACTIVE", "WITHDRAWN"]
+            if roll < 0.8:
+                return ["PENDING", "ASSESSED", "AWAITING_CONSENT", "FOLLOW_UP", "WITHDRAWN"]
+            return ["PENDING", "WITHDRAWN"]
+    raise ValueError(f"no demo path to {status}")
 
 
 def _reason(service: str, rng: random.Random) -> str:

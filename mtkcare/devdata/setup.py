@@ -29,6 +29,12 @@ class SetupSteps(GeneratorBase):
         self.decline = codes(DeclineReason)
         self.service = codes(ServiceType)
         self.service_code = {v: k for k, v in self.service.items()}
+        st = table_of(ServiceType)
+        self.service_consent = dict(
+            self.conn.execute(sa.select(st.c.id, st.c.consent_required)).all()
+        )
+        dr = table_of(DeclineReason)
+        self.decline_label = dict(self.conn.execute(sa.select(dr.c.code, dr.c.label)).all())
         self.service_label = dict(
             self.conn.execute(
                 sa.select(table_of(ServiceType).c.id, table_of(ServiceType).c.label)

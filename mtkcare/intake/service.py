@@ -81,13 +81,8 @@ from mtkcare.intake.steps import (
 )
 from mtkcare.programs.models import Enrolment
 from mtkcare.referrals.models import ConsentStatus, ReferralStatus
-from mtkcare.referrals.service import (
-    create_referral,
-    move_referral,
-    record_consent,
-    start_service,
-)
-from mtkcare.referrals.workflow import ReferralFacts
+from mtkcare.referrals.moves import move_referral
+from mtkcare.referrals.service import create_referral, record_consent
 
 LOOKUP_MIN_LENGTH = 2
 
@@ -442,7 +437,12 @@ class IntakeOutcome:
     enrolment_id: int | None
 
 
-@service(Permission.REFERRAL_CREATE, Permission.CONSENT_RECORD)
+@service(
+    Permission.REFERRAL_CREATE,
+    Permission.REFERRAL_ACCEPT,
+    Permission.REFERRAL_ASSIGN,
+    Permission.CONSENT_RECORD,
+)
 def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOutcome:
     """Everything in one transaction; any problem saves nothing and keeps the draft."""
     draft = get_draft_for(session, actor, draft_id)
@@ -468,32 +468,53 @@ def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOu
         if any((getattr(client, name) or None) != value for name, value in risk.items()):
             assess_risk(session, actor, client.id, **risk)
 
-    referral = create_referral(
-        session,
-        actor,
-        **data_of(REFERRAL, values),
-        client_id=client.id,
-        target_program_id=int(text_of(values, PROGRAM.name("target_program_id"))),
-        assigned_staff_id=actor.user_id,
-    )
-    session.flush()
-    move_referral(referral, ReferralStatus.ASSESSED, ReferralFacts(program_matches_service=True))
-    move_referral(
-        referral,
-        ReferralStatus.AWAITING_CONSENT,
-        ReferralFacts(active_staff_assigned=True, client_linked=True),
-    )
+    program_id = int(text_of(values, PROGRAM.name("target_program_id")))
+    referral = create_referral(session, actor, **data_of(REFERRAL, values), client_id=client.id)
     assert referral.id is not None
+    # The onboarding flow's moves, each its own row in the referral's history, made by the
+    # intake worker through the one move service (their role holds these moves' permissions).
     try:
-        record_consent(session, actor, referral.id, **data_of(CONSENT, values))
+        move_referral(
+            session,
+            actor,
+            referral.id,
+            ReferralStatus.ASSESSED,
+            expected_version=referral.version,
+            target_program_id=program_id,
+        )
+        move_referral(
+            session,
+            actor,
+            referral.id,
+            ReferralStatus.AWAITING_CONSENT,
+            expected_version=referral.version,
+            assigned_staff_id=actor.user_id,
+        )
+    except ValidationFailed as exc:
+        raise StepInvalid(
+            STEP_KEYS["program"],
+            {PROGRAM.name("target_program_id"): _as_the_worker(exc)},
+        ) from None
+    consent: dict[str, Any] = data_of(CONSENT, values)
+    try:
+        record_consent(session, actor, referral.id, expected_version=referral.version, **consent)
     except ValidationFailed as exc:
         raise StepInvalid(STEP_KEYS["consent"], renamed(CONSENT, exc.errors)) from None
     enrolment: Enrolment | None = None
     if START.applies(values):
         starts = as_date(text_of(values, START.name("commencement_date")))
         assert starts is not None
-        enrolment = start_service(session, actor, referral.id, starts)
-        session.flush()
+        move_referral(
+            session,
+            actor,
+            referral.id,
+            ReferralStatus.ACTIVE,
+            expected_version=referral.version,
+            commencement_date=starts,
+        )
+        enrolment = session.exec(
+            select(Enrolment).where(Enrolment.referral_id == referral.id)
+        ).one()
 
     draft.finished_at = utcnow()
     draft.referral_id = referral.id
@@ -510,6 +531,17 @@ def finish_intake(session: Session, actor: Principal, draft_id: int) -> IntakeOu
         status=referral.status,
         enrolment_id=enrolment.id if enrolment else None,
     )
+
+
+def _as_the_worker(exc: ValidationFailed) -> str:
+    """The move's refusal, said to the intake worker who would become the client's worker."""
+    messages = list(exc.errors.values())
+    if "assigned_staff_id" in exc.errors:
+        return (
+            f"You would become this client's worker ({exc.errors['assigned_staff_id']}). "
+            "Ask a team lead to add you to the program's team, or choose another program"
+        )
+    return "; ".join(messages)
 
 
 def _save_client(

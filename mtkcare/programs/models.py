@@ -8,13 +8,19 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from mtkcare.db import Audited, SoftDelete
+from mtkcare.db import USER_FK, Audited, SoftDelete
 
 
 class EnrolmentStatus(StrEnum):
     ACTIVE = "ACTIVE"
     COMPLETED = "COMPLETED"
     WITHDRAWN = "WITHDRAWN"
+    TRANSFERRED = "TRANSFERRED"
+
+
+class TeamRole(StrEnum):
+    MEMBER = "MEMBER"
+    LEAD = "LEAD"
 
 
 class Program(Audited, SoftDelete, table=True):
@@ -42,3 +48,17 @@ class Enrolment(Audited, SoftDelete, table=True):
     commencement_date: date = Field(nullable=False)
     end_date: date | None = Field(default=None)
     exit_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ProgramTeamMember(Audited, SoftDelete, table=True):
+    """A staff member in a program's team. Their caseload limit counts the open referrals
+    assigned to them in this program."""
+
+    __tablename__ = "programs_programteammember"
+    __table_args__ = (sa.UniqueConstraint("program_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="programs_program.id", nullable=False, index=True)
+    user_id: int = Field(foreign_key=USER_FK, nullable=False, index=True)
+    role: str = Field(default=TeamRole.MEMBER.value, max_length=10, nullable=False)
+    caseload_limit: int = Field(default=25, nullable=False)

@@ -10,10 +10,18 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import get_row
-from mtkcare.errors import ValidationFailed
-from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
+from mtkcare.db import get_row, utcnow
+from mtkcare.errors import NotFound, ValidationFailed
+from mtkcare.fields import Kind, field
+from mtkcare.programs.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Program,
+    ProgramTeamMember,
+    TeamRole,
+)
 from mtkcare.reference.models import ServiceType
+from mtkcare.users.service import require_active_user
 from mtkcare.validation import Input, validate
 
 
@@ -119,3 +127,67 @@ def enrol_client(session: Session, actor: Principal, **data: object) -> Enrolmen
     enrolment = Enrolment(**details.model_dump(), status=EnrolmentStatus.ACTIVE.value)
     session.add(enrolment)
     return enrolment
+
+
+# --------------------------------------------------------------------------------------------
+# Program teams
+
+
+class TeamMemberInput(Input):
+    user_id: int = field("Staff member", kind=Kind.REFERENCE)
+    role: TeamRole = field(
+        "Role in the team",
+        default=TeamRole.MEMBER,
+        choices={TeamRole.MEMBER: "Member", TeamRole.LEAD: "Team lead"},
+    )
+    caseload_limit: int = field(
+        "Caseload limit",
+        hint="Most open referrals this person may hold in this program",
+        default=25,
+        ge=0,
+        le=500,
+    )
+
+
+@service(Permission.PROGRAM_MANAGE)
+def set_team_member(
+    session: Session, actor: Principal, program_id: int, **data: object
+) -> ProgramTeamMember:
+    """Add a staff member to a program's team, or change their role or caseload limit."""
+    details = validate(TeamMemberInput, data)
+    get_row(session, Program, program_id)
+    require_active_user(session, actor, details.user_id, field="user_id")
+    member = session.exec(
+        select(ProgramTeamMember)
+        .where(
+            ProgramTeamMember.program_id == program_id,
+            ProgramTeamMember.user_id == details.user_id,
+        )
+        .execution_options(include_deleted=True)
+    ).first()
+    if member is None:
+        member = ProgramTeamMember(program_id=program_id, user_id=details.user_id)
+        session.add(member)
+    member.is_deleted = False
+    member.role = details.role.value
+    member.caseload_limit = details.caseload_limit
+    session.flush()
+    return member
+
+
+@service(Permission.PROGRAM_MANAGE)
+def remove_team_member(
+    session: Session, actor: Principal, program_id: int, user_id: int
+) -> ProgramTeamMember:
+    """Take someone off a team (their referrals stay assigned to them until reassigned)."""
+    member = session.exec(
+        select(ProgramTeamMember).where(
+            ProgramTeamMember.program_id == program_id, ProgramTeamMember.user_id == user_id
+        )
+    ).first()
+    if member is None:
+        raise NotFound("That person is not in this program's team")
+    member.is_deleted = True
+    member.deleted_at = utcnow()
+    member.deleted_by = actor.user_id
+    return member

@@ -73,6 +73,10 @@ SERVICE_TYPES = [
     ("financial", "Financial capability"),
 ]
 
+# "Client consent required for most services": the exceptions. A family violence safety
+# response may begin before the client has consented (a statutory referral).
+SERVICE_TYPES_WITHOUT_CONSENT = frozenset({"family_violence"})
+
 DEFAULTS = {
     "language": LANGUAGES,
     "cultural_identity": CULTURAL_IDENTITIES,

@@ -3,6 +3,7 @@ keep their meaning."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from mtkcare.db import Audited
@@ -34,6 +35,12 @@ class DeclineReason(ReferenceOption, table=True):
 
 class ServiceType(ReferenceOption, table=True):
     __tablename__ = "reference_servicetype"
+
+    # "Client consent required for most services": a referral for this service copies it,
+    # and the workflow's consent guard reads the referral's copy.
+    consent_required: bool = Field(
+        default=True, nullable=False, sa_column_kwargs={"server_default": sa.true()}
+    )
 
 
 REFERENCE_TABLES: dict[str, type[ReferenceOption]] = {

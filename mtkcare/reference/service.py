@@ -6,8 +6,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from mtkcare.errors import NotFound
-from mtkcare.reference.defaults import DEFAULTS
-from mtkcare.reference.models import REFERENCE_TABLES, ReferenceOption
+from mtkcare.reference.defaults import DEFAULTS, SERVICE_TYPES_WITHOUT_CONSENT
+from mtkcare.reference.models import REFERENCE_TABLES, ReferenceOption, ServiceType
 
 
 class OptionView(BaseModel):
@@ -23,7 +23,10 @@ def ensure_reference_data(session: Session) -> None:
         have = set(session.exec(select(table.code)).all())
         for order, (code, label) in enumerate(options):
             if code not in have:
-                session.add(table(code=code, label=label, sort_order=order))
+                option = table(code=code, label=label, sort_order=order)
+                if isinstance(option, ServiceType):
+                    option.consent_required = code not in SERVICE_TYPES_WITHOUT_CONSENT
+                session.add(option)
     session.flush()
 
 

@@ -18,8 +18,14 @@ class ReferralStatus(StrEnum):
     FOLLOW_UP = "FOLLOW_UP"  # consent pending, follow-up date set
     APPROVED = "APPROVED"  # consent obtained, commencement to schedule
     ACTIVE = "ACTIVE"  # enrolled, service delivery under way
-    DECLINED = "DECLINED"  # did not meet criteria
-    CLOSED = "CLOSED"  # consent declined, withdrawn or service finished
+    DECLINED = "DECLINED"  # did not meet criteria, or the client declined consent
+    CLOSED = "CLOSED"  # service finished, or closed without starting
+    WITHDRAWN = "WITHDRAWN"  # the client or the referrer withdrew it
+
+
+class WithdrawnBy(StrEnum):
+    CLIENT = "CLIENT"
+    REFERRER = "REFERRER"
 
 
 class ReferralSource(StrEnum):
@@ -85,11 +91,14 @@ class Referral(Audited, SoftDelete, table=True):
     decline_notes: str | None = Field(default=None, sa_type=sa.Text)
     decided_at: datetime | None = Field(default=None)
     decided_by: int | None = Field(default=None, foreign_key=USER_FK)
+    # Copied from the service type when the referral is made (see ServiceType).
     consent_required: bool = Field(default=True, nullable=False)
     # Set when the referral's client is soft-deleted: the referral stays for reporting.
     is_orphaned: bool = Field(
         default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()}
     )
+    # Bumped by every change: a move or edit made on an older version is refused.
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
 
 class ConsentRecord(Audited, SoftDelete, table=True):
@@ -111,3 +120,24 @@ class ConsentRecord(Audited, SoftDelete, table=True):
     expires_on: date | None = Field(default=None)
     recorded_by: int | None = Field(default=None, foreign_key=USER_FK)
     notes: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ReferralStatusHistory(Audited, table=True):
+    """One row per status change (and one for the referral's creation, with no ``from``):
+    the referral page's timeline. Written only by the move service, never changed."""
+
+    __tablename__ = "referral_management_referralstatushistory"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(
+        foreign_key="referral_management_referral.id", nullable=False, index=True
+    )
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20, nullable=False)
+    changed_by: int | None = Field(default=None, foreign_key=USER_FK)
+    changed_at: datetime = Field(nullable=False)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    # Which rule a permitted user set aside for this move ("consent", "caseload"), and why.
+    overrides: str | None = Field(default=None, max_length=40)
+    override_reason: str | None = Field(default=None, sa_type=sa.Text)

@@ -1,5 +1,5 @@
-"""Referrals: how they enter, get a program and a staff member. The status workflow itself
-(moves, consent decisions) lives in ``workflow.py`` once the referral board arrives."""
+"""Referrals: how they enter, get a program and a staff member, and how consent is recorded.
+Every status change goes through ``moves.py`` (the rules themselves are ``workflow.py``)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import get_row, utcnow
+from mtkcare.db import utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.organisations.service import require_active_organisation
-from mtkcare.programs.models import Enrolment, EnrolmentStatus
 from mtkcare.programs.service import check_program_matches_service_type
 from mtkcare.reference.models import DeclineReason, ServiceType
 from mtkcare.referrals.models import (
@@ -27,9 +26,16 @@ from mtkcare.referrals.models import (
     ReferralPriority,
     ReferralSource,
     ReferralStatus,
+    ReferralStatusHistory,
 )
-from mtkcare.referrals.workflow import ReferralFacts, check_move
-from mtkcare.users.service import require_active_user
+from mtkcare.referrals.moves import (
+    MoveInput,
+    check_staff_available,
+    lock_for_change,
+    make_move,
+    visible,
+)
+from mtkcare.referrals.workflow import find_move
 from mtkcare.validation import Input, validate
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over the phone
@@ -150,58 +156,71 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
         check_program_matches_service_type(
             session, actor, details.target_program_id, details.service_type_id
         )
-    if details.assigned_staff_id is not None:
-        if details.assigned_staff_id != actor.user_id:
-            require(actor, Permission.REFERRAL_ASSIGN, resource="Referral", session=session)
-        require_active_user(session, actor, details.assigned_staff_id)
+    if details.assigned_staff_id is not None and details.assigned_staff_id != actor.user_id:
+        require(actor, Permission.REFERRAL_ASSIGN, resource="Referral", session=session)
     if details.client_id is not None:
         from mtkcare.clients.service import require_client
 
         require_client(session, actor, details.client_id)
+    service_type = session.get(ServiceType, details.service_type_id)
+    now = utcnow()
     referral = Referral(
         **details.model_dump(),
         tracking_id=new_tracking_id(),
         status=ReferralStatus.PENDING.value,
-        status_changed_at=utcnow(),
+        status_changed_at=now,
+        consent_required=service_type.consent_required if service_type else True,
     )
     session.add(referral)
+    session.flush()
+    if referral.assigned_staff_id is not None:
+        # The same "staff available?" guards as every assignment (active, in the team, room).
+        check_staff_available(session, actor, referral, referral.assigned_staff_id)
+    # The history's first row: the referral arrived (no ``from``).
+    session.add(
+        ReferralStatusHistory(
+            referral_id=referral.id,  # type: ignore[arg-type]
+            to_status=referral.status,
+            changed_by=actor.user_id,
+            changed_at=now,
+        )
+    )
     return referral
-
-
-def move_referral(referral: Referral, target: ReferralStatus, facts: ReferralFacts) -> None:
-    """Move the referral to ``target`` if the workflow allows it and its guards hold (the
-    caller's service gathers ``facts``); InvalidTransition says why not."""
-    check_move(referral.status, target, facts)
-    referral.status = target.value
-    referral.status_changed_at = utcnow()
 
 
 @service(Permission.REFERRAL_ASSIGN)
 def assign_program(
-    session: Session, actor: Principal, referral_id: int, program_id: int
+    session: Session,
+    actor: Principal,
+    referral_id: int,
+    program_id: int,
+    *,
+    expected_version: int | None = None,
 ) -> Referral:
-    referral = get_row(session, Referral, referral_id)
+    referral = lock_for_change(session, actor, referral_id, expected_version)
     check_program_matches_service_type(session, actor, program_id, referral.service_type_id)
-    referral.target_program_id = program_id
-    return referral
-
-
-@service(Permission.REFERRAL_ASSIGN)
-def assign_staff(session: Session, actor: Principal, referral_id: int, staff_id: int) -> Referral:
-    referral = get_row(session, Referral, referral_id)
-    require_active_user(session, actor, staff_id)
-    referral.assigned_staff_id = staff_id
+    if referral.target_program_id != program_id:
+        referral.target_program_id = program_id
+        referral.version += 1
     return referral
 
 
 @service(Permission.REFERRAL_ASSIGN, Permission.CLIENT_VIEW)
-def link_client(session: Session, actor: Principal, referral_id: int, client_id: int) -> Referral:
+def link_client(
+    session: Session,
+    actor: Principal,
+    referral_id: int,
+    client_id: int,
+    *,
+    expected_version: int | None = None,
+) -> Referral:
     from mtkcare.clients.service import require_client
 
-    referral = get_row(session, Referral, referral_id)
+    referral = lock_for_change(session, actor, referral_id, expected_version)
     require_client(session, actor, client_id)
     referral.client_id = client_id
     referral.is_orphaned = False
+    referral.version += 1
     return referral
 
 
@@ -296,23 +315,14 @@ CONSENT_TARGET = {
 def _apply_consent(
     session: Session, actor: Principal, referral: Referral, consent: ConsentInput
 ) -> ConsentRecord:
+    """Keep the consent record, then make the move it leads to (the move service checks the
+    move's permission and guards, and writes the history)."""
     if consent.decline_reason_id is not None:
         reason = session.get(DeclineReason, consent.decline_reason_id)
         if reason is None or not reason.is_active:
             raise ValidationFailed({"decline_reason_id": "Choose a reason from the list"})
     target = CONSENT_TARGET[consent.status]
-    if referral.status != target:
-        check_move(
-            referral.status,
-            target,
-            ReferralFacts(
-                consent_obtained=consent.status == ConsentStatus.OBTAINED,
-                consent_declined=consent.status == ConsentStatus.DECLINED,
-                decline_reason_given=consent.decline_reason_id is not None,
-                follow_up_date=consent.follow_up_date,
-                today=date.today(),
-            ),
-        )
+    move = None if referral.status == target else find_move(referral.status, target)
     now = utcnow()
     record = ConsentRecord(
         referral_id=referral.id,  # type: ignore[arg-type]
@@ -328,36 +338,53 @@ def _apply_consent(
         notes=consent.notes,
     )
     session.add(record)
-    if referral.status != target:
-        referral.status = target.value
-        referral.status_changed_at = now
-    if consent.status == ConsentStatus.REQUESTED:
-        referral.follow_up_date = consent.follow_up_date
-    if consent.status == ConsentStatus.DECLINED:
-        referral.decline_reason_id = consent.decline_reason_id
-        referral.decided_at = now
-        referral.decided_by = actor.user_id
+    session.flush()
+    if move is None:  # asked again while following up: a new follow-up date
+        if consent.status == ConsentStatus.REQUESTED:
+            referral.follow_up_date = consent.follow_up_date
+            referral.version += 1
+        return record
+    asked = {
+        "decline_reason_id": consent.decline_reason_id,
+        "follow_up_date": consent.follow_up_date,
+    }
+    make_move(
+        session,
+        actor,
+        referral,
+        move,
+        MoveInput(**{name: value for name, value in asked.items() if name in move.asks}),
+    )
     return record
 
 
 @service(Permission.CONSENT_RECORD)
 def record_consent(
-    session: Session, actor: Principal, referral_id: int, **data: object
+    session: Session,
+    actor: Principal,
+    referral_id: int,
+    *,
+    expected_version: int | None = None,
+    **data: object,
 ) -> ConsentRecord:
     """Obtained -> approved; declined -> declined with the reason; pending -> follow-up date."""
     consent = validate(ConsentInput, data)
-    return _apply_consent(session, actor, get_row(session, Referral, referral_id), consent)
+    referral = lock_for_change(session, actor, referral_id, expected_version)
+    return _apply_consent(session, actor, referral, consent)
 
 
 def _awaiting_consent(session: Session, actor: Principal, client_id: int) -> Referral:
     waiting = list(
         session.exec(
-            select(Referral).where(
+            select(Referral)
+            .where(
                 Referral.client_id == client_id,
                 col(Referral.status).in_(
                     [ReferralStatus.AWAITING_CONSENT.value, ReferralStatus.FOLLOW_UP.value]
                 ),
+                visible(session, actor),
             )
+            .with_for_update()
         )
     )
     if len(waiting) != 1:
@@ -399,39 +426,3 @@ def record_bulk_consent(
     if errors:
         raise ValidationFailed(errors)
     return [_apply_consent(session, actor, referral, consent) for referral in referrals]
-
-
-@service(Permission.ENROLMENT_MANAGE)
-def start_service(
-    session: Session, actor: Principal, referral_id: int, commencement_date: date
-) -> Enrolment:
-    """Approved referral -> the client's enrolment in the referral's program, and the referral
-    becomes ACTIVE (service delivery begins)."""
-    referral = get_row(session, Referral, referral_id)
-    obtained = session.exec(
-        select(ConsentRecord.id).where(
-            ConsentRecord.referral_id == referral_id,
-            ConsentRecord.status == ConsentStatus.OBTAINED.value,
-        )
-    ).first()
-    check_move(
-        referral.status,
-        ReferralStatus.ACTIVE,
-        ReferralFacts(consent_obtained=obtained is not None, commencement_date=commencement_date),
-    )
-    if referral.client_id is None or referral.target_program_id is None:
-        raise ValidationFailed(
-            {"referral": "Link a client and assign a program before service starts"}
-        )
-    enrolment = Enrolment(
-        client_id=referral.client_id,
-        program_id=referral.target_program_id,
-        referral_id=referral.id,
-        status=EnrolmentStatus.ACTIVE.value,
-        commencement_date=commencement_date,
-    )
-    session.add(enrolment)
-    referral.commencement_date = commencement_date
-    referral.status = ReferralStatus.ACTIVE.value
-    referral.status_changed_at = utcnow()
-    return enrolment

@@ -1,11 +1,17 @@
 """The referral workflow as data: statuses, the moves between them, who may make each move,
-and the guards that must hold. No database code: services gather the facts, this module
-decides. The referral board's columns and buttons are read from here, so a new move is one
-line in ``MOVES``."""
+what each move asks for, and the guards that must hold. No database code: the move service
+(``referrals/moves.py``) gathers the facts, this module decides. The board's columns, its
+"Move to…" menus and the referral page's buttons are read from here, so a new move is one
+line in ``MOVES``.
+
+Two guards may be set aside by a user holding the guard's override permission who gives a
+reason (``OVERRIDES``): approving without obtained consent, and assigning someone at their
+caseload limit. The move service records the override and its reason in the status history.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -14,29 +20,80 @@ from mtkcare.errors import InvalidTransition
 from mtkcare.referrals.models import ReferralStatus
 
 S = ReferralStatus
+P = Permission
 
 
 class Guard(StrEnum):
     PROGRAM_MATCHES_SERVICE = "program_matches_service"
-    ACTIVE_STAFF_ASSIGNED = "active_staff_assigned"
+    STAFF_ACTIVE = "staff_active"
+    STAFF_IN_TEAM = "staff_in_team"
+    STAFF_HAS_ROOM = "staff_has_room"
+    CLIENT_LINKED = "client_linked"
     CONSENT_OBTAINED = "consent_obtained"
     CONSENT_DECLINED = "consent_declined"
     DECLINE_REASON_GIVEN = "decline_reason_given"
     FOLLOW_UP_DATE_SET = "follow_up_date_set"
     COMMENCEMENT_DATE_SET = "commencement_date_set"
-    CLIENT_LINKED = "client_linked"
+    WITHDRAWAL_EXPLAINED = "withdrawal_explained"
+    REASON_GIVEN = "reason_given"
+    WITHIN_REOPEN_WINDOW = "within_reopen_window"
 
 
-# What each guard tells staff when it does not hold.
+# What each guard tells staff when it does not hold ({names} are ReferralFacts fields).
 GUARD_MESSAGES: dict[Guard, str] = {
     Guard.PROGRAM_MATCHES_SERVICE: "Choose a program that provides the referral's service type",
-    Guard.ACTIVE_STAFF_ASSIGNED: "Assign a staff member whose account is active",
+    Guard.STAFF_ACTIVE: "Assign a staff member whose account is active",
+    Guard.STAFF_IN_TEAM: "Assign a member of the program's team",
+    Guard.STAFF_HAS_ROOM: (
+        "{staff_name} has reached their caseload limit of {caseload_limit} in this program: "
+        "choose someone else"
+    ),
+    Guard.CLIENT_LINKED: "Link the referral to a client first",
     Guard.CONSENT_OBTAINED: "Record the client's consent first",
     Guard.CONSENT_DECLINED: "Record that the client declined consent first",
     Guard.DECLINE_REASON_GIVEN: "Choose a reason for declining",
     Guard.FOLLOW_UP_DATE_SET: "Set a follow-up date that is today or later",
     Guard.COMMENCEMENT_DATE_SET: "Set the date service starts",
-    Guard.CLIENT_LINKED: "Link the referral to a client first",
+    Guard.WITHDRAWAL_EXPLAINED: "Say who withdrew the referral and why",
+    Guard.REASON_GIVEN: "Give a reason",
+    Guard.WITHIN_REOPEN_WINDOW: (
+        "Only a referral closed in the last {reopen_days} days can be reopened"
+    ),
+}
+
+# The input each guard is about: its message is shown next to that field of the move's form
+# ("status" when the move has no field for it).
+GUARD_FIELDS: dict[Guard, str] = {
+    Guard.PROGRAM_MATCHES_SERVICE: "target_program_id",
+    Guard.STAFF_ACTIVE: "assigned_staff_id",
+    Guard.STAFF_IN_TEAM: "assigned_staff_id",
+    Guard.STAFF_HAS_ROOM: "assigned_staff_id",
+    Guard.DECLINE_REASON_GIVEN: "decline_reason_id",
+    Guard.FOLLOW_UP_DATE_SET: "follow_up_date",
+    Guard.COMMENCEMENT_DATE_SET: "commencement_date",
+    Guard.WITHDRAWAL_EXPLAINED: "reason",
+    Guard.REASON_GIVEN: "reason",
+}
+
+
+@dataclass(frozen=True)
+class Override:
+    permission: Permission
+    name: str  # kept in the status history's ``overrides``
+    hint: str  # added to the guard's message for a user who may override
+
+
+OVERRIDES: dict[Guard, Override] = {
+    Guard.CONSENT_OBTAINED: Override(
+        P.REFERRAL_OVERRIDE_CONSENT,
+        "consent",
+        "or, as you may approve without consent, give the reason in 'Override reason'",
+    ),
+    Guard.STAFF_HAS_ROOM: Override(
+        P.REFERRAL_OVERRIDE_CASELOAD,
+        "caseload",
+        "or, as a team lead, give the reason to go over the limit in 'Override reason'",
+    ),
 }
 
 
@@ -47,43 +104,73 @@ class Move:
     label: str  # the button's words
     permission: Permission
     guards: tuple[Guard, ...] = ()
+    # The move form's fields (names of ``moves.MoveInput``), in order; none: no dialog.
+    asks: tuple[str, ...] = ()
 
+    @property
+    def needs_input(self) -> bool:
+        return any(name != "note" for name in self.asks)
+
+
+STAFF = (Guard.STAFF_ACTIVE, Guard.STAFF_IN_TEAM, Guard.STAFF_HAS_ROOM)
+
+OPEN_ORDER: tuple[ReferralStatus, ...] = (
+    S.PENDING, S.ASSESSED, S.AWAITING_CONSENT, S.FOLLOW_UP, S.APPROVED, S.ACTIVE,
+)  # fmt: skip
+FINAL_ORDER: tuple[ReferralStatus, ...] = (S.DECLINED, S.CLOSED, S.WITHDRAWN)
 
 MOVES: tuple[Move, ...] = (
     # Initial assessment: meets criteria -> a program; does not -> declined with a reason.
-    Move(S.PENDING, S.ASSESSED, "Accept and assign program", Permission.REFERRAL_DECIDE,
-         (Guard.PROGRAM_MATCHES_SERVICE,)),
-    Move(S.PENDING, S.DECLINED, "Decline", Permission.REFERRAL_DECIDE,
-         (Guard.DECLINE_REASON_GIVEN,)),
-    # Staff assignment, then consent is requested.
-    Move(S.ASSESSED, S.AWAITING_CONSENT, "Assign staff and request consent",
-         Permission.REFERRAL_ASSIGN, (Guard.ACTIVE_STAFF_ASSIGNED, Guard.CLIENT_LINKED)),
-    Move(S.ASSESSED, S.DECLINED, "Decline", Permission.REFERRAL_DECIDE,
-         (Guard.DECLINE_REASON_GIVEN,)),
+    Move(S.PENDING, S.ASSESSED, "Accept into a program", P.REFERRAL_ACCEPT,
+         (Guard.PROGRAM_MATCHES_SERVICE,), ("target_program_id", "note")),
+    Move(S.PENDING, S.DECLINED, "Decline", P.REFERRAL_DECIDE,
+         (Guard.DECLINE_REASON_GIVEN,), ("decline_reason_id", "note")),
+    # Staff assignment, then consent is requested (or, for a service that needs no consent,
+    # approval straight away).
+    Move(S.ASSESSED, S.AWAITING_CONSENT, "Assign staff and ask for consent", P.REFERRAL_ASSIGN,
+         (*STAFF, Guard.CLIENT_LINKED), ("assigned_staff_id", "override_reason", "note")),
+    Move(S.ASSESSED, S.APPROVED, "Assign staff and approve", P.REFERRAL_DECIDE,
+         (*STAFF, Guard.CLIENT_LINKED, Guard.CONSENT_OBTAINED),
+         ("assigned_staff_id", "override_reason", "note")),
+    Move(S.ASSESSED, S.DECLINED, "Decline", P.REFERRAL_DECIDE,
+         (Guard.DECLINE_REASON_GIVEN,), ("decline_reason_id", "note")),
     # Consent: obtained -> approved; pending -> follow-up; declined -> declined with reason.
-    Move(S.AWAITING_CONSENT, S.APPROVED, "Consent obtained", Permission.CONSENT_RECORD,
-         (Guard.CONSENT_OBTAINED,)),
-    Move(S.AWAITING_CONSENT, S.FOLLOW_UP, "Consent pending: follow up", Permission.CONSENT_RECORD,
-         (Guard.FOLLOW_UP_DATE_SET,)),
-    Move(S.AWAITING_CONSENT, S.DECLINED, "Consent declined", Permission.CONSENT_RECORD,
-         (Guard.CONSENT_DECLINED, Guard.DECLINE_REASON_GIVEN)),
-    Move(S.FOLLOW_UP, S.AWAITING_CONSENT, "Request consent again", Permission.CONSENT_RECORD),
-    Move(S.FOLLOW_UP, S.APPROVED, "Consent obtained", Permission.CONSENT_RECORD,
-         (Guard.CONSENT_OBTAINED,)),
-    Move(S.FOLLOW_UP, S.DECLINED, "Consent declined", Permission.CONSENT_RECORD,
-         (Guard.CONSENT_DECLINED, Guard.DECLINE_REASON_GIVEN)),
-    # Approved: schedule commencement, which creates the enrolment; service delivery begins.
-    Move(S.APPROVED, S.ACTIVE, "Start service", Permission.ENROLMENT_MANAGE,
-         (Guard.COMMENCEMENT_DATE_SET, Guard.CONSENT_OBTAINED)),
-    Move(S.ACTIVE, S.CLOSED, "Close", Permission.ENROLMENT_MANAGE),
-    Move(S.APPROVED, S.CLOSED, "Close without starting", Permission.REFERRAL_DECIDE),
+    Move(S.AWAITING_CONSENT, S.APPROVED, "Approve", P.CONSENT_RECORD,
+         (Guard.CONSENT_OBTAINED,), ("override_reason", "note")),
+    Move(S.AWAITING_CONSENT, S.FOLLOW_UP, "Follow up later", P.CONSENT_RECORD,
+         (Guard.FOLLOW_UP_DATE_SET,), ("follow_up_date", "note")),
+    Move(S.AWAITING_CONSENT, S.DECLINED, "Consent declined", P.CONSENT_RECORD,
+         (Guard.CONSENT_DECLINED, Guard.DECLINE_REASON_GIVEN), ("decline_reason_id", "note")),
+    Move(S.FOLLOW_UP, S.AWAITING_CONSENT, "Ask for consent again", P.CONSENT_RECORD,
+         (), ("note",)),
+    Move(S.FOLLOW_UP, S.APPROVED, "Approve", P.CONSENT_RECORD,
+         (Guard.CONSENT_OBTAINED,), ("override_reason", "note")),
+    Move(S.FOLLOW_UP, S.DECLINED, "Consent declined", P.CONSENT_RECORD,
+         (Guard.CONSENT_DECLINED, Guard.DECLINE_REASON_GIVEN), ("decline_reason_id", "note")),
+    # Approved: commencement creates the enrolment; service delivery begins.
+    Move(S.APPROVED, S.ACTIVE, "Start service", P.ENROLMENT_MANAGE,
+         (Guard.COMMENCEMENT_DATE_SET, Guard.CONSENT_OBTAINED),
+         ("commencement_date", "override_reason", "note")),
+    Move(S.APPROVED, S.CLOSED, "Close without starting", P.REFERRAL_DECIDE,
+         (Guard.REASON_GIVEN,), ("reason", "note")),
+    Move(S.ACTIVE, S.CLOSED, "Close: service ended", P.ENROLMENT_MANAGE,
+         (Guard.REASON_GIVEN,), ("enrolment_outcome", "end_date", "reason", "note")),
+    # The client or the referrer may withdraw an open referral at any point.
+    *(
+        Move(source, S.WITHDRAWN, "Withdraw", P.REFERRAL_WITHDRAW,
+             (Guard.WITHDRAWAL_EXPLAINED,), ("withdrawn_by", "reason", "note"))
+        for source in OPEN_ORDER
+    ),
+    # A team lead may reopen a finished referral for a fresh assessment, for a while.
+    *(
+        Move(source, S.PENDING, "Reopen", P.REFERRAL_REOPEN,
+             (Guard.WITHIN_REOPEN_WINDOW, Guard.REASON_GIVEN), ("reason", "note"))
+        for source in FINAL_ORDER
+    ),
 )  # fmt: skip
 
-# The board's columns, in order (every status appears once).
-BOARD_COLUMNS: tuple[ReferralStatus, ...] = (
-    S.PENDING, S.ASSESSED, S.AWAITING_CONSENT, S.FOLLOW_UP, S.APPROVED, S.ACTIVE,
-    S.DECLINED, S.CLOSED,
-)  # fmt: skip
+# The board's columns, in order (every status appears once; the final ones behind a toggle).
+BOARD_COLUMNS: tuple[ReferralStatus, ...] = (*OPEN_ORDER, *FINAL_ORDER)
 
 STATUS_LABELS: dict[ReferralStatus, str] = {
     S.PENDING: "New",
@@ -94,39 +181,67 @@ STATUS_LABELS: dict[ReferralStatus, str] = {
     S.ACTIVE: "In service",
     S.DECLINED: "Declined",
     S.CLOSED: "Closed",
+    S.WITHDRAWN: "Withdrawn",
 }
 
-FINAL_STATUSES = frozenset({S.DECLINED, S.CLOSED})
+FINAL_STATUSES = frozenset(FINAL_ORDER)
 # The design document's "active referrals" query counts these as open work.
-OPEN_STATUSES = frozenset(set(S) - FINAL_STATUSES)
+OPEN_STATUSES = frozenset(OPEN_ORDER)
 
 
 @dataclass(frozen=True)
 class ReferralFacts:
-    """What the guards look at, gathered by the service from the database."""
+    """What the guards look at, gathered by the move service from the database."""
 
     program_matches_service: bool = False
-    active_staff_assigned: bool = False
+    staff_active: bool = False
+    staff_in_team: bool = False
+    staff_has_room: bool = False
+    staff_name: str = "The staff member"
+    caseload_limit: int = 0
+    client_linked: bool = False
     consent_obtained: bool = False
+    consent_required: bool = True
+    # An earlier move of this referral set the consent rule aside (its approval).
+    consent_overridden: bool = False
     consent_declined: bool = False
     decline_reason_given: bool = False
     follow_up_date: date | None = None
     commencement_date: date | None = None
-    client_linked: bool = False
+    withdrawal_explained: bool = False
+    reason_given: bool = False
+    final_since: date | None = None  # the day the referral reached its final status
+    reopen_days: int = 30
     today: date | None = None
 
     def holds(self, guard: Guard) -> bool:
-        if guard == Guard.FOLLOW_UP_DATE_SET:
-            return self.follow_up_date is not None and (
-                self.today is None or self.follow_up_date >= self.today
-            )
-        if guard == Guard.COMMENCEMENT_DATE_SET:
-            return self.commencement_date is not None
+        match guard:
+            case Guard.FOLLOW_UP_DATE_SET:
+                return self.follow_up_date is not None and (
+                    self.today is None or self.follow_up_date >= self.today
+                )
+            case Guard.COMMENCEMENT_DATE_SET:
+                return self.commencement_date is not None
+            case Guard.CONSENT_OBTAINED:
+                return self.consent_obtained or not self.consent_required or self.consent_overridden
+            case Guard.WITHIN_REOPEN_WINDOW:
+                return (
+                    self.final_since is not None
+                    and self.today is not None
+                    and (self.today - self.final_since).days <= self.reopen_days
+                )
         return bool(getattr(self, guard.value))
+
+    def message(self, guard: Guard) -> str:
+        return GUARD_MESSAGES[guard].format(**asdict(self))
 
 
 def moves_from(status: str) -> list[Move]:
     return [m for m in MOVES if m.source == status]
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[S(status)] if status in S.__members__ else status
 
 
 def find_move(source: str, target: str) -> Move:
@@ -134,16 +249,50 @@ def find_move(source: str, target: str) -> Move:
         if move.source == source and move.target == target:
             return move
     raise InvalidTransition(
-        f"A referral that is {STATUS_LABELS.get(S(source), source).lower()} cannot become "
-        f"{STATUS_LABELS.get(S(target), target).lower()}"
+        f"A referral that is {status_label(source).lower()} cannot become "
+        f"{status_label(target).lower()}"
         if source in S.__members__ and target in S.__members__
         else f"Unknown referral status move {source} -> {target}"
     )
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the guards say about one move: the problems by field (empty: it may happen), and
+    the guards set aside by an override."""
+
+    problems: dict[str, str]
+    overridden: tuple[Guard, ...] = ()
+
+
+def decide(
+    guards: tuple[Guard, ...],
+    facts: ReferralFacts,
+    *,
+    may_override: frozenset[Guard] = frozenset(),
+    override_reason_given: bool = False,
+) -> Decision:
+    """Check every guard of a move (or of an assignment). ``may_override`` holds the guards this user's
+    permissions let them set aside: with a reason given they are overridden; without one, the
+    guard's message says how to override it."""
+    problems: dict[str, str] = {}
+    overridden: list[Guard] = []
+    for guard in guards:
+        if facts.holds(guard):
+            continue
+        message = facts.message(guard)
+        if guard in may_override:
+            if override_reason_given:
+                overridden.append(guard)
+                continue
+            message = f"{message}, {OVERRIDES[guard].hint}"
+        problems.setdefault(GUARD_FIELDS.get(guard, "status"), message)
+    return Decision(problems, tuple(overridden))
+
+
 def unmet_guards(move: Move, facts: ReferralFacts) -> list[str]:
     """The messages of the guards that do not hold (empty: the move may happen)."""
-    return [GUARD_MESSAGES[g] for g in move.guards if not facts.holds(g)]
+    return [facts.message(g) for g in move.guards if not facts.holds(g)]
 
 
 def check_move(source: str, target: str, facts: ReferralFacts) -> Move:

@@ -32,7 +32,8 @@ class NavItem(NamedTuple):
 # The left navigation, in order; each user sees only the areas their permissions open.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Clients", CLIENTS, "users", Permission.CLIENT_VIEW),
-    NavItem("Intake", INTAKE, "clipboard_pen", Permission.REFERRAL_CREATE),
+    # The intake's finish accepts the referral into a program (and assigns its worker).
+    NavItem("Intake", INTAKE, "clipboard_pen", Permission.REFERRAL_ACCEPT),
     NavItem("Referrals board", REFERRALS, "square_kanban", Permission.REFERRAL_VIEW),
     NavItem("Documents", DOCUMENTS, "file_text", Permission.DOCUMENT_VIEW),
     NavItem("Reports", REPORTS, "chart_column", Permission.REPORT_VIEW),

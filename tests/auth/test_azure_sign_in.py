@@ -312,7 +312,7 @@ def test_groups_map_to_roles_and_the_session_carries_their_permissions(
     me = principal(pg_url, flow.session_token)
     assert me is not None and me.user_id == user.id
     assert me.permissions == permissions_of("Case worker", "Team lead")
-    assert me.can("referral.assign")
+    assert me.can("referral.decide")
 
     signed_in = [r for r in audit_rows(pg_url, since, AuditAction.SIGN_IN) if r.user_id == user.id]
     assert [r.detail for r in signed_in] == ["azure"]
@@ -342,7 +342,7 @@ def test_a_later_sign_in_replaces_azure_roles_but_keeps_local_ones(
     # The earlier session's cached permissions were forgotten when the roles changed.
     old = principal(pg_url, first.session_token)
     assert old is not None and old.permissions == expected
-    assert not old.can("referral.assign")
+    assert not old.can("referral.decide")
 
 
 @pytest.mark.parametrize("overage", ["claim_names", "hasgroups"])

@@ -46,7 +46,7 @@ def test_right_password_starts_a_server_side_session_in_an_httponly_cookie(
     with session_scope(url=pg_url) as db:
         principal = resolve_session(db, token)
         assert principal is not None and principal.user_id == lead.id
-        assert principal.can("referral.assign")
+        assert principal.can("referral.decide")
         stored = db.exec(select(UserSession).where(UserSession.user_id == lead.id)).one()
         assert stored.token_hash == token_hash(token) != token
     assert audit_actions(pg_url, lead.id) == ["SIGN_IN"]
@@ -236,7 +236,7 @@ def test_a_one_time_password_opens_only_your_account_until_it_is_changed(
     assert "Your password is changed." in json.dumps(changed)
     with session_scope(url=pg_url) as db:
         principal = resolve_session(db, token)
-        assert principal is not None and principal.can("referral.assign")
+        assert principal is not None and principal.can("referral.decide")
     assert sign_in(backend, lead.username, own).headers["location"] == f"{ORIGIN}/clients"
 
 

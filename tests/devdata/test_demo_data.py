@@ -244,14 +244,14 @@ def test_referrals_follow_the_design_rules(demo_db: Session) -> None:
         assert r.assigned_staff_id is None or r.assigned_staff_id in active_staff
         if r.status == "FOLLOW_UP":
             assert r.follow_up_date is not None
-        if r.status in ("APPROVED", "ACTIVE"):
+        if r.status == "ACTIVE":
             assert r.commencement_date is not None
         if r.status == "DECLINED":
             assert r.decline_reason_id is not None
         if r.source == "EXTERNAL":
             assert r.external_organisation_id is not None
         if r.status not in ("PENDING", "ASSESSED"):
-            assert r.target_program_id is not None or r.status in ("DECLINED", "CLOSED")
+            assert r.target_program_id is not None or r.status in ("DECLINED", "WITHDRAWN")
     external = sum(r.source == "EXTERNAL" for r in referrals)
     assert external > len(referrals) / 2
 
@@ -262,7 +262,9 @@ def test_consent_records_agree_with_referral_status(demo_db: Session) -> None:
         "FOLLOW_UP": {"REQUESTED"},
         "APPROVED": {"OBTAINED"},
         "ACTIVE": {"OBTAINED"},
-        "CLOSED": {"OBTAINED", "DECLINED", "WITHDRAWN", "REQUESTED"},
+        "CLOSED": {"OBTAINED"},
+        "DECLINED": {"DECLINED"},
+        "WITHDRAWN": {"WITHDRAWN", "REQUESTED"},
     }
     found = rows(
         demo_db,
@@ -276,7 +278,7 @@ def test_consent_records_agree_with_referral_status(demo_db: Session) -> None:
     for r in found:
         if r.status is None:
             # No consent asked yet, or a referral that goes ahead without it.
-            assert r.referral_status in ("PENDING", "ASSESSED", "DECLINED", "CLOSED") or (
+            assert r.referral_status in ("PENDING", "ASSESSED", "DECLINED", "WITHDRAWN") or (
                 not r.consent_required
             )
             continue
@@ -477,3 +479,65 @@ def test_generator_fills_an_empty_sqlite_database_from_the_command_line(
         assert "nothing added" in capsys.readouterr().out
     finally:
         engine.dispose()
+
+
+def test_every_demo_referrals_history_follows_the_workflow_table(demo_db: Session) -> None:
+    """Each referral's history, replayed: it starts as new, every step is a move of the
+    workflow table made by someone whose roles hold the move's permission, and it ends in
+    the referral's status, with its version counting the moves."""
+    from mtkcare.referrals.workflow import find_move
+
+    permissions: dict[int, set[str]] = {}
+    for user_id, permission in rows(
+        demo_db,
+        """
+        SELECT ur.user_id, rp.permission FROM users_userrole ur
+        JOIN users_rolepermission rp ON rp.role_id = ur.role_id
+        """,
+    ):
+        permissions.setdefault(user_id, set()).add(permission)
+    steps: dict[int, list[sa.Row]] = {}
+    for h in rows(
+        demo_db,
+        "SELECT * FROM referral_management_referralstatushistory ORDER BY changed_at, id",
+    ):
+        steps.setdefault(h.referral_id, []).append(h)
+    referrals = rows(demo_db, "SELECT id, status, version FROM referral_management_referral")
+    assert referrals and len(steps) == len(referrals)
+    for referral in referrals:
+        history = steps[referral.id]
+        assert (history[0].from_status, history[0].to_status) == (None, "PENDING")
+        for before, step in zip(history, history[1:], strict=False):
+            assert step.from_status == before.to_status, referral
+            move = find_move(step.from_status, step.to_status)
+            assert move.permission in permissions[step.changed_by], (referral, move)
+            if move.target in ("DECLINED", "WITHDRAWN", "CLOSED"):
+                assert step.reason, (referral, move)
+        assert history[-1].to_status == referral.status
+        assert referral.version == len(history)
+
+
+def test_demo_referrals_are_worked_by_members_of_their_programs_team(demo_db: Session) -> None:
+    outside = rows(
+        demo_db,
+        """
+        SELECT r.id FROM referral_management_referral r
+        WHERE r.assigned_staff_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM programs_programteammember t
+            WHERE t.program_id = r.target_program_id AND t.user_id = r.assigned_staff_id
+              AND NOT t.is_deleted)
+        """,
+    )
+    assert outside == []
+    over = rows(
+        demo_db,
+        """
+        SELECT t.user_id, t.program_id FROM programs_programteammember t
+        WHERE t.caseload_limit < (
+            SELECT count(*) FROM referral_management_referral r
+            WHERE r.assigned_staff_id = t.user_id AND r.target_program_id = t.program_id
+              AND r.status IN ('PENDING', 'ASSESSED', 'AWAITING_CONSENT', 'FOLLOW_UP',
+                               'APPROVED', 'ACTIVE'))
+        """,
+    )
+    assert over == []

@@ -172,7 +172,7 @@ def test_an_existing_client_is_found_as_you_type_and_linked(page: Page, e2e_db_u
         assert known is not None
         known_id, first, last = known.id, known.first_name, known.last_name
         clients_before = len(session.exec(select(Client.id)).all())
-    sign_in(page, "caseworker")
+    sign_in(page, "teamlead")
     _start(page)
     reason = f"Linked journey for {first} {last}: needs a budget review."
     _referral_step(page, reason)
@@ -371,7 +371,7 @@ def test_someone_elses_draft_cannot_be_opened(page: Page, e2e_db_url: str) -> No
         draft = intake.start_draft(session, owner_acts)
         intake.save_values(session, owner_acts, draft.id, {"reason": "Private draft of intake"})
         draft_id = draft.id
-    sign_in(page, "caseworker")
+    sign_in(page, "teamlead")
     page.goto(f"/intake?draft={draft_id}")
     expect(page.get_by_role("heading", name="This intake is not available")).to_be_visible(
         timeout=30_000

@@ -18,7 +18,7 @@ from tests.e2e.test_intake_wizard import _continue, _later_steps, _referral, _re
 def test_a_preferred_contact_method_goes_from_intake_to_the_record_and_its_history(
     page: Page, e2e_db_url: str
 ) -> None:
-    sign_in(page, "caseworker")
+    sign_in(page, "teamlead")
     _start(page)
     reason = "Preferred contact method journey: rings only after 5 pm."
     _referral_step(page, reason)

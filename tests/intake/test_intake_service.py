@@ -19,9 +19,14 @@ from mtkcare.intake import steps
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment, Program
 from mtkcare.reference.service import option_id_by_code
-from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatus
+from mtkcare.referrals.models import (
+    ConsentRecord,
+    Referral,
+    ReferralStatus,
+    ReferralStatusHistory,
+)
 from mtkcare.users.models import User
-from tests.factories import SYSTEM, make_client, make_program
+from tests.factories import SYSTEM, join_team, make_client, make_program
 
 TODAY = date.today()
 
@@ -83,8 +88,12 @@ def _walk(db: Session, actor: User, answers: dict[int, dict[str, str]]) -> Intak
 
 
 @pytest.fixture
-def housing(reference: Session) -> Program:
-    return make_program(reference, service_type="housing", name="Safe Homes")
+def housing(reference: Session, intake_worker: Principal) -> Program:
+    """A housing program whose team the intake worker is in (the finish makes them the
+    client's worker)."""
+    program = make_program(reference, service_type="housing", name="Safe Homes")
+    join_team(reference, program, intake_worker)
+    return program
 
 
 def test_a_new_client_goes_through_every_step_to_an_enrolment(
@@ -133,6 +142,33 @@ def test_a_new_client_goes_through_every_step_to_an_enrolment(
     assert {"Client", "ClientEmergencyContact", "Referral", "ConsentRecord", "Enrolment"} <= (
         audited
     )
+    # Each of the onboarding flow's moves is its own history row, made by the intake worker.
+    moves = db.exec(
+        select(ReferralStatusHistory)
+        .where(ReferralStatusHistory.referral_id == referral.id)
+        .order_by(col(ReferralStatusHistory.id))
+    ).all()
+    assert [(h.from_status, h.to_status, h.changed_by) for h in moves] == [
+        (None, "PENDING", intake_worker.user_id),
+        ("PENDING", "ASSESSED", intake_worker.user_id),
+        ("ASSESSED", "AWAITING_CONSENT", intake_worker.user_id),
+        ("AWAITING_CONSENT", "APPROVED", intake_worker.user_id),
+        ("APPROVED", "ACTIVE", intake_worker.user_id),
+    ]
+
+
+def test_an_intake_worker_outside_the_programs_team_is_told_at_the_program_step(
+    reference: Session, intake_worker: Principal
+) -> None:
+    db = reference
+    elsewhere = make_program(db, service_type="housing", name="Other Homes")
+    draft = _walk(db, intake_worker, _answers(db, elsewhere))
+    with pytest.raises(intake.StepInvalid) as err:
+        intake.finish_intake(db, intake_worker, draft.id)
+    assert err.value.step == steps.STEP_KEYS["program"]
+    (message,) = err.value.errors.values()
+    assert "Assign a member of the program's team" in message
+    assert db.exec(select(Referral).where(Referral.target_program_id == elsewhere.id)).all() == []
 
 
 def test_consent_declined_ends_in_a_declined_referral_without_enrolment(

@@ -8,11 +8,12 @@ from sqlmodel import Session, col, func, select
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import Principal
 from mtkcare.errors import InvalidTransition, ValidationFailed
+from mtkcare.programs.models import Enrolment
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import ConsentRecord, Referral
-from mtkcare.referrals.service import record_bulk_consent, record_consent, start_service
+from mtkcare.referrals.service import record_bulk_consent, record_consent
 from mtkcare.users.models import User
-from tests.factories import make_client, make_program, make_referral
+from tests.factories import make_client, make_program, make_referral, move
 
 
 def awaiting_consent(db: Session, actor: User, **client: object) -> Referral:
@@ -136,9 +137,10 @@ def test_service_starts_with_an_enrolment_once_consent_is_obtained(
     reference.flush()
     start = date.today() + timedelta(days=3)
     with pytest.raises(InvalidTransition):
-        start_service(reference, case_worker, referral.id, start)  # type: ignore[arg-type]
+        move(reference, case_worker, referral, "ACTIVE", commencement_date=start)
     record_consent(reference, case_worker, referral.id, status="OBTAINED", method="VERBAL")  # type: ignore[arg-type]
-    enrolment = start_service(reference, case_worker, referral.id, start)  # type: ignore[arg-type]
+    move(reference, case_worker, referral, "ACTIVE", commencement_date=start)
+    enrolment = reference.exec(select(Enrolment).where(Enrolment.referral_id == referral.id)).one()
     assert (enrolment.client_id, enrolment.program_id) == (referral.client_id, program.id)
     assert (enrolment.status, enrolment.commencement_date) == ("ACTIVE", start)
     assert (referral.status, referral.commencement_date) == ("ACTIVE", start)

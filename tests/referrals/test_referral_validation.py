@@ -11,9 +11,10 @@ from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.organisations.service import create_organisation
 from mtkcare.reference.service import option_id_by_code
 from mtkcare.referrals.models import Referral
-from mtkcare.referrals.service import assign_program, assign_staff, create_referral
+from mtkcare.referrals.moves import assign_staff
+from mtkcare.referrals.service import assign_program, create_referral
 from mtkcare.users.service import deactivate_user
-from tests.factories import SYSTEM, make_program, make_referral, make_user
+from tests.factories import SYSTEM, join_team, make_program, make_referral, make_user
 
 
 def referral_count(db: Session) -> int:
@@ -51,9 +52,12 @@ def test_staff_assignment_requires_an_active_user(
     with pytest.raises(ValidationFailed) as err:
         make_referral(reference, team_lead, assigned_staff_id=leaver.id)
     assert err.value.errors == {
-        "assigned_staff_id": "Choose a staff member whose account is active"
+        "assigned_staff_id": "Assign a staff member whose account is active"
     }
-    referral = make_referral(reference, intake_worker)
+    program = make_program(reference)
+    join_team(reference, program, intake_worker)
+    join_team(reference, program, team_lead, role="LEAD")
+    referral = make_referral(reference, intake_worker, target_program_id=program.id)
     with pytest.raises(ValidationFailed):
         assign_staff(reference, team_lead, referral.id, leaver.id)  # type: ignore[arg-type]
     assign_staff(reference, team_lead, referral.id, intake_worker.user_id)  # type: ignore[arg-type]
@@ -107,10 +111,28 @@ def test_service_type_must_come_from_reference_data(
 
 
 def test_only_those_who_assign_referrals_may_create_one_for_someone_else(
-    reference: Session, intake_worker: Principal, staff: Callable[..., Principal]
+    reference: Session, case_worker: Principal, staff: Callable[..., Principal]
 ) -> None:
-    mine = make_referral(reference, intake_worker, assigned_staff_id=intake_worker.user_id)
-    assert mine.assigned_staff_id == intake_worker.user_id
-    worker = staff("Intake worker")
+    program = make_program(reference)
+    join_team(reference, program, case_worker)
+    mine = make_referral(
+        reference, case_worker, target_program_id=program.id, assigned_staff_id=case_worker.user_id
+    )
+    assert mine.assigned_staff_id == case_worker.user_id
+    worker = staff("Case worker")
     with pytest.raises(NotAllowed):
-        make_referral(reference, worker, assigned_staff_id=intake_worker.user_id)
+        make_referral(reference, worker, assigned_staff_id=case_worker.user_id)
+
+
+def test_a_new_referral_is_given_only_to_a_member_of_its_programs_team(
+    reference: Session, team_lead: Principal, case_worker: Principal
+) -> None:
+    program = make_program(reference)
+    with pytest.raises(ValidationFailed) as err:
+        make_referral(
+            reference,
+            team_lead,
+            target_program_id=program.id,
+            assigned_staff_id=case_worker.user_id,
+        )
+    assert err.value.errors == {"assigned_staff_id": "Assign a member of the program's team"}

@@ -4,14 +4,22 @@ from datetime import date, timedelta
 
 import pytest
 
+from mtkcare.auth.permissions import ROLE_PERMISSIONS, Permission
 from mtkcare.errors import InvalidTransition
 from mtkcare.referrals.models import ReferralStatus as S
+from mtkcare.referrals.moves import MoveInput
 from mtkcare.referrals.workflow import (
     BOARD_COLUMNS,
     FINAL_STATUSES,
+    GUARD_FIELDS,
     MOVES,
+    OPEN_STATUSES,
+    OVERRIDES,
+    Guard,
     ReferralFacts,
     check_move,
+    decide,
+    find_move,
     moves_from,
 )
 
@@ -21,12 +29,22 @@ def test_every_status_is_a_board_column_once_and_the_design_sql_statuses_exist()
     assert {"PENDING", "ACTIVE"} <= {s.value for s in S}
 
 
-def test_every_open_status_can_move_on_and_final_ones_cannot() -> None:
-    for status in S:
-        if status in FINAL_STATUSES:
-            assert moves_from(status) == []
-        else:
-            assert moves_from(status), status
+def test_final_statuses_can_only_be_reopened_and_open_ones_can_always_be_withdrawn() -> None:
+    for status in FINAL_STATUSES:
+        assert [(m.target, m.permission) for m in moves_from(status)] == [
+            (S.PENDING, Permission.REFERRAL_REOPEN)
+        ]
+    for status in OPEN_STATUSES:
+        withdraw = find_move(status, S.WITHDRAWN)
+        assert withdraw.guards == (Guard.WITHDRAWAL_EXPLAINED,)
+        assert {"withdrawn_by", "reason"} <= set(withdraw.asks)
+
+
+def test_only_a_team_lead_may_reopen() -> None:
+    holders = [
+        role for role, perms in ROLE_PERMISSIONS.items() if Permission.REFERRAL_REOPEN in perms
+    ]
+    assert holders == ["Team lead"]
 
 
 def test_every_status_is_reachable_from_pending() -> None:
@@ -82,3 +100,74 @@ def test_every_status_and_every_guard_has_its_words() -> None:
 
     assert set(STATUS_LABELS) == set(S)
     assert set(GUARD_MESSAGES) == set(Guard)
+
+
+def test_a_finished_referral_reopens_only_within_the_window_and_with_a_reason() -> None:
+    today = date(2026, 5, 31)
+    recent = ReferralFacts(final_since=today - timedelta(days=30), reopen_days=30, today=today)
+    assert decide(find_move(S.DECLINED, S.PENDING).guards, recent).problems == {
+        "reason": "Give a reason"
+    }
+    old = ReferralFacts(
+        final_since=today - timedelta(days=31), reopen_days=30, today=today, reason_given=True
+    )
+    assert decide(find_move(S.CLOSED, S.PENDING).guards, old).problems == {
+        "status": "Only a referral closed in the last 30 days can be reopened"
+    }
+
+
+def test_approval_without_consent_is_refused_unless_overridden_with_a_reason() -> None:
+    guards = find_move(S.AWAITING_CONSENT, S.APPROVED).guards
+    none = ReferralFacts()
+    assert decide(guards, none).problems == {"status": "Record the client's consent first"}
+    may = frozenset({Guard.CONSENT_OBTAINED})
+    no_reason = decide(guards, none, may_override=may)
+    assert "give the reason in 'Override reason'" in no_reason.problems["status"]
+    given = decide(guards, none, may_override=may, override_reason_given=True)
+    assert (given.problems, given.overridden) == ({}, (Guard.CONSENT_OBTAINED,))
+
+
+def test_consent_not_required_by_the_service_lets_approval_and_start_through() -> None:
+    facts = ReferralFacts(consent_required=False, commencement_date=date(2026, 6, 1))
+    assert check_move(S.APPROVED, S.ACTIVE, facts).target == S.ACTIVE
+    with pytest.raises(InvalidTransition, match="consent first"):
+        check_move(S.APPROVED, S.ACTIVE, ReferralFacts(commencement_date=date(2026, 6, 1)))
+
+
+def test_staff_must_be_active_in_the_team_and_under_their_caseload() -> None:
+    guards = find_move(S.ASSESSED, S.AWAITING_CONSENT).guards
+    outsider = ReferralFacts(staff_active=True, client_linked=True)
+    assert decide(guards, outsider).problems == {
+        "assigned_staff_id": "Assign a member of the program's team"
+    }
+    full = ReferralFacts(
+        staff_active=True, staff_in_team=True, client_linked=True,
+        staff_name="Carl Case", caseload_limit=12,
+    )  # fmt: skip
+    assert decide(guards, full).problems == {
+        "assigned_staff_id": "Carl Case has reached their caseload limit of 12 in this program: "
+        "choose someone else"
+    }
+    overridden = decide(
+        guards, full, may_override=frozenset({Guard.STAFF_HAS_ROOM}), override_reason_given=True
+    )
+    assert overridden.overridden == (Guard.STAFF_HAS_ROOM,) and not overridden.problems
+
+
+def test_every_move_asks_only_for_move_inputs_and_every_guard_names_a_field() -> None:
+    for move in MOVES:
+        assert set(move.asks) <= set(MoveInput.model_fields), move
+        for guard in move.guards:
+            field = GUARD_FIELDS.get(guard, "status")
+            assert field == "status" or field in move.asks or guard in (
+                Guard.PROGRAM_MATCHES_SERVICE, Guard.STAFF_ACTIVE, Guard.STAFF_IN_TEAM,
+                Guard.STAFF_HAS_ROOM,
+            ), (move, guard)  # fmt: skip
+        if any(g in OVERRIDES for g in move.guards):
+            assert "override_reason" in move.asks, move
+
+
+def test_every_override_and_every_move_permission_is_held_by_some_role() -> None:
+    held = set().union(*ROLE_PERMISSIONS.values())
+    assert {m.permission for m in MOVES} <= held
+    assert {o.permission for o in OVERRIDES.values()} <= held

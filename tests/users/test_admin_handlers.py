@@ -210,7 +210,7 @@ def test_an_administrator_sets_roles_and_resets_a_password_through_the_handlers(
     assert user_state(pg_url, target.id)["roles"] == sorted([lead, case])  # type: ignore[arg-type]
     with session_scope(url=pg_url) as db:
         principal = resolve_session(db, target_token)
-        assert principal is not None and principal.can("referral.assign")
+        assert principal is not None and principal.can("referral.decide")
 
     short = call_event(
         backend,

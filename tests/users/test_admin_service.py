@@ -112,8 +112,8 @@ def test_roles_combine_and_setting_them_replaces_only_the_local_ones(
     assert local_roles(reference, worker) == {roles["Intake worker"], roles["Manager"]}
     assert azure_roles(reference, worker) == {roles["Team lead"]}
     perms = user_permissions(reference, worker.id)  # type: ignore[arg-type]
-    # Combined: intake (consent.record), manager (report.export), team lead (referral.assign).
-    assert {"consent.record", "report.export", "referral.assign"} <= perms
+    # Combined: intake (consent.record), manager (report.export), team lead (referral.decide).
+    assert {"consent.record", "report.export", "referral.decide"} <= perms
 
     # Asking for a role they already hold through Azure adds no duplicate local row.
     detail = set_user_roles(
@@ -215,11 +215,11 @@ def test_a_sessions_cached_permissions_are_recomputed_after_a_role_change(
     set_user_roles(reference, admin, worker.id, [roles["Intake worker"]])  # type: ignore[arg-type]
     token = start_session(reference, worker, method="LOCAL")
     before = resolve_session(reference, token)
-    assert before is not None and not before.can(Permission.REFERRAL_ASSIGN)
+    assert before is not None and not before.can(Permission.REFERRAL_DECIDE)
 
     set_user_roles(reference, admin, worker.id, [roles["Intake worker"], roles["Team lead"]])  # type: ignore[arg-type]
     after = resolve_session(reference, token)
-    assert after is not None and after.can(Permission.REFERRAL_ASSIGN)
+    assert after is not None and after.can(Permission.REFERRAL_DECIDE)
 
     # Changing what a role may do reaches everyone who holds it, too.
     custom = create_role(reference, admin, "Reception", "Front desk", ["client.view"])
