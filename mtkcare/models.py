@@ -20,7 +20,12 @@ from mtkcare.reference.models import (
     RelationshipType,
     ServiceType,
 )
-from mtkcare.referrals.models import ConsentRecord, Referral, ReferralStatusHistory
+from mtkcare.referrals.models import (
+    ConsentRecord,
+    Referral,
+    ReferralNote,
+    ReferralStatusHistory,
+)
 from mtkcare.users.models import (
     GroupRoleMapping,
     Role,
@@ -54,6 +59,7 @@ __all__ = [
     "Program",
     "ProgramTeamMember",
     "Referral",
+    "ReferralNote",
     "ReferralStatusHistory",
     "RelationshipType",
     "Role",

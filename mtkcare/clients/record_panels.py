@@ -39,6 +39,7 @@ from mtkcare.clients.service import (
     RiskAssessmentInput,
 )
 from mtkcare.fields import spec
+from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, records_table
 from mtkcare.ui.forms import (
     checkbox_field,
@@ -329,7 +330,14 @@ def _status_badge(label: rx.Var) -> rx.Component:
 def referrals_panel() -> rx.Component:
     def row(r: rx.Var[ReferralLine]) -> rx.Component:
         return rx.table.row(
-            rx.table.row_header_cell(rx.text(r.tracking_id, font_family="monospace")),
+            rx.table.row_header_cell(
+                rx.link(
+                    r.tracking_id,
+                    href=routes.REFERRAL + "?id=" + r.id.to_string(),
+                    font_family="monospace",
+                    aria_label="Open referral " + r.tracking_id,
+                )
+            ),
             rx.table.cell(r.date),
             rx.table.cell(
                 rx.flex(

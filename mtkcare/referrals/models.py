@@ -141,3 +141,15 @@ class ReferralStatusHistory(Audited, table=True):
     # Which rule a permitted user set aside for this move ("consent", "caseload"), and why.
     overrides: str | None = Field(default=None, max_length=40)
     override_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ReferralNote(Audited, SoftDelete, table=True):
+    """A note on a referral, by a member of staff (its author and time are the audit stamps)."""
+
+    __tablename__ = "referral_management_referralnote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(
+        foreign_key="referral_management_referral.id", nullable=False, index=True
+    )
+    text: str = Field(sa_type=sa.Text, nullable=False)

@@ -1,9 +1,11 @@
-"""Pages of the referrals area (placeholder until the board is built)."""
+"""Pages of the referrals area: the board (placeholder until it is built) and one referral."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.referrals.page_components import referral_page
+from mtkcare.referrals.page_state import ReferralPageState
 from mtkcare.ui import routes
 from mtkcare.ui.components import coming_soon
 from mtkcare.ui.layout import app_page, page_layout
@@ -20,4 +22,15 @@ def referrals_board() -> rx.Component:
         ),
         title="Referrals board",
         active=routes.REFERRALS,
+    )
+
+
+@app_page(routes.REFERRAL, page_title("Referral"), on_load=ReferralPageState.load)
+def referral() -> rx.Component:
+    return page_layout(
+        referral_page(),
+        # The h1 is the tracking id once loaded ("Referral" until then).
+        title=ReferralPageState.heading,
+        active=routes.REFERRALS,
+        crumbs=[("Referrals", routes.REFERRALS), (ReferralPageState.heading, None)],
     )

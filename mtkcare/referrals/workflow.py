@@ -76,11 +76,24 @@ GUARD_FIELDS: dict[Guard, str] = {
 }
 
 
+# The inputs each guard reads: a move's form marks these as needed (not "optional").
+GUARD_INPUTS: dict[Guard, tuple[str, ...]] = {
+    Guard.PROGRAM_MATCHES_SERVICE: ("target_program_id",),
+    Guard.STAFF_ACTIVE: ("assigned_staff_id",),
+    Guard.DECLINE_REASON_GIVEN: ("decline_reason_id",),
+    Guard.FOLLOW_UP_DATE_SET: ("follow_up_date",),
+    Guard.COMMENCEMENT_DATE_SET: ("commencement_date",),
+    Guard.WITHDRAWAL_EXPLAINED: ("withdrawn_by", "reason"),
+    Guard.REASON_GIVEN: ("reason",),
+}
+
+
 @dataclass(frozen=True)
 class Override:
     permission: Permission
     name: str  # kept in the status history's ``overrides``
     hint: str  # added to the guard's message for a user who may override
+    words: str  # what was set aside, in the referral's timeline
 
 
 OVERRIDES: dict[Guard, Override] = {
@@ -88,11 +101,13 @@ OVERRIDES: dict[Guard, Override] = {
         P.REFERRAL_OVERRIDE_CONSENT,
         "consent",
         "or, as you may approve without consent, give the reason in 'Override reason'",
+        "the consent rule",
     ),
     Guard.STAFF_HAS_ROOM: Override(
         P.REFERRAL_OVERRIDE_CASELOAD,
         "caseload",
         "or, as a team lead, give the reason to go over the limit in 'Override reason'",
+        "the caseload limit",
     ),
 }
 
@@ -110,6 +125,12 @@ class Move:
     @property
     def needs_input(self) -> bool:
         return any(name != "note" for name in self.asks)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The asked inputs its guards read (the rest of its form is optional)."""
+        needed = {name for g in self.guards for name in GUARD_INPUTS.get(g, ())}
+        return tuple(name for name in self.asks if name in needed)
 
 
 STAFF = (Guard.STAFF_ACTIVE, Guard.STAFF_IN_TEAM, Guard.STAFF_HAS_ROOM)

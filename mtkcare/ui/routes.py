@@ -12,6 +12,7 @@ CLIENTS = "/clients"
 CLIENT = "/clients/view"  # ?id=<client id>: one client's record, with its tabs
 INTAKE = "/intake"
 REFERRALS = "/referrals"
+REFERRAL = "/referrals/view"  # ?id=<referral id> or ?ref=<tracking id>: one referral
 DOCUMENTS = "/documents"
 REPORTS = "/reports"
 ADMIN = "/admin"
@@ -50,6 +51,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     HOME: Permission.CLIENT_VIEW.value,
     **{item.route: item.permission.value for item in NAV_ITEMS},
     CLIENT: Permission.CLIENT_VIEW.value,
+    REFERRAL: Permission.REFERRAL_VIEW.value,
     ADMIN_USER: Permission.ADMIN_USERS.value,
     ADMIN_ROLES: Permission.ADMIN_USERS.value,
     ADMIN_MAPPINGS: Permission.ADMIN_USERS.value,

@@ -165,6 +165,13 @@ def test_every_move_asks_only_for_move_inputs_and_every_guard_names_a_field() ->
             ), (move, guard)  # fmt: skip
         if any(g in OVERRIDES for g in move.guards):
             assert "override_reason" in move.asks, move
+        assert set(move.required) <= set(move.asks), move
+
+
+def test_withdrawing_needs_who_and_why_and_declining_needs_a_reason() -> None:
+    assert find_move(S.ACTIVE, S.WITHDRAWN).required == ("withdrawn_by", "reason")
+    assert find_move(S.PENDING, S.DECLINED).required == ("decline_reason_id",)
+    assert find_move(S.FOLLOW_UP, S.AWAITING_CONSENT).required == ()
 
 
 def test_every_override_and_every_move_permission_is_held_by_some_role() -> None:

@@ -1,0 +1,305 @@
+"""The referral page: summary, the moves this user may make (each opens its form), details,
+the status timeline, consent records, notes, and the documents placeholder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import reflex as rx
+
+from mtkcare.clients.record_parts import fact, panel
+from mtkcare.fields import spec
+from mtkcare.referrals.moves import MoveInput
+from mtkcare.referrals.page import NoteInput
+from mtkcare.referrals.page_state import MOVE_FIELDS, MOVE_FORM, NOTE_FORM, ReferralPageState
+from mtkcare.ui import routes
+from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.forms import error_summary, input_for
+
+S = ReferralPageState
+R = S.referral
+
+# The move form's select lists that come from the database, by field.
+OPTIONS = {
+    "target_program_id": S.program_options,
+    "assigned_staff_id": S.staff_options,
+    "decline_reason_id": S.decline_options,
+}
+
+
+def status_badge(label: rx.Var, is_open: rx.Var) -> rx.Component:
+    return rx.badge(
+        rx.icon(rx.cond(is_open, "circle_dot", "circle_check"), size=12, aria_hidden="true"),
+        label,
+        color_scheme=rx.cond(is_open, "indigo", "gray"),
+        size="2",
+    )
+
+
+def summary() -> rx.Component:
+    return rx.flex(
+        status_badge(R.status_label, R.is_open),
+        rx.cond(
+            R.client_id > 0,
+            rx.link(
+                R.client_name,
+                href=routes.CLIENT + "?id=" + R.client_id.to_string(),  # type: ignore[attr-defined]
+            ),
+            rx.text("No client linked", color_scheme="gray"),
+        ),
+        rx.cond(R.program_name != "", rx.text(R.program_name, size="3")),
+        rx.cond(R.worker != "", rx.text("Worker: ", R.worker, size="3")),
+        align="center",
+        spacing="4",
+        wrap="wrap",
+    )
+
+
+def move_buttons() -> rx.Component:
+    return rx.cond(
+        R.moves.length() > 0,  # type: ignore[attr-defined]
+        rx.flex(
+            rx.foreach(
+                R.moves,
+                lambda m: rx.button(
+                    m.label,
+                    on_click=S.open_move(m.target),
+                    variant=rx.cond(m.target == "WITHDRAWN", "soft", "solid"),
+                    color_scheme=rx.cond(
+                        (m.target == "DECLINED") | (m.target == "WITHDRAWN"), "red", "indigo"
+                    ),
+                    size="2",
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+            role="group",
+            aria_label="Moves you can make",
+        ),
+        rx.text("There is nothing you can move on this referral now.", color_scheme="gray"),
+    )
+
+
+def _move_field(name: str) -> rx.Component:
+    """A field of the move form: shown when the move asks for it, marked as needed when the
+    move's guards read it (every MoveInput field is optional in itself)."""
+    declared = spec(MoveInput, name)
+
+    def drawn(optional: bool) -> rx.Component:
+        return input_for(
+            replace(declared, optional=optional),
+            form=MOVE_FORM,
+            errors=S.errors,
+            options=OPTIONS.get(name),
+        )
+
+    return rx.cond(
+        S.move_asks.contains(name),  # type: ignore[attr-defined]
+        rx.cond(
+            S.move_required.contains(name),  # type: ignore[attr-defined]
+            drawn(False),
+            drawn(True),
+        ),
+    )
+
+
+def move_dialog() -> rx.Component:
+    fields = [_move_field(name) for name in MOVE_FIELDS]
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(S.move_title),
+            rx.dialog.description(
+                "The workflow checks this move when you confirm it; anything missing is "
+                "shown next to its field.",
+                size="2",
+                margin_bottom="var(--space-3)",
+            ),
+            rx.form(
+                rx.flex(
+                    error_summary(S.error_list),
+                    rx.cond(
+                        S.errors.contains("status"),  # type: ignore[attr-defined]
+                        rx.callout.root(
+                            rx.callout.text(S.errors["status"]),
+                            color_scheme="red",
+                            role="alert",
+                            size="1",
+                        ),
+                    ),
+                    *fields,
+                    rx.flex(
+                        rx.dialog.close(
+                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button("Confirm", type="submit", loading=S.saving),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=S.make_move,
+                reset_on_submit=False,
+            ),
+            max_width="34rem",
+        ),
+        open=S.move_open,
+        on_open_change=S.set_move_open,
+    )
+
+
+def details() -> rx.Component:
+    return panel(
+        "Details",
+        rx.data_list.root(
+            fact("Tracking id", R.tracking_id),
+            fact("Service type", R.service_type),
+            fact("Program", R.program_name, "Not yet in a program"),
+            fact("Assigned worker", R.worker, "Nobody yet"),
+            fact("Priority", R.priority),
+            fact("Source", R.source),
+            fact("Referrer", R.referrer),
+            fact("Referral date", R.referral_date),
+            fact("Received", R.received),
+            fact("Client consent", R.consent),
+            fact("Follow-up date", R.follow_up_date, "None"),
+            fact("Service starts", R.commencement_date, "Not scheduled"),
+            rx.cond(R.decline != "", fact("Declined because", R.decline)),
+            fact("Reason for referral", R.reason),
+            orientation="horizontal",
+            size="2",
+        ),
+    )
+
+
+def timeline() -> rx.Component:
+    return panel(
+        "Status timeline",
+        rx.el.ol(
+            rx.foreach(
+                R.timeline,
+                lambda line: rx.el.li(
+                    rx.flex(
+                        rx.text(line.words, weight="medium", size="2"),
+                        rx.text(line.when, " (", line.ago, ")", size="1", color_scheme="gray"),
+                        rx.cond(line.reason != "", rx.text("Reason: ", line.reason, size="2")),
+                        rx.cond(line.note != "", rx.text("Note: ", line.note, size="2")),
+                        rx.cond(
+                            line.override != "",
+                            rx.text(line.override, size="2", color_scheme="amber"),
+                        ),
+                        direction="column",
+                        spacing="1",
+                    ),
+                    padding_bottom="var(--space-3)",
+                ),
+            ),
+            aria_label="Status timeline",
+            style={"listStyle": "none", "paddingLeft": "0", "margin": "0"},
+        ),
+    )
+
+
+def consents() -> rx.Component:
+    return panel(
+        "Consent records",
+        rx.cond(
+            R.consents.length() > 0,  # type: ignore[attr-defined]
+            rx.el.ul(
+                rx.foreach(
+                    R.consents,
+                    lambda c: rx.el.li(
+                        rx.text(c.status, weight="medium", size="2"),
+                        rx.cond(c.method != "", rx.text(c.method, size="2")),
+                        rx.cond(c.scope != "", rx.text(c.scope, size="2")),
+                        rx.cond(c.expires != "", rx.text("Expires ", c.expires, size="2")),
+                        rx.text("Recorded by ", c.recorded, size="1", color_scheme="gray"),
+                        padding_bottom="var(--space-2)",
+                    ),
+                ),
+                style={"listStyle": "none", "paddingLeft": "0", "margin": "0"},
+            ),
+            rx.text("No consent recorded yet.", color_scheme="gray", size="2"),
+        ),
+    )
+
+
+def notes() -> rx.Component:
+    note = spec(NoteInput, "text")
+    return panel(
+        "Notes",
+        rx.cond(
+            S.can_note,
+            rx.form(
+                rx.flex(
+                    error_summary(S.note_error_list),
+                    input_for(note, form=NOTE_FORM, errors=S.note_errors),
+                    rx.button("Add note", type="submit", width="fit-content"),
+                    direction="column",
+                    spacing="2",
+                ),
+                key=S.note_key,
+                on_submit=S.add_note,
+                reset_on_submit=False,
+            ),
+        ),
+        rx.cond(
+            R.notes.length() > 0,  # type: ignore[attr-defined]
+            rx.el.ul(
+                rx.foreach(
+                    R.notes,
+                    lambda n: rx.el.li(
+                        rx.text(n.text, size="2", white_space="pre-wrap"),
+                        rx.text(n.by, ", ", n.when, size="1", color_scheme="gray"),
+                        padding_bottom="var(--space-2)",
+                    ),
+                ),
+                aria_label="Notes",
+                style={"listStyle": "none", "paddingLeft": "0", "margin": "0"},
+            ),
+            rx.text("No notes yet.", color_scheme="gray", size="2"),
+        ),
+    )
+
+
+def documents_placeholder() -> rx.Component:
+    return panel(
+        "Documents",
+        rx.text(
+            "Documents for this referral arrive with the documents work (planned).",
+            color_scheme="gray",
+            size="2",
+        ),
+    )
+
+
+def referral_page() -> rx.Component:
+    return rx.match(
+        S.status,
+        ("loading", loading_block("Opening the referral…")),
+        (
+            "not_found",
+            empty_state(
+                "file_question",
+                "This referral is not available",
+                "It does not exist, or it belongs to a program you do not work in.",
+            ),
+        ),
+        rx.flex(
+            summary(),
+            move_buttons(),
+            move_dialog(),
+            rx.grid(
+                rx.flex(details(), notes(), direction="column", spacing="4"),
+                rx.flex(
+                    timeline(), consents(), documents_placeholder(), direction="column", spacing="4"
+                ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+            ),
+            direction="column",
+            spacing="4",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,236 @@
+"""State of the referral page (``/referrals/view?id=N`` or ``?ref=REF-…``): the referral,
+its timeline, consent records and notes, and the moves this user may make now.
+
+The referral the page opened is kept server-side (``_referral_id``), with the version it was
+read at (``_version``): a move made from an out-of-date page is refused by the move service
+("This referral changed — reload") rather than overwriting someone else's change. A move's
+form shows the fields the workflow table says it asks for (``Move.asks``), drawn from their
+declarations in ``moves.MoveInput``; the target comes from the browser but the move service
+decides whether it is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from mtkcare.auth.guard import requires
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import AppState, Refused
+from mtkcare.errors import EditConflict
+from mtkcare.fields import submitted
+from mtkcare.referrals import page as view
+from mtkcare.referrals.moves import MoveInput, move_referral
+from mtkcare.referrals.workflow import find_move, status_label
+from mtkcare.ui.forms import form_summary
+from mtkcare.ui.paging import clean_id
+
+MOVE_FORM = "move"
+NOTE_FORM = "note"
+MOVE_FIELDS = tuple(MoveInput.model_fields)
+
+EMPTY = view.ReferralPage(
+    id=0, tracking_id="", version=0, status="", status_label="", is_open=False, client_id=0,
+    client_name="", program_id=0, program_name="", service_type="", worker="", priority="",
+    source="", referrer="", referral_date="", received="", reason="", follow_up_date="",
+    commencement_date="", consent="", decline="", timeline=[], consents=[], notes=[], moves=[],
+)  # fmt: skip
+
+
+def options_of(options: list[view.Option]) -> list[dict[str, str]]:
+    return [{"value": o.value, "label": o.label} for o in options]
+
+
+class ReferralPageState(AppState):
+    status: str = "loading"  # loading | ready | not_found
+    referral: view.ReferralPage = EMPTY
+    can_note: bool = False
+
+    # The move form: the target status, its title and the fields it asks for.
+    move_target: str = ""
+    move_title: str = ""
+    move_asks: list[str] = []
+    move_required: list[str] = []
+    errors: dict[str, str] = {}
+    program_options: list[dict[str, str]] = []
+    staff_options: list[dict[str, str]] = []
+    decline_options: list[dict[str, str]] = []
+    saving: bool = False
+    note_errors: dict[str, str] = {}
+    note_key: int = 0
+
+    _referral_id: int = 0
+    _version: int = 0
+
+    @rx.var
+    def heading(self) -> str:
+        if self.status == "ready":
+            return f"Referral {self.referral.tracking_id}"
+        if self.status == "not_found":
+            return "No such referral"
+        return "Referral"
+
+    @rx.var
+    def move_open(self) -> bool:
+        return self.move_target != ""
+
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, MOVE_FORM, MOVE_FIELDS)
+
+    @rx.var
+    def note_error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.note_errors, NOTE_FORM, ("text",))
+
+    # -- helpers (not callable from the browser)
+
+    def _show(self, page: view.ReferralPage) -> None:
+        self._referral_id = page.id
+        self._version = page.version
+        self.referral = page
+        self.can_note = self._can(Permission.REFERRAL_CREATE)
+        self.status = "ready"
+
+    def _not_found(self) -> None:
+        self.reset()
+        self._referral_id = self._version = 0
+        self.status = "not_found"
+
+    def _reread(self) -> Any:
+        done = self._call(lambda db, me: view.reread_referral(db, me, self._referral_id))
+        if isinstance(done, Refused):
+            self._not_found()
+            return done.events
+        self._show(done)
+        return None
+
+    # -- page load
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def load(self) -> Iterator[Any]:
+        """Page load: the referral named by ``?id=`` or ``?ref=`` (one audited view)."""
+        self._not_found()
+        self.status = "loading"
+        yield
+        query = self.router.url.query_parameters
+        referral_id = clean_id(query.get("id"))
+        tracking = str(query.get("ref") or "")[:40]
+        if referral_id is None and not tracking:
+            self._not_found()
+            return
+
+        def open_(db: Session, me: Principal) -> view.ReferralPage:
+            wanted = referral_id or view.find_referral_id(db, me, tracking)
+            return view.open_referral(db, me, wanted)
+
+        done = self._call(open_)
+        if isinstance(done, Refused):
+            self._not_found()
+            return
+        self._show(done)
+
+    # -- moves
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def open_move(self, target: str) -> Any:
+        """The form of the move to ``target`` (only a move this user may make now is offered;
+        the move service checks again when it is made)."""
+        self.errors = {}
+        allowed = {m.target: m.label for m in self.referral.moves}
+        if self._referral_id <= 0 or target not in allowed:
+            return rx.toast.error("That move is not available: reload the page.")
+        move = find_move(self.referral.status, target)
+        self.move_target = target
+        self.move_title = f"{move.label}: {status_label(self.referral.status)} → " + (
+            status_label(target)
+        )
+        self.move_asks = list(move.asks)
+        self.move_required = list(move.required)
+
+        def choices(db: Session, me: Principal) -> tuple[list[Any], list[Any], list[Any]]:
+            rid = self._referral_id
+            return (
+                view.program_options(db, me, rid) if "target_program_id" in move.asks else [],
+                view.staff_options(db, me, rid) if "assigned_staff_id" in move.asks else [],
+                view.decline_options(db, me) if "decline_reason_id" in move.asks else [],
+            )
+
+        done = self._call(choices)
+        if isinstance(done, Refused):
+            self.move_target = ""
+            return done.events
+        programs, staff, reasons = done
+        self.program_options = options_of(programs)
+        self.staff_options = options_of(staff)
+        self.decline_options = options_of(reasons)
+        return None
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def set_move_open(self, is_open: bool) -> None:
+        """The dialog's own close (Escape, Cancel)."""
+        if not is_open:
+            self.move_target = ""
+            self.errors = {}
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+
+    def _show_note_errors(self, errors: dict[str, str]) -> None:
+        self.note_errors = errors
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def make_move(self, form_data: dict[str, Any]) -> Iterator[Any]:
+        self.errors = {}
+        target = self.move_target
+        if self._referral_id <= 0 or not target:
+            yield rx.toast.error("Nothing to move: reload the page.")
+            return
+        data = submitted(MoveInput, form_data, [n for n in self.move_asks if n in MOVE_FIELDS])
+        self.saving = True
+        yield
+        version = self._version
+        done = self._call(
+            lambda db, me: move_referral(
+                db, me, self._referral_id, target, expected_version=version, **data
+            ),
+            on_invalid=self._show_errors,
+        )
+        self.saving = False
+        if isinstance(done, Refused):
+            if isinstance(done.error, EditConflict):
+                self.move_target = ""
+                self._reread()
+            yield done.events
+            return
+        self.move_target = ""
+        self._reread()
+        yield rx.toast.success(
+            f"Referral {self.referral.tracking_id} is now {status_label(target).lower()}"
+        )
+
+    # -- notes
+
+    @requires(Permission.REFERRAL_CREATE)
+    @rx.event
+    def add_note(self, form_data: dict[str, Any]) -> Any:
+        self.note_errors = {}
+        if self._referral_id <= 0:
+            return rx.toast.error("Nothing to add a note to: reload the page.")
+        data = submitted(view.NoteInput, form_data)
+        done = self._call(
+            lambda db, me: view.add_referral_note(db, me, self._referral_id, **data),
+            on_invalid=self._show_note_errors,
+        )
+        if isinstance(done, Refused):
+            return done.events
+        self.note_key += 1
+        self._reread()
+        return rx.toast.success("Note added")
