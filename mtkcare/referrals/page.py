@@ -40,6 +40,15 @@ OVERRIDE_WORDS = {o.name: o.words for o in OVERRIDES.values()}
 class MoveChoice:
     target: str
     label: str
+    target_label: str
+
+
+def move_choices(actor: Principal, status: str) -> list[MoveChoice]:
+    """The moves from ``status`` this user's role may make, as buttons and menus show them."""
+    return [
+        MoveChoice(m.target.value, m.label, status_label(m.target))
+        for m in moves_for(actor, status)
+    ]
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,7 @@ def _page(session: Session, actor: Principal, referral: Referral) -> ReferralPag
             )
             for n in notes
         ],
-        moves=[MoveChoice(m.target.value, m.label) for m in moves_for(actor, referral.status)],
+        moves=move_choices(actor, referral.status),
     )
 
 
@@ -321,6 +330,18 @@ def staff_options(
         Option(str(uid), f"{first} {last} ({load.get(uid, 0)} open of {limit})")
         for uid, first, last, limit in rows
     ]
+
+
+@reads(Permission.REFERRAL_VIEW)
+def move_form_choices(
+    session: Session, actor: Principal, referral_id: int, asks: tuple[str, ...]
+) -> tuple[list[Option], list[Option], list[Option]]:
+    """What a move's form offers for the fields it asks: programs, staff, decline reasons."""
+    return (
+        program_options(session, actor, referral_id) if "target_program_id" in asks else [],
+        staff_options(session, actor, referral_id) if "assigned_staff_id" in asks else [],
+        decline_options(session, actor) if "decline_reason_id" in asks else [],
+    )
 
 
 @reads(Permission.REFERRAL_VIEW)

@@ -3,28 +3,19 @@ the status timeline, consent records, notes, and the documents placeholder."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import reflex as rx
 
 from mtkcare.clients.record_parts import fact, panel
 from mtkcare.fields import spec
-from mtkcare.referrals.moves import MoveInput
+from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import NoteInput
-from mtkcare.referrals.page_state import MOVE_FIELDS, MOVE_FORM, NOTE_FORM, ReferralPageState
+from mtkcare.referrals.page_state import NOTE_FORM, ReferralPageState
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
 from mtkcare.ui.forms import error_summary, input_for
 
 S = ReferralPageState
 R = S.referral
-
-# The move form's select lists that come from the database, by field.
-OPTIONS = {
-    "target_program_id": S.program_options,
-    "assigned_staff_id": S.staff_options,
-    "decline_reason_id": S.decline_options,
-}
 
 
 def status_badge(label: rx.Var, is_open: rx.Var) -> rx.Component:
@@ -77,74 +68,6 @@ def move_buttons() -> rx.Component:
             aria_label="Moves you can make",
         ),
         rx.text("There is nothing you can move on this referral now.", color_scheme="gray"),
-    )
-
-
-def _move_field(name: str) -> rx.Component:
-    """A field of the move form: shown when the move asks for it, marked as needed when the
-    move's guards read it (every MoveInput field is optional in itself)."""
-    declared = spec(MoveInput, name)
-
-    def drawn(optional: bool) -> rx.Component:
-        return input_for(
-            replace(declared, optional=optional),
-            form=MOVE_FORM,
-            errors=S.errors,
-            options=OPTIONS.get(name),
-        )
-
-    return rx.cond(
-        S.move_asks.contains(name),  # type: ignore[attr-defined]
-        rx.cond(
-            S.move_required.contains(name),  # type: ignore[attr-defined]
-            drawn(False),
-            drawn(True),
-        ),
-    )
-
-
-def move_dialog() -> rx.Component:
-    fields = [_move_field(name) for name in MOVE_FIELDS]
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(S.move_title),
-            rx.dialog.description(
-                "The workflow checks this move when you confirm it; anything missing is "
-                "shown next to its field.",
-                size="2",
-                margin_bottom="var(--space-3)",
-            ),
-            rx.form(
-                rx.flex(
-                    error_summary(S.error_list),
-                    rx.cond(
-                        S.errors.contains("status"),  # type: ignore[attr-defined]
-                        rx.callout.root(
-                            rx.callout.text(S.errors["status"]),
-                            color_scheme="red",
-                            role="alert",
-                            size="1",
-                        ),
-                    ),
-                    *fields,
-                    rx.flex(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Confirm", type="submit", loading=S.saving),
-                        spacing="3",
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                on_submit=S.make_move,
-                reset_on_submit=False,
-            ),
-            max_width="34rem",
-        ),
-        open=S.move_open,
-        on_open_change=S.set_move_open,
     )
 
 
@@ -288,7 +211,7 @@ def referral_page() -> rx.Component:
         rx.flex(
             summary(),
             move_buttons(),
-            move_dialog(),
+            move_dialog(S),
             rx.grid(
                 rx.flex(details(), notes(), direction="column", spacing="4"),
                 rx.flex(

@@ -24,14 +24,13 @@ from mtkcare.auth.state import AppState, Refused
 from mtkcare.errors import EditConflict
 from mtkcare.fields import submitted
 from mtkcare.referrals import page as view
+from mtkcare.referrals.move_form import MOVE_FIELDS, MOVE_FORM
 from mtkcare.referrals.moves import MoveInput, move_referral
 from mtkcare.referrals.workflow import find_move, status_label
 from mtkcare.ui.forms import form_summary
 from mtkcare.ui.paging import clean_id
 
-MOVE_FORM = "move"
 NOTE_FORM = "note"
-MOVE_FIELDS = tuple(MoveInput.model_fields)
 
 EMPTY = view.ReferralPage(
     id=0, tracking_id="", version=0, status="", status_label="", is_open=False, client_id=0,
@@ -73,10 +72,6 @@ class ReferralPageState(AppState):
         if self.status == "not_found":
             return "No such referral"
         return "Referral"
-
-    @rx.var
-    def move_open(self) -> bool:
-        return self.move_target != ""
 
     @rx.var
     def error_list(self) -> list[dict[str, str]]:
@@ -153,15 +148,9 @@ class ReferralPageState(AppState):
         self.move_asks = list(move.asks)
         self.move_required = list(move.required)
 
-        def choices(db: Session, me: Principal) -> tuple[list[Any], list[Any], list[Any]]:
-            rid = self._referral_id
-            return (
-                view.program_options(db, me, rid) if "target_program_id" in move.asks else [],
-                view.staff_options(db, me, rid) if "assigned_staff_id" in move.asks else [],
-                view.decline_options(db, me) if "decline_reason_id" in move.asks else [],
-            )
-
-        done = self._call(choices)
+        done = self._call(
+            lambda db, me: view.move_form_choices(db, me, self._referral_id, move.asks)
+        )
         if isinstance(done, Refused):
             self.move_target = ""
             return done.events

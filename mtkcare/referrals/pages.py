@@ -1,28 +1,21 @@
-"""Pages of the referrals area: the board (placeholder until it is built) and one referral."""
+"""Pages of the referrals area: the board and one referral."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.referrals.board_components import board_body
+from mtkcare.referrals.board_state import BoardState
 from mtkcare.referrals.page_components import referral_page
 from mtkcare.referrals.page_state import ReferralPageState
 from mtkcare.ui import routes
-from mtkcare.ui.components import coming_soon
 from mtkcare.ui.layout import app_page, page_layout
 from mtkcare.ui.styles import page_title
 
 
-@app_page(routes.REFERRALS, page_title("Referrals board"))
+@app_page(routes.REFERRALS, page_title("Referrals board"), on_load=BoardState.load)
 def referrals_board() -> rx.Component:
-    return page_layout(
-        coming_soon(
-            "The referrals board",
-            "Referrals will be shown here in columns by status, from new to closed, "
-            "so your team can assign, accept and decline them.",
-        ),
-        title="Referrals board",
-        active=routes.REFERRALS,
-    )
+    return page_layout(board_body(), title="Referrals board", active=routes.REFERRALS)
 
 
 @app_page(routes.REFERRAL, page_title("Referral"), on_load=ReferralPageState.load)

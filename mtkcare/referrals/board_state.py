@@ -1,0 +1,265 @@
+"""State of the referrals board (``/referrals``): columns from the workflow table, filters
+kept in the address, "show more" per column, and moves by the cards' "Move to…" menus or by
+dragging a card to another column.
+
+Which referral a card is, and the version it was shown at, is kept server-side for the cards
+on screen (``_shown``); a move names a card by id and the move service decides (a card
+dragged to a column its status cannot reach is refused with the reason and stays where it
+was, a stale card is refused with "This referral changed — reload"). A move that needs input
+(a program, a staff member, a date, a reason) opens its form first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from mtkcare.auth.guard import requires
+from mtkcare.auth.permissions import Permission
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import AppState, Refused, first_message
+from mtkcare.errors import DomainError, ValidationFailed
+from mtkcare.fields import submitted
+from mtkcare.referrals import board as b
+from mtkcare.referrals import page as view
+from mtkcare.referrals.move_form import MOVE_FIELDS, MOVE_FORM
+from mtkcare.referrals.moves import MoveInput, move_referral
+from mtkcare.referrals.workflow import find_move, status_label
+from mtkcare.ui.forms import form_summary
+from mtkcare.ui.paging import clean_id
+
+
+def _words(error: DomainError | None) -> str:
+    if isinstance(error, ValidationFailed):
+        return first_message(error)
+    return error.message if error is not None else "refused"
+
+
+def _options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"value": v, "label": label} for v, label in pairs]
+
+
+class BoardState(AppState):
+    status: str = "loading"  # loading | ready
+    columns: list[b.Column] = []
+    total: int = 0
+    # The filters as the form shows them (strings), and their choices.
+    filters: dict[str, str] = {}
+    program_choices: list[dict[str, str]] = []
+    worker_choices: list[dict[str, str]] = []
+    filter_errors: dict[str, str] = {}
+    # The move form (see move_form.py for the names).
+    move_target: str = ""
+    move_title: str = ""
+    move_asks: list[str] = []
+    move_required: list[str] = []
+    errors: dict[str, str] = {}
+    program_options: list[dict[str, str]] = []
+    staff_options: list[dict[str, str]] = []
+    decline_options: list[dict[str, str]] = []
+    saving: bool = False
+    # A short message after a refused drag, read out to screen readers.
+    announcement: str = ""
+
+    # Backend only: the filters, each column's page size, the cards shown (id -> status,
+    # version, tracking id) and the card whose move form is open.
+    _filters: dict[str, Any] = {}
+    _per_column: dict[str, int] = {}
+    _shown: dict[int, tuple[str, int, str]] = {}
+    _moving: int = 0
+    _dragging: int = 0
+
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, MOVE_FORM, MOVE_FIELDS)
+
+    # -- helpers (not callable from the browser)
+
+    def _read(self, db: Session, me: Principal, *, audit: bool = True) -> b.Board:
+        filters = b.BoardFilters(**self._filters)
+        return b.read_board(db, me, filters, shown=self._per_column, audit=audit)
+
+    def _show(self, board: b.Board) -> None:
+        self.columns = board.columns
+        self.total = board.total
+        self._shown = {
+            card.id: (column.status, card.version, card.tracking_id)
+            for column in board.columns
+            for card in column.cards
+        }
+        self.status = "ready"
+
+    def _reread(self, *, audit: bool = False) -> Any:
+        done = self._call(lambda db, me: self._read(db, me, audit=audit))
+        if isinstance(done, Refused):
+            return done.events
+        self._show(done)
+        return None
+
+    # -- page load and filters
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def load(self) -> Iterator[Any]:
+        """Page load: the filters the address names (a shared link opens the same view)."""
+        self.status = "loading"
+        self.move_target = ""
+        self._per_column = {}
+        yield
+        wanted = b.filters_from_address(dict(self.router.url.query_parameters))
+        try:
+            filters = b.BoardFilters(**wanted)
+        except Exception:
+            filters = b.BoardFilters()
+            yield rx.toast.warning("Some filters in the address were not understood")
+        self._filters = filters.model_dump(exclude_defaults=True)
+        self.filters = {
+            name: ("on" if value is True else str(getattr(value, "value", value)))
+            for name, value in self._filters.items()
+        }
+
+        def read(db: Session, me: Principal) -> tuple[b.Board, Any]:
+            return self._read(db, me), b.board_choices(db, me)
+
+        done = self._call(read)
+        if isinstance(done, Refused):
+            yield done.events
+            return
+        board, (programs, workers) = done
+        self.program_choices = _options(programs)
+        self.worker_choices = _options(workers)
+        self._show(board)
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def apply_filters(self, form_data: dict[str, Any]) -> Any:
+        """The filter form: checked, then kept in the address (the page reloads from it)."""
+        self.filter_errors = {}
+        try:
+            filters = b.BoardFilters(**submitted(b.BoardFilters, form_data))
+        except ValidationFailed as exc:
+            self.filter_errors = exc.errors
+            return rx.toast.error(first_message(exc))
+        except Exception:
+            return rx.toast.error("Choose the filters from the lists")
+        return rx.redirect(b.address_of(filters))
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def clear_filters(self) -> Any:
+        return rx.redirect("/referrals")
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def show_more(self, status: str) -> Any:
+        if status not in {c.status for c in self.columns}:
+            return None
+        self._per_column[status] = self._per_column.get(status, b.PER_COLUMN) + b.PER_COLUMN
+        return self._reread(audit=True)
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def refresh(self) -> Any:
+        return self._reread()
+
+    # -- moves
+
+    def _move_now(self, referral_id: int, target: str, data: dict[str, Any]) -> Any:
+        status, version, tracking = self._shown[referral_id]
+        done = self._call(
+            lambda db, me: move_referral(
+                db, me, referral_id, target, expected_version=version, **data
+            ),
+            on_invalid=self._show_errors if self.move_target else None,
+        )
+        if isinstance(done, Refused):
+            if self.move_target and isinstance(done.error, ValidationFailed):
+                return done.events
+            self.move_target = ""
+            self.announcement = f"{tracking} stays in {status_label(status)}: {_words(done.error)}"
+            return [*(self._reread() or []), *done.events]
+        self.move_target = ""
+        self.announcement = f"{tracking} moved to {status_label(target)}"
+        return [
+            *(self._reread() or []),
+            rx.toast.success(f"Referral {tracking} is now {status_label(target).lower()}"),
+        ]
+
+    def _start_move(self, referral_id: Any, target: Any) -> Any:
+        self.errors = {}
+        card = clean_id(referral_id)
+        if card is None or card not in self._shown or not isinstance(target, str):
+            return rx.toast.error("That card is no longer on the board: reload it.")
+        status, _version, tracking = self._shown[card]
+        if target == status:
+            return None
+        try:
+            move = find_move(status, target)
+        except Exception as exc:
+            self.announcement = f"{tracking} stays in {status_label(status)}: {exc}"
+            return [*(self._reread() or []), rx.toast.error(str(exc))]
+        if not move.needs_input:
+            return self._move_now(card, target, {})
+        self._moving = card
+        self.move_target = target
+        self.move_title = f"{move.label}: {tracking}, {status_label(status)} → " + (
+            status_label(target)
+        )
+        self.move_asks = list(move.asks)
+        self.move_required = list(move.required)
+        done = self._call(lambda db, me: view.move_form_choices(db, me, card, move.asks))
+        if isinstance(done, Refused):
+            self.move_target = ""
+            return done.events
+        programs, staff, reasons = done
+        self.program_options = [{"value": o.value, "label": o.label} for o in programs]
+        self.staff_options = [{"value": o.value, "label": o.label} for o in staff]
+        self.decline_options = [{"value": o.value, "label": o.label} for o in reasons]
+        return None
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def choose_move(self, referral_id: int, target: str) -> Any:
+        """A card's "Move to…" menu: the move, or its form when it needs input."""
+        return self._start_move(referral_id, target)
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def start_drag(self, referral_id: int) -> None:
+        """A card picked up: remembered until it is dropped on a column."""
+        card = clean_id(referral_id)
+        self._dragging = card if card is not None and card in self._shown else 0
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def drop_on(self, target: str) -> Any:
+        """The card picked up, dropped on a column: the same as choosing that move from its
+        menu (a refused move leaves the card where it was, and says why)."""
+        card, self._dragging = self._dragging, 0
+        if not card:
+            return None
+        return self._start_move(card, target)
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def set_move_open(self, is_open: bool) -> None:
+        if not is_open:
+            self.move_target = ""
+            self.errors = {}
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def make_move(self, form_data: dict[str, Any]) -> Any:
+        self.errors = {}
+        card, target = self._moving, self.move_target
+        if card not in self._shown or not target:
+            self.move_target = ""
+            return rx.toast.error("That card is no longer on the board: reload it.")
+        data = submitted(MoveInput, form_data, [n for n in self.move_asks if n in MOVE_FIELDS])
+        return self._move_now(card, target, data)
