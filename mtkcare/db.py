@@ -9,8 +9,9 @@ The audit trail and the soft-delete filter are session hooks, so no service writ
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -117,6 +118,31 @@ def session_scope(actor_id: int | None = None, *, url: str | None = None) -> Ite
             for then in getattr(exc, "after_rollback", ()):
                 then()
             raise
+
+
+AFTER_COMMIT = "after_commit_work"
+
+
+def on_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run ``work`` once the session's transaction has committed (never if it rolls back):
+    for telling the outside world (board viewers, jobs) only about what was kept."""
+    session.info.setdefault(AFTER_COMMIT, []).append(work)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for work in session.info.pop(AFTER_COMMIT, []):
+        try:
+            work()
+        except Exception:
+            logging.getLogger(__name__).exception("work after commit failed")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_commit(session: Session, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (a savepoint's end changes nothing).
+    if transaction.parent is None:
+        session.info.pop(AFTER_COMMIT, None)
 
 
 def holds_sqlite_write_lock(session: Session) -> bool:

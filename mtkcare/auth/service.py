@@ -162,6 +162,20 @@ def resolve_session(session: Session, token: str | None) -> Principal | None:
     )
 
 
+def session_still_open(session: Session, session_id: int | None) -> bool:
+    """Whether a sign-in is still good for work nobody is clicking for (a board following
+    changes): not ended, not past its limits, its permissions unchanged since. Reading it
+    does not count as use, so an unattended screen still reaches the idle limit."""
+    if session_id is None:
+        return False
+    row = session.get(UserSession, session_id)
+    if row is None or row.revoked_at is not None or row.permissions is None:
+        return False
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    return now < row.expires_at and now - row.last_seen_at < idle
+
+
 def end_session(
     session: Session, token: str | None, *, ip_address: str | None = None
 ) -> int | None:

@@ -244,6 +244,9 @@ def board_body() -> rx.Component:
             direction="column",
             spacing="3",
             width="100%",
+            # Listen for other people's changes while the board is on screen.
+            on_mount=S.follow_changes,
+            on_unmount=S.stop_following,
         ),
         loading_block("Loading the board…"),
     )

@@ -11,6 +11,7 @@ was, a stale card is refused with "This referral changed — reload"). A move th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,17 +20,45 @@ from sqlmodel import Session
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import Principal
+from mtkcare.auth.service import Principal, session_still_open
 from mtkcare.auth.state import AppState, Refused, first_message
+from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, ValidationFailed
 from mtkcare.fields import submitted
 from mtkcare.referrals import board as b
+from mtkcare.referrals import live
 from mtkcare.referrals import page as view
 from mtkcare.referrals.move_form import MOVE_FIELDS, MOVE_FORM
 from mtkcare.referrals.moves import MoveInput, move_referral
 from mtkcare.referrals.workflow import find_move, status_label
 from mtkcare.ui.forms import form_summary
 from mtkcare.ui.paging import clean_id
+
+LISTEN_QUIET_SECONDS = 60.0
+
+
+def _read_quietly(me: Principal, filters: dict[str, Any], per_column: dict[str, int]) -> b.Board:
+    """The board again after someone else's change (no new LIST row: nothing new was asked
+    for; the cards shown are the same query's)."""
+    with session_scope() as db:
+        return b.read_board(db, me, b.BoardFilters(**filters), shown=per_column, audit=False)
+
+
+def _sign_in_open(session_id: int | None) -> bool:
+    with session_scope() as db:
+        return session_still_open(db, session_id)
+
+
+def _tab_open(token: str) -> bool:
+    """Whether the browser tab this state belongs to is still connected to this worker
+    (Reflex's own table of connected tabs; unknown: assume it is)."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        namespace = get_app().app.event_namespace
+    except Exception:
+        return True
+    return namespace is None or token in namespace.token_to_sid
 
 
 def _words(error: DomainError | None) -> str:
@@ -71,6 +100,10 @@ class BoardState(AppState):
     _shown: dict[int, tuple[str, int, str]] = {}
     _moving: int = 0
     _dragging: int = 0
+    # Which listener for other people's changes is this tab's current one (see
+    # follow_changes; 0: none): a listener that is no longer current ends.
+    _listener: int = 0
+    _listeners_started: int = 0
 
     @rx.var
     def error_list(self) -> list[dict[str, str]]:
@@ -164,6 +197,45 @@ class BoardState(AppState):
     @rx.event
     def refresh(self) -> Any:
         return self._reread()
+
+    # -- other people's changes, live
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event(background=True)
+    async def follow_changes(self) -> None:
+        """Started when the board is shown: re-reads the board whenever a referral changes
+        (``live.changes``: Redis pub/sub, or this process), until the board is left, the tab
+        is gone or its sign-in has ended (checked on every change and every quiet minute)."""
+        async with self:
+            self._listeners_started += 1
+            mine = self._listener = self._listeners_started
+            me = self._principal
+            token = self.router.session.client_token
+        try:
+            async for changed in live.changes(wait=LISTEN_QUIET_SECONDS):
+                async with self:
+                    filters, per_column = dict(self._filters), dict(self._per_column)
+                    still = self._listener == mine and self.status == "ready"
+                if not still or me is None or not _tab_open(token):
+                    return
+                if not await asyncio.to_thread(_sign_in_open, me.session_id):
+                    return
+                if not changed:
+                    continue
+                board = await asyncio.to_thread(_read_quietly, me, filters, per_column)
+                async with self:
+                    if self._listener == mine:
+                        self._show(board)
+        finally:
+            async with self:
+                if self._listener == mine:
+                    self._listener = 0
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def stop_following(self) -> None:
+        """The board left the screen (another page): its listener ends."""
+        self._listener = 0
 
     # -- moves
 

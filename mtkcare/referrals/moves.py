@@ -30,6 +30,7 @@ from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import SENSITIVE, Kind, field
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program, ProgramTeamMember
 from mtkcare.reference.models import DeclineReason
+from mtkcare.referrals import live
 from mtkcare.referrals.models import (
     ConsentRecord,
     ConsentStatus,
@@ -377,6 +378,7 @@ def make_move(
         )
     )
     session.flush()
+    live.announce(session, referral.id)
     return referral
 
 
@@ -500,6 +502,7 @@ def assign_staff(
     if referral.assigned_staff_id != staff_id:
         referral.assigned_staff_id = staff_id
         referral.version += 1
+        live.announce(session, referral.id)
         if overridden:
             record_event(
                 session, AuditAction.UPDATE, "Referral", user_id=actor.user_id,

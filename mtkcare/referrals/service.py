@@ -18,6 +18,7 @@ from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.service import check_program_matches_service_type
 from mtkcare.reference.models import DeclineReason, ServiceType
+from mtkcare.referrals import live
 from mtkcare.referrals.models import (
     ConsentMethod,
     ConsentRecord,
@@ -185,6 +186,7 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
             changed_at=now,
         )
     )
+    live.announce(session, referral.id)
     return referral
 
 
@@ -202,6 +204,7 @@ def assign_program(
     if referral.target_program_id != program_id:
         referral.target_program_id = program_id
         referral.version += 1
+        live.announce(session, referral.id)
     return referral
 
 
@@ -221,6 +224,7 @@ def link_client(
     referral.client_id = client_id
     referral.is_orphaned = False
     referral.version += 1
+    live.announce(session, referral.id)
     return referral
 
 
@@ -343,6 +347,7 @@ def _apply_consent(
         if consent.status == ConsentStatus.REQUESTED:
             referral.follow_up_date = consent.follow_up_date
             referral.version += 1
+            live.announce(session, referral.id)
         return record
     asked = {
         "decline_reason_id": consent.decline_reason_id,

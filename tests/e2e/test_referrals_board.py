@@ -4,7 +4,7 @@ it was. Each test makes its own referral, found through the board's search."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_referral_page import _new_referral
@@ -97,3 +97,35 @@ def test_filters_are_kept_in_the_address_and_a_shared_link_opens_the_same_view(
     page.wait_for_url("**/referrals?priority=URGENT*", timeout=TIMEOUT)
     expect(_column(page, "New").get_by_role("listitem")).to_have_count(0, timeout=TIMEOUT)
     expect(_column(page, "New")).to_contain_text("No referrals here.")
+
+
+def test_a_second_viewer_sees_a_card_move_without_reloading(
+    page: Page, browser: Browser, app_url: str, e2e_db_url: str
+) -> None:
+    _referral_id, tracking, program = _new_referral(e2e_db_url)
+    other = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app_url)
+    watcher = other.new_page()
+    try:
+        sign_in(watcher, "caseworker")
+        watcher.goto(f"/referrals?q={tracking}")
+        expect(
+            _column(watcher, "New").get_by_role("listitem").filter(has_text=tracking)
+        ).to_be_visible(timeout=TIMEOUT)
+        sign_in(page, "teamlead")
+        page.goto(f"/referrals?q={tracking}")
+        page.get_by_role("button", name=f"Move {tracking} to…").click(timeout=TIMEOUT)
+        page.get_by_role("menuitem", name="Accept into a program → Assessed").click()
+        page.get_by_role("dialog").get_by_label("Program").select_option(label=program)
+        page.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+        expect(
+            _column(page, "Assessed").get_by_role("listitem").filter(has_text=tracking)
+        ).to_be_visible(timeout=TIMEOUT)
+        # The watcher did nothing: the card moves on their screen by itself, within seconds.
+        expect(
+            _column(watcher, "Assessed").get_by_role("listitem").filter(has_text=tracking)
+        ).to_be_visible(timeout=5_000)
+        expect(
+            _column(watcher, "New").get_by_role("listitem").filter(has_text=tracking)
+        ).to_have_count(0)
+    finally:
+        other.close()

@@ -1,0 +1,70 @@
+"""Announcing referral changes to open boards (mtkcare.referrals.live): only after commit,
+in this process without Redis, and through Redis pub/sub across processes with it."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from mtkcare.referrals import live
+from mtkcare.settings import get_settings
+from tests.conftest import ROOT
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+async def _first_batch(after_subscribing) -> set[int]:  # type: ignore[no-untyped-def]
+    stream = live.changes(wait=5.0)
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.3)  # subscribed
+    await asyncio.to_thread(after_subscribing)
+    batch = await asyncio.wait_for(waiting, timeout=10)
+    await stream.aclose()
+    return batch
+
+
+def test_a_change_is_announced_only_once_its_transaction_commits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    engine = sa.create_engine("sqlite://")
+
+    def rolled_back_then_committed() -> None:
+        with Session(engine) as s:
+            s.execute(sa.text("select 1"))
+            live.announce(s, 41)
+            s.rollback()
+        with Session(engine) as s:
+            s.execute(sa.text("select 1"))
+            live.announce(s, 42)
+            s.commit()
+
+    try:
+        assert asyncio.run(_first_batch(rolled_back_then_committed)) == {42}
+    finally:
+        get_settings.cache_clear()
+
+
+def test_with_redis_another_process_hears_the_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", REDIS)
+    get_settings.cache_clear()
+
+    def another_worker_publishes() -> None:
+        subprocess.run(
+            [sys.executable, "-c", "from mtkcare.referrals import live; live.publish(7)"],
+            cwd=ROOT,
+            env={"REDIS_URL": REDIS, "PATH": "", "PYTHONPATH": str(ROOT)},
+            check=True,
+            timeout=60,
+        )
+
+    try:
+        assert asyncio.run(_first_batch(another_worker_publishes)) == {7}
+    finally:
+        get_settings.cache_clear()
