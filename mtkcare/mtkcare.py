@@ -21,6 +21,7 @@ from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
 from mtkcare.intake import pages as intake_pages
 from mtkcare.manage import check_production
+from mtkcare.programs import pages as programs_pages
 from mtkcare.referrals import pages as referrals_pages
 from mtkcare.reports import pages as reports_pages
 from mtkcare.users import account as account_pages
@@ -34,6 +35,7 @@ _PAGE_MODULES = (
     clients_pages,
     documents_pages,
     intake_pages,
+    programs_pages,
     referrals_pages,
     reports_pages,
     users_pages,

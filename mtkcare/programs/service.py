@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
 from sqlmodel import Session, col, select
 
 from mtkcare.auth.access import reads, service
@@ -26,19 +25,30 @@ from mtkcare.validation import Input, validate
 
 
 class ProgramInput(Input):
-    name: str = Field(title="Program name", min_length=1, max_length=150)
-    code: str = Field(title="Program code", min_length=1, max_length=30)
-    description: str | None = Field(default=None, title="Description", max_length=5000)
-    service_type_id: int = Field(title="Service type")
-    capacity: int | None = Field(default=None, title="Capacity", ge=0)
-    is_active: bool = Field(default=True, title="Taking referrals")
+    name: str = field("Program name", min_length=1, max_length=150)
+    code: str = field(
+        "Program code", hint="Short and unique, e.g. HOU-01", min_length=1, max_length=30
+    )
+    description: str | None = field(
+        "Description", kind=Kind.TEXTAREA, default=None, max_length=5000
+    )
+    service_type_id: int = field(
+        "Service type",
+        hint="Referrals for this service type can be accepted into the program",
+        reference="service_type",
+    )
+    capacity: int | None = field(
+        "Capacity", hint="How many clients it can serve at once; blank if unlimited",
+        default=None, ge=0, le=100000,
+    )  # fmt: skip
+    is_active: bool = field("Taking referrals", kind=Kind.CHECKBOX, default=True)
 
 
 class EnrolmentInput(Input):
-    client_id: int = Field(title="Client")
-    program_id: int = Field(title="Program")
-    referral_id: int | None = Field(default=None, title="Referral")
-    commencement_date: date = Field(title="Commencement date")
+    client_id: int = field("Client")
+    program_id: int = field("Program")
+    referral_id: int | None = field("Referral", default=None)
+    commencement_date: date = field("Commencement date")
 
 
 @reads(Permission.PROGRAM_VIEW)
@@ -99,6 +109,29 @@ def create_program(session: Session, actor: Principal, **data: object) -> Progra
         raise ValidationFailed({"code": "Another program already uses that code"})
     program = Program(**details.model_dump())
     session.add(program)
+    return program
+
+
+@service(Permission.PROGRAM_MANAGE)
+def update_program(session: Session, actor: Principal, program_id: int, **data: object) -> Program:
+    """Change a program's details (its code stays unique; deactivating stops new referrals
+    being accepted into it, and keeps everything it already has)."""
+    program = get_row(session, Program, program_id)
+    current = {name: getattr(program, name) for name in ProgramInput.model_fields}
+    details = validate(ProgramInput, {**current, **data})
+    st = session.get(ServiceType, details.service_type_id)
+    if st is None or not st.is_active:
+        raise ValidationFailed({"service_type_id": "Choose a service type from the list"})
+    clash = session.exec(
+        select(Program.id)
+        .where(Program.code == details.code, Program.id != program_id)
+        .execution_options(include_deleted=True)
+    ).first()
+    if clash is not None:
+        raise ValidationFailed({"code": "Another program already uses that code"})
+    for name, value in details.model_dump().items():
+        setattr(program, name, value)
+    session.flush()
     return program
 
 

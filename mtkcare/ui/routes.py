@@ -13,6 +13,9 @@ CLIENT = "/clients/view"  # ?id=<client id>: one client's record, with its tabs
 INTAKE = "/intake"
 REFERRALS = "/referrals"
 REFERRAL = "/referrals/view"  # ?id=<referral id> or ?ref=<tracking id>: one referral
+PROGRAMS = "/programs"
+PROGRAM = "/programs/view"  # ?id=<program id>: one program, its team and its work
+WORKLOAD = "/workload"
 DOCUMENTS = "/documents"
 REPORTS = "/reports"
 ADMIN = "/admin"
@@ -36,6 +39,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # The intake's finish accepts the referral into a program (and assigns its worker).
     NavItem("Intake", INTAKE, "clipboard_pen", Permission.REFERRAL_ACCEPT),
     NavItem("Referrals board", REFERRALS, "square_kanban", Permission.REFERRAL_VIEW),
+    NavItem("Workload", WORKLOAD, "gauge", Permission.REFERRAL_DECIDE),
+    NavItem("Programs", PROGRAMS, "layers", Permission.PROGRAM_VIEW),
     NavItem("Documents", DOCUMENTS, "file_text", Permission.DOCUMENT_VIEW),
     NavItem("Reports", REPORTS, "chart_column", Permission.REPORT_VIEW),
     NavItem("Admin", ADMIN, "settings", Permission.ADMIN_USERS),
@@ -52,6 +57,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     **{item.route: item.permission.value for item in NAV_ITEMS},
     CLIENT: Permission.CLIENT_VIEW.value,
     REFERRAL: Permission.REFERRAL_VIEW.value,
+    PROGRAM: Permission.PROGRAM_VIEW.value,
     ADMIN_USER: Permission.ADMIN_USERS.value,
     ADMIN_ROLES: Permission.ADMIN_USERS.value,
     ADMIN_MAPPINGS: Permission.ADMIN_USERS.value,
