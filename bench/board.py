@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"referrals: {referrals:,}, open: {open_count:,}")
 
         def build(who: Principal, filters: BoardFilters) -> int:
-            board = read_board(session, who, filters, audit=False)
-            return sum(len(c.cards) for c in board.columns)
+            # Its own unit of work, as each board view is (no identity map carried over).
+            with Session(engine) as each:
+                board = read_board(each, who, filters, audit=False)
+                return sum(len(c.cards) for c in board.columns)
 
         for label, who, filters in (
             ("board, every program (view-all)", everyone, BoardFilters()),

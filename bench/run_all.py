@@ -1,5 +1,5 @@
 """All benchmarks in order: generate N clients into a fresh PostgreSQL database, then time the
-common reads and the duplicate/search look-ups on it.
+common reads, the duplicate/search look-ups and the referrals board on it.
 
     PYTHONPATH=. .venv/bin/python bench/run_all.py [--clients 100000] [--database-url URL]
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import duplicates, queries, seed  # noqa: E402
+from bench import board, duplicates, queries, seed  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     seed.seed(args.database_url, args.clients, args.seed)
     queries.main(["--database-url", args.database_url, "--runs", str(args.runs)])
     duplicates.main(["--database-url", args.database_url])
+    board.main(["--database-url", args.database_url, "--runs", str(args.runs)])
 
 
 if __name__ == "__main__":

@@ -312,6 +312,24 @@ def _search_condition(term: str) -> sa.ColumnElement[bool] | None:
     )
 
 
+@reads(Permission.CLIENT_VIEW)
+def matching_client_ids(
+    session: Session, actor: Principal, term: str, limit: int = 2000
+) -> list[int]:
+    """The ids of clients whose name (first name or surname first) or phone starts with
+    ``term``, through the same indexes as the clients list's search (for other lists that
+    search by client, e.g. the referrals board)."""
+    condition = _search_condition(" ".join(term.split()))
+    if condition is None:
+        return []
+    _use_python_keys_on_sqlite(session)
+    return [
+        cid
+        for cid in session.exec(select(Client.id).where(condition).limit(limit)).all()
+        if cid is not None
+    ]
+
+
 def _filters(query: ClientListQuery) -> list[sa.ColumnElement[bool]]:
     found: list[sa.ColumnElement[bool]] = []
     search = _search_condition(" ".join(query.search.split()))

@@ -25,6 +25,7 @@ from mtkcare.auth.access import reads
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client
+from mtkcare.clients.service import matching_client_ids
 from mtkcare.db import utcnow
 from mtkcare.fields import Kind, field, spec
 from mtkcare.programs.models import Program, ProgramTeamMember
@@ -37,7 +38,10 @@ from mtkcare.users.models import User
 from mtkcare.validation import Input
 
 PER_COLUMN = 50
+# Most urgent first: the enum lists priorities from low to urgent.
+PRIORITY_ORDER = tuple(p.value for p in reversed(ReferralPriority))
 MAX_PER_COLUMN = 1000
+SEARCH_LIMIT = 5000  # referrals a board search considers
 CLOSED_DAYS = 30
 
 
@@ -156,19 +160,46 @@ def _conditions(
     if filters.q:
         term = filters.q.strip()
         tracking = "".join(term.split()).upper()
-        like = f"%{term.lower().replace('%', '').replace('_', '')}%"
-        name = func.lower(col(Client.first_name) + " " + col(Client.last_name))
-        where.append(
-            sa.or_(
-                col(Referral.tracking_id) == tracking,
-                col(Referral.client_id).in_(select(Client.id).where(name.like(like))),
-            )
+        # Client name or phone through the clients' search indexes, or the tracking id:
+        # each through its own index, then the board reads those referrals by id.
+        clients = matching_client_ids(session, actor, term)
+        candidates = list(
+            session.exec(
+                select(Referral.id).where(
+                    col(Referral.client_id).in_(clients) if clients else sa.false()
+                )
+            ).all()
         )
+        candidates += session.exec(
+            select(Referral.id).where(col(Referral.tracking_id) == tracking)
+        ).all()
+        where.append(col(Referral.id).in_([i for i in candidates if i is not None]))
     return where
 
 
 def _statuses(filters: BoardFilters) -> list[str]:
     return [s.value for s in BOARD_COLUMNS if filters.show_closed or s not in FINAL_STATUSES]
+
+
+def _card_rows(where: list[Any]) -> Any:
+    """The columns a card shows, for the referrals matching ``where``."""
+    return (
+        sa.select(
+            Referral,
+            col(Client.first_name),
+            col(Client.last_name),
+            col(Program.name),
+            col(User.first_name),
+            col(User.last_name),
+        )
+        .join(Client, col(Client.id) == col(Referral.client_id), isouter=True)
+        .join(Program, col(Program.id) == col(Referral.target_program_id), isouter=True)
+        .join(User, col(User.id) == col(Referral.assigned_staff_id), isouter=True)
+        .where(*where)
+    )
+
+
+RANK = {priority: rank for rank, priority in enumerate(PRIORITY_ORDER)}
 
 
 @reads(Permission.REFERRAL_VIEW)
@@ -182,48 +213,52 @@ def read_board(
 ) -> Board:
     """The board for this user. ``shown`` raises a column's page size ("show more")."""
     today = dates.today()
-    where = _conditions(session, actor, filters, today)
     closed_since = utcnow() - timedelta(days=CLOSED_DAYS)
     final = [s.value for s in FINAL_STATUSES]
-    recent = sa.or_(
-        col(Referral.status).not_in(final), col(Referral.status_changed_at) >= closed_since
-    )
     statuses = _statuses(filters)
-    counts = dict(
-        session.exec(
-            select(Referral.status, func.count())
-            .where(col(Referral.status).in_(statuses), recent, *where)
-            .group_by(col(Referral.status))
-        ).all()
-    )
+    where = [
+        col(Referral.status).in_(statuses),
+        sa.or_(col(Referral.status).not_in(final), col(Referral.status_changed_at) >= closed_since),
+        *_conditions(session, actor, filters, today),
+    ]
+
+    def limit(status: str) -> int:
+        return min(MAX_PER_COLUMN, max(PER_COLUMN, (shown or {}).get(status, PER_COLUMN)))
+
+    by_status: dict[str, list[Any]] = {status: [] for status in statuses}
+    if filters.q:
+        # A search matches few referrals: read them all at once and sort them here.
+        found = list(session.execute(_card_rows(where).limit(SEARCH_LIMIT)).all())
+        found.sort(key=lambda row: (RANK[row[0].priority], row[0].status_changed_at, row[0].id))
+        counts: dict[str, int] = {}
+        for row in found:
+            counts[row[0].status] = counts.get(row[0].status, 0) + 1
+            if len(by_status[row[0].status]) < limit(row[0].status):
+                by_status[row[0].status].append(row)
+    else:
+        counts = dict(
+            session.exec(
+                select(Referral.status, func.count()).where(*where).group_by(col(Referral.status))
+            ).all()
+        )
+        for status in statuses:
+            # Most urgent first, then longest waiting: one short query per priority, each
+            # read in order from the board index (no sort of the whole column).
+            rows = by_status[status]
+            for priority in PRIORITY_ORDER:
+                if len(rows) >= limit(status) or not counts.get(status):
+                    break
+                rows += session.execute(
+                    _card_rows(
+                        [*where, col(Referral.status) == status, col(Referral.priority) == priority]
+                    )
+                    .order_by(col(Referral.status_changed_at), col(Referral.id))
+                    .limit(limit(status) - len(rows))
+                ).all()
     columns: list[Column] = []
     shown_ids: list[int] = []
     for status in statuses:
-        limit = min(MAX_PER_COLUMN, max(PER_COLUMN, (shown or {}).get(status, PER_COLUMN)))
-        rows = session.execute(
-            sa.select(
-                Referral,
-                col(Client.first_name),
-                col(Client.last_name),
-                col(Program.name),
-                col(User.first_name),
-                col(User.last_name),
-            )
-            .join(Client, col(Client.id) == col(Referral.client_id), isouter=True)
-            .join(Program, col(Program.id) == col(Referral.target_program_id), isouter=True)
-            .join(User, col(User.id) == col(Referral.assigned_staff_id), isouter=True)
-            .where(col(Referral.status) == status, recent, *where)
-            .order_by(
-                sa.case(
-                    {p.value: i for i, p in enumerate(reversed(ReferralPriority))},
-                    value=col(Referral.priority),
-                ),
-                col(Referral.status_changed_at),
-                col(Referral.id),
-            )
-            .limit(limit)
-        ).all()
-        cards = [_card(r, *names, today=today) for r, *names in rows]
+        cards = [_card(r, *names, today=today) for r, *names in by_status[status]]
         shown_ids += [c.id for c in cards]
         count = counts.get(status, 0)
         columns.append(

@@ -59,6 +59,14 @@ class Referral(Audited, SoftDelete, table=True):
     __tablename__ = "referral_management_referral"
     __table_args__ = (
         sa.Index("ix_referral_management_referral_status_is_deleted", "status", "is_deleted"),
+        # The board: a column's cards by priority, then longest waiting first.
+        sa.Index(
+            "ix_referral_management_referral_board",
+            "status",
+            "priority",
+            "status_changed_at",
+            "id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -29,7 +29,7 @@ def test_the_board_shows_open_columns_with_counts_and_the_users_moves(
 ) -> None:
     program = make_program(reference, name="Board Homes")
     join_team(reference, program, team_lead, role="LEAD")
-    surname = f"Zzboard{uuid.uuid4().hex[:6]}"
+    surname = f"Xwboard{uuid.uuid4().hex[:6]}"
     referrals = [
         make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
         for _ in range(3)
@@ -57,7 +57,7 @@ def test_closed_referrals_show_only_on_request_and_only_the_last_30_days(
 ) -> None:
     program = make_program(reference, name="Closed Homes")
     join_team(reference, program, team_lead, role="LEAD")
-    surname = f"Zzclosed{uuid.uuid4().hex[:6]}"
+    surname = f"Xwclosed{uuid.uuid4().hex[:6]}"
     recent, old = (
         make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
         for _ in range(2)
@@ -80,7 +80,7 @@ def test_staff_see_only_their_programs_cards_and_overdue_follow_ups_are_marked(
     join_team(reference, mine, team_lead, role="LEAD")
     join_team(reference, theirs, team_lead, role="LEAD")
     join_team(reference, mine, case_worker)
-    surname = f"Zzscope{uuid.uuid4().hex[:6]}"
+    surname = f"Xwscope{uuid.uuid4().hex[:6]}"
     a, b = (
         make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
         for _ in range(2)
@@ -112,7 +112,7 @@ def test_without_referral_view_every_board_handler_is_refused(
 ) -> None:
     with session_scope(url=pg_url) as db:
         ensure_reference_data(db)
-        client = make_client(db, None, last_name="Zzboardrefused", phone=None)
+        client = make_client(db, None, last_name="Xwboardrefused", phone=None)
         referral_id = make_referral(db, None, client_id=client.id).id
     admin = person("Administrator")  # no referral.view
     token = session_cookie(sign_in(backend, admin.username))
@@ -134,7 +134,7 @@ def test_without_referral_view_every_board_handler_is_refused(
             received = tab.send(handler(name), payloads.get(name, {}), pathname="/referrals")
             text = json.dumps(received)
             assert "You are not allowed to do that." in text, (name, text)
-            assert "Zzboardrefused" not in text and "tracking_id" not in text, (name, text)
+            assert "Xwboardrefused" not in text and "tracking_id" not in text, (name, text)
     with session_scope(url=pg_url) as db:
         assert db.get(Referral, referral_id).status == "PENDING"  # type: ignore[union-attr]
         moved = db.exec(

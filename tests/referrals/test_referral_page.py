@@ -123,7 +123,9 @@ def test_the_staff_choices_are_the_programs_active_team_with_their_caseload(
 
 
 def handler(name: str) -> str:
-    return next(n for n, _ in app_handlers() if n.endswith(f"page_state.{name}"))
+    return next(
+        n for n, _ in app_handlers() if n.endswith(f"page_state____referral_page_state.{name}")
+    )
 
 
 def test_without_referral_view_every_referral_page_handler_is_refused(
@@ -131,7 +133,7 @@ def test_without_referral_view_every_referral_page_handler_is_refused(
 ) -> None:
     with session_scope(url=pg_url) as db:
         ensure_reference_data(db)
-        client = make_client(db, None, last_name="Zzpagerefused", phone=None)
+        client = make_client(db, None, last_name="Xwpagerefused", phone=None)
         referral = make_referral(db, None, client_id=client.id)
         referral_id = referral.id
         reason = option_id_by_code(db, "decline_reason", "duplicate")
