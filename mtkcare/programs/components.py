@@ -17,7 +17,7 @@ from mtkcare.programs.state import (
 )
 from mtkcare.programs.views import ProgramLine, TeamLine, WorkloadLine
 from mtkcare.ui import routes
-from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, form_dialog, loading_block
 from mtkcare.ui.forms import error_summary, form_fields, input_for
 
 P = ProgramsState
@@ -74,45 +74,24 @@ def _program_row(p: rx.Var[ProgramLine]) -> rx.Component:
 
 
 def program_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(P.editing == "new", "Create a program", "Edit the program")),
-            rx.dialog.description(
-                "Referrals are accepted into a program of their service type while it is "
-                "taking referrals.",
-                size="2",
-                margin_bottom="var(--space-3)",
-            ),
-            rx.form(
-                rx.flex(
-                    error_summary(P.error_list),
-                    form_fields(
-                        ProgramInput,
-                        PROGRAM_LAYOUT,
-                        form=PROGRAM_FORM,
-                        values=P.values,
-                        errors=P.errors,
-                        options={"service_type_id": P.service_types},
-                    ),
-                    rx.flex(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Save program", type="submit"),
-                        spacing="3",
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                key=P.editing,
-                on_submit=P.save,
-                reset_on_submit=False,
-            ),
-            max_width="36rem",
+    return form_dialog(
+        form_fields(
+            ProgramInput,
+            PROGRAM_LAYOUT,
+            form=PROGRAM_FORM,
+            values=P.values,
+            errors=P.errors,
+            options={"service_type_id": P.service_types},
         ),
-        open=P.editing != "",
+        title=rx.cond(P.editing == "new", "Create a program", "Edit the program"),
+        description="Referrals are accepted into a program of their service type while it is "
+        "taking referrals.",
+        submit="Save program",
+        on_submit=P.save,
+        is_open=P.editing != "",
         on_open_change=P.set_editing_open,
+        errors=error_summary(P.error_list),
+        key=P.editing,
     )
 
 

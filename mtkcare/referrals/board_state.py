@@ -28,10 +28,9 @@ from mtkcare.fields import submitted
 from mtkcare.referrals import board as b
 from mtkcare.referrals import live
 from mtkcare.referrals import page as view
-from mtkcare.referrals.move_form import MOVE_FIELDS, MOVE_FORM
+from mtkcare.referrals.move_form import MOVE_FIELDS, MoveFormState
 from mtkcare.referrals.moves import MoveInput, move_referral
 from mtkcare.referrals.workflow import find_move, status_label
-from mtkcare.ui.forms import form_summary
 from mtkcare.ui.paging import clean_id
 
 LISTEN_QUIET_SECONDS = 60.0
@@ -71,7 +70,7 @@ def _options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"value": v, "label": label} for v, label in pairs]
 
 
-class BoardState(AppState):
+class BoardState(MoveFormState, AppState):
     status: str = "loading"  # loading | ready
     columns: list[b.Column] = []
     total: int = 0
@@ -80,16 +79,6 @@ class BoardState(AppState):
     program_choices: list[dict[str, str]] = []
     worker_choices: list[dict[str, str]] = []
     filter_errors: dict[str, str] = {}
-    # The move form (see move_form.py for the names).
-    move_target: str = ""
-    move_title: str = ""
-    move_asks: list[str] = []
-    move_required: list[str] = []
-    errors: dict[str, str] = {}
-    program_options: list[dict[str, str]] = []
-    staff_options: list[dict[str, str]] = []
-    decline_options: list[dict[str, str]] = []
-    saving: bool = False
     # A short message after a refused drag, read out to screen readers.
     announcement: str = ""
 
@@ -104,10 +93,6 @@ class BoardState(AppState):
     # follow_changes; 0: none): a listener that is no longer current ends.
     _listener: int = 0
     _listeners_started: int = 0
-
-    @rx.var
-    def error_list(self) -> list[dict[str, str]]:
-        return form_summary(self.errors, MOVE_FORM, MOVE_FIELDS)
 
     # -- helpers (not callable from the browser)
 
@@ -275,21 +260,12 @@ class BoardState(AppState):
             return [*(self._reread() or []), rx.toast.error(str(exc))]
         if not move.needs_input:
             return self._move_now(card, target, {})
-        self._moving = card
-        self.move_target = target
-        self.move_title = f"{move.label}: {tracking}, {status_label(status)} → " + (
-            status_label(target)
-        )
-        self.move_asks = list(move.asks)
-        self.move_required = list(move.required)
         done = self._call(lambda db, me: view.move_form_choices(db, me, card, move.asks))
         if isinstance(done, Refused):
-            self.move_target = ""
             return done.events
-        programs, staff, reasons = done
-        self.program_options = [{"value": o.value, "label": o.label} for o in programs]
-        self.staff_options = [{"value": o.value, "label": o.label} for o in staff]
-        self.decline_options = [{"value": o.value, "label": o.label} for o in reasons]
+        self._moving = card
+        title = f"{move.label}: {tracking}, {status_label(status)} → {status_label(target)}"
+        self._open_move_form(move, title, done)
         return None
 
     @requires(Permission.REFERRAL_VIEW)
@@ -314,16 +290,6 @@ class BoardState(AppState):
         if not card:
             return None
         return self._start_move(card, target)
-
-    @requires(Permission.REFERRAL_VIEW)
-    @rx.event
-    def set_move_open(self, is_open: bool) -> None:
-        if not is_open:
-            self.move_target = ""
-            self.errors = {}
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        self.errors = errors
 
     @requires(Permission.REFERRAL_VIEW)
     @rx.event

@@ -12,12 +12,65 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare.auth.guard import requires
+from mtkcare.auth.permissions import Permission
 from mtkcare.fields import spec
 from mtkcare.referrals.moves import MoveInput
-from mtkcare.ui.forms import error_summary, input_for
+from mtkcare.referrals.page import Option
+from mtkcare.referrals.workflow import Move
+from mtkcare.ui.components import form_dialog
+from mtkcare.ui.forms import error_summary, form_summary, input_for
 
 MOVE_FORM = "move"
 MOVE_FIELDS = tuple(MoveInput.model_fields)
+
+
+def _options(options: list[Option]) -> list[dict[str, str]]:
+    return [{"value": o.value, "label": o.label} for o in options]
+
+
+class MoveFormState(rx.State, mixin=True):  # type: ignore[call-arg]
+    """The move form's vars and its own handlers, shared by the pages that show it."""
+
+    move_target: str = ""  # the status the move goes to; "" while the form is closed
+    move_title: str = ""
+    move_asks: list[str] = []
+    move_required: list[str] = []
+    errors: dict[str, str] = {}
+    program_options: list[dict[str, str]] = []
+    staff_options: list[dict[str, str]] = []
+    decline_options: list[dict[str, str]] = []
+    saving: bool = False
+
+    @rx.var
+    def error_list(self) -> list[dict[str, str]]:
+        return form_summary(self.errors, MOVE_FORM, MOVE_FIELDS)
+
+    def _open_move_form(
+        self, move: Move, title: str, choices: tuple[list[Option], list[Option], list[Option]]
+    ) -> None:
+        """Show the form of ``move`` with the choices its fields offer (see
+        ``page.move_form_choices``)."""
+        self.errors = {}
+        self.move_target = move.target.value
+        self.move_title = title
+        self.move_asks = list(move.asks)
+        self.move_required = list(move.required)
+        programs, staff, reasons = choices
+        self.program_options = _options(programs)
+        self.staff_options = _options(staff)
+        self.decline_options = _options(reasons)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+
+    @requires(Permission.REFERRAL_VIEW)
+    @rx.event
+    def set_move_open(self, is_open: bool) -> None:
+        """The form's own close (Escape, Cancel)."""
+        if not is_open:
+            self.move_target = ""
+            self.errors = {}
 
 
 def _move_field(state: Any, name: str) -> rx.Component:
@@ -43,44 +96,22 @@ def _move_field(state: Any, name: str) -> rx.Component:
 
 
 def move_dialog(state: Any) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(state.move_title),
-            rx.dialog.description(
-                "The workflow checks this move when you confirm it; anything missing is "
-                "shown next to its field.",
-                size="2",
-                margin_bottom="var(--space-3)",
+    return form_dialog(
+        rx.cond(
+            state.errors.contains("status"),
+            rx.callout.root(
+                rx.callout.text(state.errors["status"]), color_scheme="red", role="alert", size="1"
             ),
-            rx.form(
-                rx.flex(
-                    error_summary(state.error_list),
-                    rx.cond(
-                        state.errors.contains("status"),
-                        rx.callout.root(
-                            rx.callout.text(state.errors["status"]),
-                            color_scheme="red",
-                            role="alert",
-                            size="1",
-                        ),
-                    ),
-                    *(_move_field(state, name) for name in MOVE_FIELDS),
-                    rx.flex(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button("Confirm", type="submit", loading=state.saving),
-                        spacing="3",
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                on_submit=state.make_move,
-                reset_on_submit=False,
-            ),
-            max_width="34rem",
         ),
-        open=state.move_target != "",
+        *(_move_field(state, name) for name in MOVE_FIELDS),
+        title=state.move_title,
+        description="The workflow checks this move when you confirm it; anything missing is "
+        "shown next to its field.",
+        submit="Confirm",
+        on_submit=state.make_move,
+        is_open=state.move_target != "",
         on_open_change=state.set_move_open,
+        errors=error_summary(state.error_list),
+        saving=state.saving,
+        max_width="34rem",
     )

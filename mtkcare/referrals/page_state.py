@@ -24,7 +24,7 @@ from mtkcare.auth.state import AppState, Refused
 from mtkcare.errors import EditConflict
 from mtkcare.fields import submitted
 from mtkcare.referrals import page as view
-from mtkcare.referrals.move_form import MOVE_FIELDS, MOVE_FORM
+from mtkcare.referrals.move_form import MOVE_FIELDS, MoveFormState
 from mtkcare.referrals.moves import MoveInput, move_referral
 from mtkcare.referrals.workflow import find_move, status_label
 from mtkcare.ui.forms import form_summary
@@ -44,21 +44,11 @@ def options_of(options: list[view.Option]) -> list[dict[str, str]]:
     return [{"value": o.value, "label": o.label} for o in options]
 
 
-class ReferralPageState(AppState):
+class ReferralPageState(MoveFormState, AppState):
     status: str = "loading"  # loading | ready | not_found
     referral: view.ReferralPage = EMPTY
     can_note: bool = False
 
-    # The move form: the target status, its title and the fields it asks for.
-    move_target: str = ""
-    move_title: str = ""
-    move_asks: list[str] = []
-    move_required: list[str] = []
-    errors: dict[str, str] = {}
-    program_options: list[dict[str, str]] = []
-    staff_options: list[dict[str, str]] = []
-    decline_options: list[dict[str, str]] = []
-    saving: bool = False
     note_errors: dict[str, str] = {}
     note_key: int = 0
 
@@ -72,10 +62,6 @@ class ReferralPageState(AppState):
         if self.status == "not_found":
             return "No such referral"
         return "Referral"
-
-    @rx.var
-    def error_list(self) -> list[dict[str, str]]:
-        return form_summary(self.errors, MOVE_FORM, MOVE_FIELDS)
 
     @rx.var
     def note_error_list(self) -> list[dict[str, str]]:
@@ -141,35 +127,14 @@ class ReferralPageState(AppState):
         if self._referral_id <= 0 or target not in allowed:
             return rx.toast.error("That move is not available: reload the page.")
         move = find_move(self.referral.status, target)
-        self.move_target = target
-        self.move_title = f"{move.label}: {status_label(self.referral.status)} → " + (
-            status_label(target)
-        )
-        self.move_asks = list(move.asks)
-        self.move_required = list(move.required)
-
         done = self._call(
             lambda db, me: view.move_form_choices(db, me, self._referral_id, move.asks)
         )
         if isinstance(done, Refused):
-            self.move_target = ""
             return done.events
-        programs, staff, reasons = done
-        self.program_options = options_of(programs)
-        self.staff_options = options_of(staff)
-        self.decline_options = options_of(reasons)
+        title = f"{move.label}: {status_label(self.referral.status)} → {status_label(target)}"
+        self._open_move_form(move, title, done)
         return None
-
-    @requires(Permission.REFERRAL_VIEW)
-    @rx.event
-    def set_move_open(self, is_open: bool) -> None:
-        """The dialog's own close (Escape, Cancel)."""
-        if not is_open:
-            self.move_target = ""
-            self.errors = {}
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        self.errors = errors
 
     def _show_note_errors(self, errors: dict[str, str]) -> None:
         self.note_errors = errors

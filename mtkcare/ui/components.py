@@ -146,6 +146,52 @@ def confirm_dialog(
     )
 
 
+def form_dialog(
+    *fields: rx.Component,
+    title: str | rx.Var,
+    description: str | rx.Var,
+    submit: str | rx.Var,
+    on_submit: Any,
+    is_open: rx.Var,
+    on_open_change: Any,
+    errors: rx.Component | None = None,
+    key: rx.Var | None = None,
+    saving: rx.Var | bool = False,
+    max_width: str = "36rem",
+) -> rx.Component:
+    """A dialog holding one form: title, what it does, an error summary, the fields, then
+    Cancel and the submit button. Open while ``is_open``; closing (Escape, Cancel) goes to
+    ``on_open_change(False)``; ``key`` re-draws the form (its fields start again)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2", margin_bottom="var(--space-3)"),
+            rx.form(
+                rx.flex(
+                    errors if errors is not None else rx.fragment(),
+                    *fields,
+                    rx.flex(
+                        rx.dialog.close(
+                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(submit, type="submit", loading=saving),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=on_submit,
+                reset_on_submit=False,
+                **({"key": key} if key is not None else {}),
+            ),
+            max_width=max_width,
+        ),
+        open=is_open,
+        on_open_change=on_open_change,
+    )
+
+
 def records_table(
     items: rx.Var,
     columns: Sequence[str | rx.Component],

@@ -154,8 +154,8 @@ def test_filter_the_list_and_record_consent_for_two_clients(page: Page, e2e_db_u
             assert str(obtained[0].expires_on) == "2030-01-31"
 
     # The filters are remembered: away to another page and back, they are as left.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Intake").click()
-    page.wait_for_url("**/intake", timeout=STEP_TIMEOUT)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals board").click()
+    page.wait_for_url("**/referrals", timeout=STEP_TIMEOUT)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     page.wait_for_url("**/clients", timeout=STEP_TIMEOUT)
     expect(page.get_by_label("Status", exact=True)).to_have_value(

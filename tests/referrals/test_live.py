@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,13 @@ from mtkcare.settings import get_settings
 from tests.conftest import ROOT
 
 REDIS = "redis://127.0.0.1:6379/15"
+
+
+def _run(coroutine):  # type: ignore[no-untyped-def]
+    """Runs a coroutine on its own event loop in a thread (the browser tests' Playwright
+    keeps a loop running in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=60)
 
 
 async def _first_batch(after_subscribing) -> set[int]:  # type: ignore[no-untyped-def]
@@ -46,7 +54,7 @@ def test_a_change_is_announced_only_once_its_transaction_commits(
             s.commit()
 
     try:
-        assert asyncio.run(_first_batch(rolled_back_then_committed)) == {42}
+        assert _run(_first_batch(rolled_back_then_committed)) == {42}
     finally:
         get_settings.cache_clear()
 
@@ -65,6 +73,6 @@ def test_with_redis_another_process_hears_the_change(monkeypatch: pytest.MonkeyP
         )
 
     try:
-        assert asyncio.run(_first_batch(another_worker_publishes)) == {7}
+        assert _run(_first_batch(another_worker_publishes)) == {7}
     finally:
         get_settings.cache_clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.fields import specs
-from mtkcare.ui.components import loading_block
+from mtkcare.ui.components import form_dialog, loading_block
 from mtkcare.ui.forms import error_summary, field_group, input_for
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
 from mtkcare.users.admin.roles_state import (
@@ -186,69 +186,41 @@ def _permission_fieldsets() -> rx.Component:
 def role_dialog() -> rx.Component:
     errors = AdminRolesState.errors
     creating = AdminRolesState.dialog == "create"
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(
-                    creating, "Create a role", "Edit “" + AdminRolesState.editing_role_name + "”"
-                )
-            ),
-            rx.dialog.description(
-                rx.cond(
-                    creating,
-                    "A new role for staff whose work the built-in roles do not fit. "
-                    "Give it to people on their user page.",
-                    "Everyone who holds this role gets the new permissions at their next action.",
-                ),
-                size="2",
-                margin_bottom="var(--space-3)",
-            ),
-            rx.form(
-                rx.el.input(
-                    type="hidden",
-                    name="role_id",
-                    value=AdminRolesState.editing_role_id.to_string(),  # type: ignore[attr-defined]
-                ),
-                rx.flex(
-                    error_summary(AdminRolesState.error_list),
-                    rx.cond(
-                        creating,
-                        rx.flex(
-                            *(
-                                input_for(spec, form=ROLE_FORM, errors=errors)
-                                for spec in specs(RoleInput).values()
-                            ),
-                            direction="column",
-                            spacing="3",
-                        ),
-                    ),
-                    field_group(
-                        "Permissions",
-                        "permissions",
-                        _permission_fieldsets(),
-                        form=ROLE_FORM,
-                        errors=errors,
-                    ),
-                    rx.flex(
-                        rx.dialog.close(
-                            rx.button("Cancel", type="button", variant="soft", color_scheme="gray")
-                        ),
-                        rx.button(
-                            rx.cond(creating, "Create role", "Save permissions"), type="submit"
-                        ),
-                        spacing="3",
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                on_submit=AdminRolesState.save_role,
-                reset_on_submit=False,
-            ),
-            max_width="44rem",
+    return form_dialog(
+        rx.el.input(
+            type="hidden",
+            name="role_id",
+            value=AdminRolesState.editing_role_id.to_string(),  # type: ignore[attr-defined]
         ),
-        open=AdminRolesState.dialog != "",
+        rx.cond(
+            creating,
+            rx.flex(
+                *(
+                    input_for(spec, form=ROLE_FORM, errors=errors)
+                    for spec in specs(RoleInput).values()
+                ),
+                direction="column",
+                spacing="3",
+            ),
+        ),
+        field_group(
+            "Permissions", "permissions", _permission_fieldsets(), form=ROLE_FORM, errors=errors
+        ),
+        title=rx.cond(
+            creating, "Create a role", "Edit “" + AdminRolesState.editing_role_name + "”"
+        ),
+        description=rx.cond(
+            creating,
+            "A new role for staff whose work the built-in roles do not fit. "
+            "Give it to people on their user page.",
+            "Everyone who holds this role gets the new permissions at their next action.",
+        ),
+        submit=rx.cond(creating, "Create role", "Save permissions"),
+        on_submit=AdminRolesState.save_role,
+        is_open=AdminRolesState.dialog != "",
         on_open_change=AdminRolesState.set_dialog_open,
+        errors=error_summary(AdminRolesState.error_list),
+        max_width="44rem",
     )
 
 
