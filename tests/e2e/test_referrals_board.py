@@ -129,3 +129,29 @@ def test_a_second_viewer_sees_a_card_move_without_reloading(
         ).to_have_count(0)
     finally:
         other.close()
+
+
+def test_every_move_can_be_made_with_the_keyboard_alone(page: Page, e2e_db_url: str) -> None:
+    _referral_id, tracking, program = _new_referral(e2e_db_url)
+    sign_in(page, "teamlead")
+    page.goto(f"/referrals?q={tracking}")
+    menu_button = page.get_by_role("button", name=f"Move {tracking} to…")
+    menu_button.focus(timeout=TIMEOUT)
+    page.keyboard.press("Enter")
+    first = page.get_by_role("menuitem", name="Accept into a program → Assessed")
+    expect(first).to_be_focused(timeout=TIMEOUT)
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Program")).to_be_visible(timeout=TIMEOUT)
+    dialog.get_by_label("Program").focus()
+    dialog.get_by_label("Program").select_option(label=program)
+    dialog.get_by_role("button", name="Confirm").focus()
+    page.keyboard.press("Enter")
+    expect(
+        _column(page, "Assessed").get_by_role("listitem").filter(has_text=tracking)
+    ).to_be_visible(timeout=TIMEOUT)
+    # Focus goes back to the page, and the next move is one key press away.
+    page.get_by_role("button", name=f"Move {tracking} to…").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Withdraw → Withdrawn")).to_be_visible(timeout=TIMEOUT)
+    page.keyboard.press("Escape")
