@@ -28,6 +28,7 @@ from mtkcare.dates import local, today
 from mtkcare.db import utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import SENSITIVE, Kind, field
+from mtkcare.notifications.service import NoticeKind, notify
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program, ProgramTeamMember
 from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals import live
@@ -49,8 +50,10 @@ from mtkcare.referrals.workflow import (
     decide,
     find_move,
     moves_from,
+    status_label,
 )
 from mtkcare.settings import get_settings
+from mtkcare.ui import routes
 from mtkcare.users.models import User
 from mtkcare.validation import Input, validate
 
@@ -363,6 +366,7 @@ def make_move(
         raise ValidationFailed(
             {"override_reason": "Nothing needs overriding: leave the override reason blank"}
         )
+    worker_before = referral.assigned_staff_id
     _apply(session, actor, referral, move, details)
     session.add(
         ReferralStatusHistory(
@@ -378,8 +382,55 @@ def make_move(
         )
     )
     session.flush()
+    _tell(session, actor, referral, move, worker_before)
     live.announce(session, referral.id)
     return referral
+
+
+def referral_link(referral_id: int | None) -> str:
+    return f"{routes.REFERRAL}?id={referral_id}"
+
+
+@service(Permission.REFERRAL_VIEW)
+def tell_team_of_arrival(session: Session, actor: Principal, referral: Referral) -> None:
+    """Tell the program's team a referral arrived in their program (not whoever moved it)."""
+    if referral.target_program_id is None:
+        return
+    program = session.get(Program, referral.target_program_id)
+    team = session.exec(
+        select(ProgramTeamMember.user_id).where(
+            ProgramTeamMember.program_id == referral.target_program_id
+        )
+    ).all()
+    notify(
+        session, team, kind=NoticeKind.ARRIVED, not_to=actor.user_id,
+        title=f"Referral {referral.tracking_id} arrived in {program.name if program else 'your program'}",
+        link=referral_link(referral.id), resource="Referral", resource_id=referral.id,
+    )  # fmt: skip
+
+
+def _tell(
+    session: Session, actor: Principal, referral: Referral, move: Move, worker_before: int | None
+) -> None:
+    """Who hears of a move: the program's team when a referral arrives in it, a worker it is
+    given to, and otherwise its worker when someone else moved it."""
+    link, who = referral_link(referral.id), actor.display_name
+    if move.target == S.ASSESSED:
+        tell_team_of_arrival(session, actor, referral)
+    worker = referral.assigned_staff_id
+    if worker is not None and worker != worker_before:
+        notify(
+            session, [worker], kind=NoticeKind.ASSIGNED, not_to=actor.user_id,
+            title=f"Referral {referral.tracking_id} is assigned to you",
+            body=f"{who} assigned it ({status_label(move.target)})", link=link,
+            resource="Referral", resource_id=referral.id,
+        )  # fmt: skip
+    elif worker is not None:
+        notify(
+            session, [worker], kind=NoticeKind.MOVED, not_to=actor.user_id,
+            title=f"{who} moved {referral.tracking_id} to {status_label(move.target)}",
+            link=link, resource="Referral", resource_id=referral.id,
+        )  # fmt: skip
 
 
 def _reason_words(session: Session, details: MoveInput) -> str | None:
@@ -502,6 +553,12 @@ def assign_staff(
     if referral.assigned_staff_id != staff_id:
         referral.assigned_staff_id = staff_id
         referral.version += 1
+        notify(
+            session, [staff_id], kind=NoticeKind.ASSIGNED, not_to=actor.user_id,
+            title=f"Referral {referral.tracking_id} is assigned to you",
+            body=f"{actor.display_name} assigned it", link=referral_link(referral.id),
+            resource="Referral", resource_id=referral.id,
+        )  # fmt: skip
         live.announce(session, referral.id)
         if overridden:
             record_event(

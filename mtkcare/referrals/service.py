@@ -34,6 +34,7 @@ from mtkcare.referrals.moves import (
     check_staff_available,
     lock_for_change,
     make_move,
+    tell_team_of_arrival,
     visible,
 )
 from mtkcare.referrals.workflow import find_move
@@ -186,6 +187,7 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
             changed_at=now,
         )
     )
+    tell_team_of_arrival(session, actor, referral)
     live.announce(session, referral.id)
     return referral
 

@@ -43,6 +43,10 @@ REVIEWED_MODULES = {
 }
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {
+    "mtkcare.notifications.service.notify": (
+        "adds notifications for the service that checked its caller, in its transaction "
+        "(like the audit writer); reads nothing"
+    ),
     "mtkcare.referrals.live.announce": (
         "queues a notice (a referral's id) for open boards, sent after the caller's commit; "
         "reads and writes nothing"
