@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session, select
 
 from mtkcare.auth.service import Principal
+from mtkcare.dates import today
 from mtkcare.errors import NotFound
 from mtkcare.notifications.models import Notification
 from mtkcare.notifications.service import mark_all_read, mark_read, my_notifications, unread_count
@@ -49,7 +50,7 @@ def test_the_team_hears_of_an_arrival_and_the_worker_of_an_assignment_but_not_th
     )
     assert len(titles(reference, intake_worker)) == 1  # not the assignee: nothing new
 
-    move(reference, team_lead, referral, "FOLLOW_UP", follow_up_date=referral.referral_date.today())
+    move(reference, team_lead, referral, "FOLLOW_UP", follow_up_date=today())
     assert (
         titles(reference, case_worker)[0] == f"Tui Lead moved {referral.tracking_id} to Follow-up"
     )

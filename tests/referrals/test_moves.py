@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import Principal
+from mtkcare.dates import today
 from mtkcare.db import get_engine, session_scope, utcnow
 from mtkcare.errors import EditConflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from mtkcare.programs.models import Enrolment, Program
@@ -166,7 +167,7 @@ def test_a_move_not_in_the_table_is_refused_in_words(
 ) -> None:
     referral = new_referral(reference)
     with pytest.raises(InvalidTransition, match="A referral that is new cannot become in service"):
-        move(reference, team_lead, referral, "ACTIVE", commencement_date=date.today())
+        move(reference, team_lead, referral, "ACTIVE", commencement_date=today())
 
 
 def test_a_move_refuses_input_it_does_not_ask_for(
@@ -176,7 +177,7 @@ def test_a_move_refuses_input_it_does_not_ask_for(
     with pytest.raises(ValidationFailed) as err:
         move(
             reference, team_lead, referral, "ASSESSED",
-            target_program_id=housing.id, commencement_date=date.today(),
+            target_program_id=housing.id, commencement_date=today(),
         )  # fmt: skip
     assert err.value.errors == {
         "commencement_date": "'Accept into a program' does not take commencement date"
@@ -282,7 +283,7 @@ def test_approval_without_consent_needs_the_override_permission_and_a_reason(
     row = history(reference, referral)[-1]
     assert (row.to_status, row.overrides) == ("APPROVED", "consent")
     # The approval's override carries to the start of service, which needs no second one.
-    move(reference, case_worker, referral, "ACTIVE", commencement_date=date.today())
+    move(reference, case_worker, referral, "ACTIVE", commencement_date=today())
     assert referral.status == "ACTIVE"
 
 
@@ -292,7 +293,7 @@ def test_consent_recorded_as_obtained_approves_and_service_starts_with_an_enrolm
     referral = awaiting_consent(reference, team_lead, case_worker, housing)
     record_consent(reference, case_worker, referral.id, status="OBTAINED", method="VERBAL")  # type: ignore[arg-type]
     assert referral.status == "APPROVED"
-    start = date.today() + timedelta(days=3)
+    start = today() + timedelta(days=3)
     move(reference, case_worker, referral, "ACTIVE", commencement_date=start)
     enrolment = reference.exec(select(Enrolment).where(Enrolment.referral_id == referral.id)).one()
     assert (enrolment.program_id, enrolment.status, enrolment.commencement_date) == (
@@ -324,14 +325,14 @@ def test_withdrawing_needs_who_and_why_and_ends_an_active_enrolment(
 ) -> None:
     referral = awaiting_consent(reference, team_lead, case_worker, housing)
     record_consent(reference, case_worker, referral.id, status="OBTAINED", method="WRITTEN")  # type: ignore[arg-type]
-    move(reference, case_worker, referral, "ACTIVE", commencement_date=date.today())
+    move(reference, case_worker, referral, "ACTIVE", commencement_date=today())
     with pytest.raises(ValidationFailed) as err:
         move(reference, case_worker, referral, "WITHDRAWN", reason="Moving away")
     assert err.value.errors == {"reason": "Say who withdrew the referral and why"}
     move(reference, case_worker, referral, "WITHDRAWN", withdrawn_by="CLIENT", reason="Moving away")
     enrolment = reference.exec(select(Enrolment).where(Enrolment.referral_id == referral.id)).one()
     assert (enrolment.status, enrolment.end_date, enrolment.exit_reason) == (
-        "WITHDRAWN", date.today(), "Moving away",
+        "WITHDRAWN", today(), "Moving away",
     )  # fmt: skip
     assert history(reference, referral)[-1].reason == "Withdrawn by the client: Moving away"
 
