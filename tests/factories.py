@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from mtkcare.auth.service import Principal, principal_of, sync_roles
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import create_client
+from mtkcare.dates import today as org_today
 from mtkcare.programs.models import Program, ProgramTeamMember
 from mtkcare.programs.service import create_program, set_team_member
 from mtkcare.reference.service import option_id_by_code
@@ -76,7 +77,7 @@ def make_program(
 
 def make_referral(db: Session, actor: Principal | None = None, **overrides: Any) -> Referral:
     data: dict[str, Any] = {
-        "referral_date": date.today() - timedelta(days=2),
+        "referral_date": org_today() - timedelta(days=2),
         "reason": "Needs support finding stable housing.",
         "service_type_id": option_id_by_code(db, "service_type", "housing"),
     }

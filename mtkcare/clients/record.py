@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
+from mtkcare import dates
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.access import reads, require
 from mtkcare.auth.permissions import Permission
@@ -189,7 +190,7 @@ def _record(
         full_name=client.full_name,
         preferred_name=client.preferred_name or "",
         date_of_birth=client.date_of_birth,
-        age=age_on(client.date_of_birth, today or date.today()),
+        age=age_on(client.date_of_birth, today or dates.today()),
         details={name: getattr(client, name) for name in ClientDetails.model_fields},
         primary_language=_label_of(session, "language", client.primary_language_id),
         cultural_identity_notes=client.cultural_identity_notes or "",

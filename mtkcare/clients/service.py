@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from mtkcare import dates
 from mtkcare.audit.models import AuditAction
 from mtkcare.audit.service import record_event, record_shown
 from mtkcare.auth.access import reads, refuse, require, service
@@ -104,7 +105,7 @@ class ClientDetails(Input):
     @field_validator("date_of_birth")
     @classmethod
     def _in_the_past(cls, value: date) -> date:
-        if value >= date.today():
+        if value >= dates.today():
             raise ValueError("Enter a date of birth in the past")
         if value.year < 1900:
             raise ValueError("Enter a date of birth after 1900")

@@ -104,7 +104,7 @@ def client_line(row: ClientRow, *, today: date | None = None, show_risk: bool = 
         name=row.name,
         preferred_name=row.preferred_name,
         date_of_birth=dates.day(born),
-        age=age_on(born, today or date.today()),
+        age=age_on(born, today or dates.today()),
         risk_level=row.risk_level if show_risk else "",
         risk_label=RISK_LABELS.get(row.risk_level, "Not assessed") if show_risk else "",
         programs=", ".join(row.programs),

@@ -209,7 +209,7 @@ def list_drafts(session: Session, actor: Principal) -> list[DraftView]:
 
 @service(Permission.REFERRAL_CREATE)
 def start_draft(session: Session, actor: Principal) -> IntakeDraft:
-    today = date.today().isoformat()
+    today = dates.today().isoformat()
     # The inputs' own defaults (source, priority, gender), then the intake's.
     defaults = {
         name: default.value

@@ -9,6 +9,7 @@ from datetime import date
 from pydantic import EmailStr, field_validator, model_validator
 from sqlmodel import Session, col, select
 
+from mtkcare import dates
 from mtkcare.auth.access import reads, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
@@ -113,7 +114,7 @@ class ReferralInput(Input):
     @field_validator("referral_date")
     @classmethod
     def _not_in_future(cls, value: date) -> date:
-        if value > date.today():
+        if value > dates.today():
             raise ValueError("Enter a referral date that is today or in the past")
         return value
 
@@ -297,7 +298,7 @@ class ConsentInput(Input):
             for name, message in CONSENT_NEEDS.get(self.status, {}).items()
             if getattr(self, name) is None
         }
-        today = date.today()
+        today = dates.today()
         if (
             self.status == ConsentStatus.REQUESTED
             and self.follow_up_date is not None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientEmergencyContact
 from mtkcare.clients.service import add_emergency_contact, assess_risk, create_client
+from mtkcare.dates import today as org_today
 from mtkcare.errors import ValidationFailed
 from mtkcare.reference.models import Language
 from tests.factories import make_client
@@ -20,7 +21,7 @@ def client_count(db: Session) -> int:
 def test_date_of_birth_must_be_in_the_past(reference: Session, intake_worker: Principal) -> None:
     before = client_count(reference)
     with pytest.raises(ValidationFailed) as err:
-        make_client(reference, intake_worker, date_of_birth=date.today() + timedelta(days=1))
+        make_client(reference, intake_worker, date_of_birth=org_today() + timedelta(days=1))
     assert err.value.errors == {"date_of_birth": "Enter a date of birth in the past"}
     assert client_count(reference) == before
 

@@ -4,10 +4,11 @@ script could: without CONSENT_RECORD nothing is selected and nothing is saved.""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import col, func, select
 
+from mtkcare.dates import today as org_today
 from mtkcare.db import session_scope
 from mtkcare.reference.service import ensure_reference_data
 from mtkcare.referrals.models import ConsentRecord, Referral
@@ -42,7 +43,7 @@ def test_without_consent_permission_bulk_consent_is_refused(
             "form_data": {
                 "status": "DECLINED",
                 "decline_reason_id": "1",
-                "follow_up_date": str(date.today() + timedelta(days=3)),
+                "follow_up_date": str(org_today() + timedelta(days=3)),
             }
         },
     }

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from mtkcare.clients.models import Client, ClientEmergencyContact
+from mtkcare.dates import today as org_today
 from mtkcare.db import session_scope
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.programs.models import Enrolment
@@ -21,7 +22,7 @@ from mtkcare.referrals.models import ConsentRecord, Referral
 from tests.e2e.conftest import ROOT, sign_in
 
 SHOTS = ROOT / ".tmp" / "screenshots"
-TODAY = date.today()
+TODAY = org_today()
 
 
 def _shot(page: Page, name: str) -> None:

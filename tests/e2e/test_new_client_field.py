@@ -4,12 +4,11 @@ there and told in the record's history — from its declaration and its name in 
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from mtkcare.clients.models import Client
+from mtkcare.dates import today as org_today
 from mtkcare.db import session_scope
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_intake_wizard import _continue, _later_steps, _referral, _referral_step, _start
@@ -32,7 +31,7 @@ def test_a_preferred_contact_method_goes_from_intake_to_the_record_and_its_histo
     _continue(page, "Step 4 of 8: Emergency contacts")
     _later_steps(page)
     page.get_by_label("Asked, not yet given: follow up").check()
-    page.get_by_label("Follow-up date").fill(date.today().isoformat())
+    page.get_by_label("Follow-up date").fill(org_today().isoformat())
     _continue(page, "Check your answers")
     answers = page.get_by_role("main")
     expect(answers.get_by_text("Preferred contact method", exact=True)).to_be_visible()

@@ -10,6 +10,7 @@ from datetime import date
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
+from mtkcare.dates import today as org_today
 from tests.e2e.conftest import sign_in
 
 TIMEOUT = 60_000
@@ -32,7 +33,7 @@ def _new_referral(url: str) -> tuple[int, str, str]:
         )  # fmt: skip
         housing = option_id_by_code(db, "service_type", "housing")
         referral = create_referral(
-            db, SYSTEM, referral_date=date.today(), reason="Overcrowded flat, needs a house.",
+            db, SYSTEM, referral_date=org_today(), reason="Overcrowded flat, needs a house.",
             service_type_id=housing, client_id=client.id,
         )  # fmt: skip
         program = db.exec(

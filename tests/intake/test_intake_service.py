@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from mtkcare.audit.models import AuditAction, AuditLog
 from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client, ClientCulturalIdentity, ClientEmergencyContact
+from mtkcare.dates import today as org_today
 from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.intake import service as intake
 from mtkcare.intake import steps
@@ -28,7 +29,7 @@ from mtkcare.referrals.models import (
 from mtkcare.users.models import User
 from tests.factories import SYSTEM, join_team, make_client, make_program
 
-TODAY = date.today()
+TODAY = org_today()
 
 
 def _answers(db: Session, program: Program, **overrides: Any) -> dict[int, dict[str, str]]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, col, func, select
 
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import Principal
+from mtkcare.dates import today as org_today
 from mtkcare.errors import InvalidTransition, ValidationFailed
 from mtkcare.programs.models import Enrolment
 from mtkcare.reference.service import option_id_by_code
@@ -44,7 +45,7 @@ def test_obtained_consent_approves_the_referral(reference: Session, case_worker:
         status="OBTAINED",
         method="WRITTEN",  # type: ignore[arg-type]
         scope="Share with the housing program",
-        expires_on=date.today() + timedelta(days=365),
+        expires_on=org_today() + timedelta(days=365),
     )
     assert record.obtained_at is not None and record.recorded_by == case_worker.user_id
     assert referral.status == "APPROVED"
@@ -70,10 +71,10 @@ def test_pending_consent_sets_a_follow_up_date(reference: Session, case_worker: 
             case_worker,
             referral.id,
             status="REQUESTED",  # type: ignore[arg-type]
-            follow_up_date=date.today() - timedelta(days=1),
+            follow_up_date=org_today() - timedelta(days=1),
         )
     assert err.value.errors == {"follow_up_date": "Set a follow-up date that is today or later"}
-    when = date.today() + timedelta(days=7)
+    when = org_today() + timedelta(days=7)
     record_consent(reference, case_worker, referral.id, status="REQUESTED", follow_up_date=when)  # type: ignore[arg-type]
     assert (referral.status, referral.follow_up_date) == ("FOLLOW_UP", when)
 
@@ -135,7 +136,7 @@ def test_service_starts_with_an_enrolment_once_consent_is_obtained(
     referral = awaiting_consent(reference, case_worker)
     referral.target_program_id = program.id
     reference.flush()
-    start = date.today() + timedelta(days=3)
+    start = org_today() + timedelta(days=3)
     with pytest.raises(InvalidTransition):
         move(reference, case_worker, referral, "ACTIVE", commencement_date=start)
     record_consent(reference, case_worker, referral.id, status="OBTAINED", method="VERBAL")  # type: ignore[arg-type]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
 from mtkcare.auth.service import Principal
+from mtkcare.dates import today as org_today
 from mtkcare.errors import NotAllowed, ValidationFailed
 from mtkcare.organisations.service import create_organisation
 from mtkcare.reference.service import option_id_by_code
@@ -26,12 +27,12 @@ def test_referral_date_cannot_be_in_the_future(
 ) -> None:
     before = referral_count(reference)
     with pytest.raises(ValidationFailed) as err:
-        make_referral(reference, intake_worker, referral_date=date.today() + timedelta(days=1))
+        make_referral(reference, intake_worker, referral_date=org_today() + timedelta(days=1))
     assert err.value.errors == {
         "referral_date": "Enter a referral date that is today or in the past"
     }
     assert referral_count(reference) == before
-    assert make_referral(reference, intake_worker, referral_date=date.today()).status == "PENDING"
+    assert make_referral(reference, intake_worker, referral_date=org_today()).status == "PENDING"
 
 
 def test_new_referral_gets_a_tracking_id_and_pending_status(
@@ -103,7 +104,7 @@ def test_service_type_must_come_from_reference_data(
         create_referral(
             reference,
             intake_worker,
-            referral_date=date.today(),
+            referral_date=org_today(),
             reason="x",
             service_type_id=option_id_by_code(reference, "service_type", "housing") + 10_000,
         )
