@@ -17,7 +17,13 @@ from mtkcare.programs.state import (
 )
 from mtkcare.programs.views import ProgramLine, TeamLine, WorkloadLine
 from mtkcare.ui import routes
-from mtkcare.ui.components import confirm_dialog, empty_state, form_dialog, loading_block
+from mtkcare.ui.components import (
+    confirm_dialog,
+    empty_state,
+    form_dialog,
+    list_or_empty,
+    loading_block,
+)
 from mtkcare.ui.forms import error_summary, form_fields, input_for
 
 P = ProgramsState
@@ -253,49 +259,40 @@ def program_body() -> rx.Component:
             ),
             panel(
                 "Open referrals",
-                rx.cond(
-                    p.referrals.length() > 0,  # type: ignore[attr-defined]
-                    rx.el.ul(
-                        rx.foreach(
-                            p.referrals,
-                            lambda r: rx.el.li(
-                                rx.link(
-                                    r.tracking_id,
-                                    href=routes.REFERRAL + "?id=" + r.id.to_string(),
-                                    font_family="monospace",
-                                ),
-                                " ",
-                                r.client_name,
-                                " · ",
-                                r.status_label,
-                                " · ",
-                                r.worker,
-                            ),  # fmt: skip
+                list_or_empty(
+                    p.referrals,
+                    lambda r: rx.el.li(
+                        rx.link(
+                            r.tracking_id,
+                            href=routes.REFERRAL + "?id=" + r.id.to_string(),
+                            font_family="monospace",
                         ),
-                        aria_label="Open referrals",
-                    ),
-                    rx.text("No open referrals you can see.", color_scheme="gray", size="2"),
+                        " ",
+                        r.client_name,
+                        " · ",
+                        r.status_label,
+                        " · ",
+                        r.worker,
+                    ),  # fmt: skip
+                    empty="No open referrals you can see.",
+                    label="Open referrals",
+                    plain=False,
                 ),
             ),
             panel(
                 "Active enrolments",
-                rx.cond(
-                    p.enrolments.length() > 0,  # type: ignore[attr-defined]
-                    rx.el.ul(
-                        rx.foreach(
-                            p.enrolments,
-                            lambda e: rx.el.li(
-                                rx.link(
-                                    e.client_name,
-                                    href=routes.CLIENT + "?id=" + e.client_id.to_string(),
-                                ),
-                                " · since ",
-                                e.commencement,
-                            ),  # fmt: skip
+                list_or_empty(
+                    p.enrolments,
+                    lambda e: rx.el.li(
+                        rx.link(
+                            e.client_name, href=routes.CLIENT + "?id=" + e.client_id.to_string()
                         ),
-                        aria_label="Active enrolments",
-                    ),
-                    rx.text("Nobody is enrolled now.", color_scheme="gray", size="2"),
+                        " · since ",
+                        e.commencement,
+                    ),  # fmt: skip
+                    empty="Nobody is enrolled now.",
+                    label="Active enrolments",
+                    plain=False,
                 ),
             ),
             direction="column",

@@ -11,7 +11,7 @@ from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import NoteInput
 from mtkcare.referrals.page_state import NOTE_FORM, ReferralPageState
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import empty_state, list_or_empty, loading_block
 from mtkcare.ui.forms import error_summary, input_for
 
 S = ReferralPageState
@@ -126,23 +126,17 @@ def timeline() -> rx.Component:
 def consents() -> rx.Component:
     return panel(
         "Consent records",
-        rx.cond(
-            R.consents.length() > 0,  # type: ignore[attr-defined]
-            rx.el.ul(
-                rx.foreach(
-                    R.consents,
-                    lambda c: rx.el.li(
-                        rx.text(c.status, weight="medium", size="2"),
-                        rx.cond(c.method != "", rx.text(c.method, size="2")),
-                        rx.cond(c.scope != "", rx.text(c.scope, size="2")),
-                        rx.cond(c.expires != "", rx.text("Expires ", c.expires, size="2")),
-                        rx.text("Recorded by ", c.recorded, size="1", color_scheme="gray"),
-                        padding_bottom="var(--space-2)",
-                    ),
-                ),
-                style={"listStyle": "none", "paddingLeft": "0", "margin": "0"},
+        list_or_empty(
+            R.consents,
+            lambda c: rx.el.li(
+                rx.text(c.status, weight="medium", size="2"),
+                rx.cond(c.method != "", rx.text(c.method, size="2")),
+                rx.cond(c.scope != "", rx.text(c.scope, size="2")),
+                rx.cond(c.expires != "", rx.text("Expires ", c.expires, size="2")),
+                rx.text("Recorded by ", c.recorded, size="1", color_scheme="gray"),
+                padding_bottom="var(--space-2)",
             ),
-            rx.text("No consent recorded yet.", color_scheme="gray", size="2"),
+            empty="No consent recorded yet.",
         ),
     )
 
@@ -166,21 +160,15 @@ def notes() -> rx.Component:
                 reset_on_submit=False,
             ),
         ),
-        rx.cond(
-            R.notes.length() > 0,  # type: ignore[attr-defined]
-            rx.el.ul(
-                rx.foreach(
-                    R.notes,
-                    lambda n: rx.el.li(
-                        rx.text(n.text, size="2", white_space="pre-wrap"),
-                        rx.text(n.by, ", ", n.when, size="1", color_scheme="gray"),
-                        padding_bottom="var(--space-2)",
-                    ),
-                ),
-                aria_label="Notes",
-                style={"listStyle": "none", "paddingLeft": "0", "margin": "0"},
+        list_or_empty(
+            R.notes,
+            lambda n: rx.el.li(
+                rx.text(n.text, size="2", white_space="pre-wrap"),
+                rx.text(n.by, ", ", n.when, size="1", color_scheme="gray"),
+                padding_bottom="var(--space-2)",
             ),
-            rx.text("No notes yet.", color_scheme="gray", size="2"),
+            empty="No notes yet.",
+            label="Notes",
         ),
     )
 

@@ -146,6 +146,24 @@ def confirm_dialog(
     )
 
 
+def list_or_empty(
+    items: rx.Var, item: Any, *, empty: str, label: str | None = None, plain: bool = True
+) -> rx.Component:
+    """A list of ``items`` (each drawn by ``item``, an ``<li>``), or a quiet line saying
+    there is nothing (``empty``). ``label`` names the list for screen readers and tests."""
+    return rx.cond(
+        items.length() > 0,
+        rx.el.ul(
+            rx.foreach(items, item),
+            **({"aria_label": label} if label else {}),
+            **(
+                {"style": {"listStyle": "none", "paddingLeft": "0", "margin": "0"}} if plain else {}
+            ),
+        ),
+        rx.text(empty, color_scheme="gray", size="2"),
+    )
+
+
 def form_dialog(
     *fields: rx.Component,
     title: str | rx.Var,
