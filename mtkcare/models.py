@@ -10,6 +10,7 @@ from mtkcare.clients.models import (
 )
 from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.intake.models import IntakeDraft
+from mtkcare.jobs.models import Job
 from mtkcare.notifications.models import Notification, OutboundMessage
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Enrolment, Program, ProgramTeamMember
@@ -51,6 +52,7 @@ __all__ = [
     "DocumentAuditLog",
     "Enrolment",
     "IntakeDraft",
+    "Job",
     "ExternalOrganisation",
     "GroupRoleMapping",
     "Language",

@@ -20,6 +20,7 @@ from mtkcare.auth.passwords import note_event_loop_thread
 from mtkcare.clients import pages as clients_pages
 from mtkcare.documents import pages as documents_pages
 from mtkcare.intake import pages as intake_pages
+from mtkcare.jobs import pages as jobs_pages
 from mtkcare.manage import check_production
 from mtkcare.programs import pages as programs_pages
 from mtkcare.referrals import pages as referrals_pages
@@ -36,6 +37,7 @@ _PAGE_MODULES = (
     documents_pages,
     intake_pages,
     programs_pages,
+    jobs_pages,
     referrals_pages,
     reports_pages,
     users_pages,

@@ -60,6 +60,41 @@ class Settings(BaseSettings):
         default=30, ge=0, le=3650, validation_alias="MTKCARE_REFERRAL_REOPEN_DAYS"
     )
     demo_clients: int = Field(default=300, ge=0, validation_alias="MTKCARE_DEMO_CLIENTS")
+
+    # Background jobs (Huey): the queue lives in Redis when REDIS_URL is set, otherwise in
+    # this SQLite file (the embedded default; the app and the consumer share it).
+    jobs_path: str = Field(
+        default=str(PROJECT_ROOT / ".data" / "jobs.db"), validation_alias="MTKCARE_JOBS_PATH"
+    )
+    # Threads of one consumer process (`python -m mtkcare.jobs`).
+    job_workers: int = Field(default=2, ge=1, le=32, validation_alias="MTKCARE_JOB_WORKERS")
+    # A failed attempt is tried again after base x 2^(attempt-1) seconds, at most the cap,
+    # until max attempts; then the job is "failed" on the jobs page.
+    job_retry_base_seconds: float = Field(
+        default=30.0, gt=0, le=3600, validation_alias="MTKCARE_JOB_RETRY_BASE_SECONDS"
+    )
+    job_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, le=86400, validation_alias="MTKCARE_JOB_RETRY_CAP_SECONDS"
+    )
+    job_max_attempts: int = Field(
+        default=8, ge=1, le=50, validation_alias="MTKCARE_JOB_MAX_ATTEMPTS"
+    )
+    # A job still "running" this long after it started is taken to have died with its
+    # consumer and is queued again.
+    job_lease_seconds: int = Field(default=900, ge=10, validation_alias="MTKCARE_JOB_LEASE_SECONDS")
+    # Every Azure AD user's roles are refreshed from Microsoft Graph this often (0: never).
+    azure_group_sync_minutes: int = Field(
+        default=60, ge=0, le=10080, validation_alias="MTKCARE_AZURE_GROUP_SYNC_MINUTES"
+    )
+
+    # Decision notices to referring organisations by e-mail: an SMTP server (none: e-mail
+    # notices fail and are retried, visible on the jobs page).
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, validation_alias="SMTP_STARTTLS")
+    smtp_from: str = Field(default="mtkcare@localhost", validation_alias="SMTP_FROM")
     session_idle_minutes: int = Field(
         default=30, ge=1, validation_alias="MTKCARE_SESSION_IDLE_MINUTES"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,11 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Jobs the tests' services hand over go to a queue of this run, never the checkout's .data/.
+os.environ["MTKCARE_JOBS_PATH"] = os.path.join(tempfile.mkdtemp(prefix="mtkcare-jobs-"), "jobs.db")
+
 # The real backend and people with roles, shared by every folder's tests (one backend per run).
-pytest_plugins = ["tests.support.web"]
+pytest_plugins = ["tests.support.web", "tests.support.jobs"]
 
 DEFAULT_TEST_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_test"
 # Roles belong to the whole server: one login role, created once, serves every test database

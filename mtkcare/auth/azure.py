@@ -255,14 +255,14 @@ def provision_user(db: Session, identity: AzureIdentity) -> User:
         value = getattr(identity, field)
         if value and getattr(user, field) != value:
             setattr(user, field, value)
-    profile = _profile(db, user)
+    profile = azure_profile(db, user)
     if identity.job_title and profile.job_title != identity.job_title:
         profile.job_title = identity.job_title
     db.flush()
     return user
 
 
-def _profile(db: Session, user: User) -> UserProfile:
+def azure_profile(db: Session, user: User) -> UserProfile:
     profile = db.exec(select(UserProfile).where(UserProfile.user_id == user.id)).first()
     if profile is None:
         profile = UserProfile(user_id=user.id)  # type: ignore[arg-type]
@@ -335,7 +335,7 @@ def complete_sign_in(
 
     user = provision_user(db, identity)
     db.info["actor_id"] = user.id  # the person signing in makes the changes that follow
-    profile = _profile(db, user)
+    profile = azure_profile(db, user)
     changed = False
     if groups is not None:
         changed = sync_azure_roles(db, user, groups)

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     ORGANISATION_MANAGE = "organisation.manage"
     REFERENCE_MANAGE = "reference.manage"
     ADMIN_USERS = "admin.users"
+    JOBS_MANAGE = "jobs.manage"
 
 
 P = Permission
@@ -136,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.REFERENCE_MANAGE,
             P.ADMIN_USERS,
             P.AUDIT_VIEW,
+            P.JOBS_MANAGE,
         }
     ),
 }

@@ -27,6 +27,11 @@ class Notification(SQLModel, table=True):
             "recipient_id",
             "read_at",
         ),
+        # A notice sent at most once per key and person (e.g. one follow-up reminder per
+        # referral per day); most notices have no key.
+        sa.UniqueConstraint(
+            "recipient_id", "once_key", name="uq_notifications_notification_recipient_once"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,6 +42,7 @@ class Notification(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=300)
     resource: str | None = Field(default=None, max_length=64)
     resource_id: str | None = Field(default=None, max_length=64)
+    once_key: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     read_at: datetime | None = Field(default=None)
 
@@ -58,3 +64,10 @@ class OutboundMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     sent_at: datetime | None = Field(default=None)
+    # Which channel and address it goes to (decided when it is made, so a later change of the
+    # organisation's settings does not redirect a message already promised).
+    channel: str = Field(default="webhook", max_length=10, nullable=False)
+    destination: str = Field(default="", max_length=500, nullable=False)
+    referral_id: int | None = Field(
+        default=None, foreign_key="referral_management_referral.id", index=True
+    )

@@ -22,6 +22,7 @@ class NoticeKind(StrEnum):
     ARRIVED = "referral.arrived"  # a referral came into one of my programs
     ASSIGNED = "referral.assigned"  # a referral was given to me
     MOVED = "referral.moved"  # someone else moved a referral I work
+    FOLLOW_UP = "referral.follow_up"  # a consent follow-up is due today or overdue
 
 
 def notify(
@@ -35,10 +36,21 @@ def notify(
     resource: str | None = None,
     resource_id: int | None = None,
     not_to: int | None = None,
+    once_key: str | None = None,
 ) -> int:
     """Add one notification per recipient (never to ``not_to``: people are not told about
-    their own actions) in the caller's transaction; returns how many."""
+    their own actions) in the caller's transaction; returns how many. With ``once_key``, a
+    person who already has a notice with that key gets no second one."""
     people = {r for r in recipients if r is not None and r != not_to}
+    if once_key is not None and people:
+        people -= set(
+            session.exec(
+                select(Notification.recipient_id).where(
+                    col(Notification.once_key) == once_key,
+                    col(Notification.recipient_id).in_(people),
+                )
+            ).all()
+        )
     for person in sorted(people):
         session.add(
             Notification(
@@ -49,6 +61,7 @@ def notify(
                 link=link,
                 resource=resource,
                 resource_id=str(resource_id) if resource_id is not None else None,
+                once_key=once_key,
             )
         )
     return len(people)

@@ -31,6 +31,10 @@ class ExternalOrganisation(Audited, SoftDelete, table=True):
     phone: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, sa_type=sa.Text)
     is_active: bool = Field(default=True, nullable=False)
+    # Where decisions on its referrals are sent (declined, withdrawn, service started): an
+    # https webhook, an e-mail address, or both.
+    notice_webhook_url: str | None = Field(default=None, max_length=500)
+    notice_email: str | None = Field(default=None, max_length=254)
     # API credentials: a public client id and the argon2 hash of its secret key.
     api_client_id: str | None = Field(default=None, max_length=64, unique=True)
     api_key_hash: str | None = Field(default=None, max_length=255)

@@ -10,6 +10,7 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.db import get_row
 from mtkcare.errors import ValidationFailed
+from mtkcare.notifications.outbound import webhook_problem
 from mtkcare.organisations.models import ExternalOrganisation, OrganisationType
 from mtkcare.validation import Input, validate
 
@@ -26,6 +27,42 @@ class OrganisationInput(Input):
     @classmethod
     def _blank_email(cls, value: object) -> object:
         return None if value == "" else value
+
+
+class NoticeInput(Input):
+    """Where an organisation hears of decisions on its referrals."""
+
+    notice_webhook_url: str | None = Field(
+        default=None, title="Webhook address for decision notices", max_length=500
+    )
+    notice_email: EmailStr | None = Field(default=None, title="E-mail for decision notices")
+
+    @field_validator("notice_webhook_url", "notice_email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("notice_webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = webhook_problem(value)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
+
+@service(Permission.ORGANISATION_MANAGE)
+def set_decision_notices(
+    session: Session, actor: Principal, organisation_id: int, **data: object
+) -> ExternalOrganisation:
+    """Set (or clear) the organisation's webhook and e-mail for decision notices."""
+    details = validate(NoticeInput, data)
+    org = get_row(session, ExternalOrganisation, organisation_id)
+    org.notice_webhook_url = details.notice_webhook_url
+    org.notice_email = str(details.notice_email) if details.notice_email else None
+    session.add(org)
+    return org
 
 
 @reads()

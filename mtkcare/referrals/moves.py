@@ -28,6 +28,7 @@ from mtkcare.dates import local, today
 from mtkcare.db import utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import SENSITIVE, Kind, field
+from mtkcare.notifications.outbound import tell_organisation
 from mtkcare.notifications.service import NoticeKind, notify
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program, ProgramTeamMember
 from mtkcare.reference.models import DeclineReason
@@ -368,6 +369,7 @@ def make_move(
         )
     worker_before = referral.assigned_staff_id
     _apply(session, actor, referral, move, details)
+    reason = _reason_words(session, details)
     session.add(
         ReferralStatusHistory(
             referral_id=referral.id,  # type: ignore[arg-type]
@@ -375,7 +377,7 @@ def make_move(
             to_status=move.target.value,
             changed_by=actor.user_id,
             changed_at=referral.status_changed_at or utcnow(),
-            reason=_reason_words(session, details),
+            reason=reason,
             note=details.note,
             overrides=",".join(OVERRIDES[g].name for g in decision.overridden) or None,
             override_reason=details.override_reason if decision.overridden else None,
@@ -383,6 +385,7 @@ def make_move(
     )
     session.flush()
     _tell(session, actor, referral, move, worker_before)
+    tell_organisation(session, referral, move.target.value, reason)
     live.announce(session, referral.id)
     return referral
 

@@ -22,6 +22,7 @@ ADMIN = "/admin"
 ADMIN_USER = "/admin/user"  # ?id=<user id>: a static route, so PAGE_PERMISSIONS matches it
 ADMIN_ROLES = "/admin/roles"
 ADMIN_MAPPINGS = "/admin/mappings"
+JOBS = "/admin/jobs"
 ACCOUNT = "/account"  # any signed-in user's own page
 LOGIN = "/login"
 
@@ -44,6 +45,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Documents", DOCUMENTS, "file_text", Permission.DOCUMENT_VIEW),
     NavItem("Reports", REPORTS, "chart_column", Permission.REPORT_VIEW),
     NavItem("Admin", ADMIN, "settings", Permission.ADMIN_USERS),
+    NavItem("Jobs", JOBS, "timer", Permission.JOBS_MANAGE),
 )
 
 # Pages anyone may open. Every other page needs a signed-in user (fail closed).

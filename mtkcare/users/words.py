@@ -65,6 +65,7 @@ PERMISSION_GROUPS: tuple[tuple[str, tuple[tuple[Permission, str], ...]], ...] = 
             (Permission.ORGANISATION_MANAGE, "Manage partner organisations"),
             (Permission.REFERENCE_MANAGE, "Manage option lists"),
             (Permission.ADMIN_USERS, "Manage users, roles and sign-in"),
+            (Permission.JOBS_MANAGE, "See background jobs and retry failed ones"),
         ),
     ),
 )

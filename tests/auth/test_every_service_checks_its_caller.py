@@ -43,6 +43,17 @@ REVIEWED_MODULES = {
 }
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {
+    "mtkcare.jobs.queue.enqueue": (
+        "adds a job row for the service that checked its caller, in its transaction; the job "
+        "itself calls services as Principal.system"
+    ),
+    "mtkcare.jobs.queue.retry_now": (
+        "the queue's half of retry_job (mtkcare.jobs.service, @service(jobs.manage))"
+    ),
+    "mtkcare.notifications.outbound.tell_organisation": (
+        "adds the decision notices of a move for make_move (@service), in its transaction; "
+        "reads only the referral's own organisation"
+    ),
     "mtkcare.notifications.service.notify": (
         "adds notifications for the service that checked its caller, in its transaction "
         "(like the audit writer); reads nothing"
