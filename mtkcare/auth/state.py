@@ -13,7 +13,7 @@ from sqlmodel import Session
 from mtkcare.auth.guard import audit_refusal, public
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.routes import safe_next
-from mtkcare.auth.service import Principal
+from mtkcare.auth.service import Principal, session_still_open
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, NotAllowed, ValidationFailed
 from mtkcare.ui.routes import SIGNED_IN, nav_for, page_permission
@@ -30,6 +30,27 @@ class Refused:
 
 def first_message(exc: ValidationFailed) -> str:
     return next(iter(exc.errors.values()), exc.message)
+
+
+# For background events that follow changes for a screen (the board, the notification bell):
+# they end once nobody can be looking any more.
+
+
+def sign_in_is_open(session_id: int | None) -> bool:
+    with session_scope() as db:
+        return session_still_open(db, session_id)
+
+
+def tab_is_open(token: str) -> bool:
+    """Whether the browser tab a state belongs to is still connected to this worker
+    (Reflex's own table of connected tabs; unknown: assume it is)."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        namespace = get_app().app.event_namespace
+    except Exception:
+        return True
+    return namespace is None or token in namespace.token_to_sid
 
 
 class AppState(rx.State):

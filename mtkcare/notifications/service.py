@@ -1,6 +1,6 @@
 """In-app notifications to staff: written by the services whose change they tell about (in the
 same transaction, so a rolled-back change tells nobody), read and marked read by their
-recipient only. The bell in the header is planned; these are its reads."""
+recipient only (the bell in the header: state.py, components.py)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,14 @@ from sqlmodel import Session
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.service import Principal, session_still_open
-from mtkcare.auth.state import AppState, Refused, first_message
+from mtkcare.auth.service import Principal
+from mtkcare.auth.state import (
+    AppState,
+    Refused,
+    first_message,
+    sign_in_is_open,
+    tab_is_open,
+)
 from mtkcare.db import session_scope
 from mtkcare.errors import DomainError, ValidationFailed
 from mtkcare.fields import submitted
@@ -41,23 +47,6 @@ def _read_quietly(me: Principal, filters: dict[str, Any], per_column: dict[str, 
     for; the cards shown are the same query's)."""
     with session_scope() as db:
         return b.read_board(db, me, b.BoardFilters(**filters), shown=per_column, audit=False)
-
-
-def _sign_in_open(session_id: int | None) -> bool:
-    with session_scope() as db:
-        return session_still_open(db, session_id)
-
-
-def _tab_open(token: str) -> bool:
-    """Whether the browser tab this state belongs to is still connected to this worker
-    (Reflex's own table of connected tabs; unknown: assume it is)."""
-    try:
-        from reflex.utils.prerequisites import get_app
-
-        namespace = get_app().app.event_namespace
-    except Exception:
-        return True
-    return namespace is None or token in namespace.token_to_sid
 
 
 def _words(error: DomainError | None) -> str:
@@ -201,9 +190,9 @@ class BoardState(MoveFormState, AppState):
                 async with self:
                     filters, per_column = dict(self._filters), dict(self._per_column)
                     still = self._listener == mine and self.status == "ready"
-                if not still or me is None or not _tab_open(token):
+                if not still or me is None or not tab_is_open(token):
                     return
-                if not await asyncio.to_thread(_sign_in_open, me.session_id):
+                if not await asyncio.to_thread(sign_in_is_open, me.session_id):
                     return
                 if not changed:
                     continue

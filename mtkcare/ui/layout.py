@@ -13,6 +13,8 @@ from reflex_base.vars.base import ImportVar, Var
 
 from mtkcare.auth.binding import SESSION_TIMER_ATTR, SESSION_TIMER_ID, SessionBindingState
 from mtkcare.auth.state import AppState
+from mtkcare.notifications.components import notification_bell
+from mtkcare.search.components import search_box
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block, native_post_form
 from mtkcare.ui.styles import (
@@ -42,24 +44,6 @@ def _brand() -> rx.Component:
         aria_label=f"{APP_NAME} home",
         width=SIDEBAR_WIDTH,
         flex_shrink="0",
-    )
-
-
-def _search_placeholder() -> rx.Component:
-    # Search across records arrives with its own issue; the box shows where it will be.
-    return rx.box(
-        rx.input(
-            rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
-            placeholder="Search all records (coming soon)",
-            aria_label="Search all records (coming soon)",
-            disabled=True,
-            size="2",
-            variant="surface",
-            width="100%",
-        ),
-        role="search",
-        flex="1",
-        max_width="28rem",
     )
 
 
@@ -124,8 +108,9 @@ def top_bar() -> rx.Component:
     return rx.el.header(
         rx.flex(
             _brand(),
-            _search_placeholder(),
+            search_box(),
             rx.spacer(),
+            rx.cond(AppState.user_name != "", notification_bell()),
             _user_menu(),
             align="center",
             spacing="5",

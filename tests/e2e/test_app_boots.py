@@ -60,7 +60,7 @@ def test_clients_list_shows_demo_clients_and_pages(page: Page, e2e_db_url: str) 
     row_headers = table.get_by_role("rowheader")
     expect(row_headers).to_have_count(PAGE_SIZE)
     expect(row_headers.first).to_contain_text(first_on_page1)
-    expect(page.get_by_label("Search clients")).to_be_visible()
+    expect(page.get_by_label("Search clients", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Previous")).to_be_disabled()
     page.screenshot(path="/tmp/clients.png", full_page=True)
 

@@ -179,7 +179,7 @@ def test_without_consent_or_risk_permissions_the_list_shows_neither(
     expect(page.get_by_role("button", name=re.compile("^Record consent"))).to_have_count(0)
 
     # A search that matches nobody says so and offers to clear it.
-    page.get_by_label("Search clients").fill("zzzz-nobody")
+    page.get_by_label("Search clients", exact=True).fill("zzzz-nobody")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_text("No matching clients")).to_be_visible(timeout=STEP_TIMEOUT)
     page.get_by_role("button", name="Clear search and filters").first.click()
