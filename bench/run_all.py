@@ -1,5 +1,7 @@
 """All benchmarks in order: generate N clients into a fresh PostgreSQL database, then time the
-common reads, the duplicate/search look-ups and the referrals board on it.
+common reads, the duplicate/search look-ups and the referrals board on it; then grow a copy to
+the board's shape (1,000,000 clients, 200,000 referrals, 5,000 open) and time the board there,
+on the server and in a real browser.
 
     PYTHONPATH=. .venv/bin/python bench/run_all.py [--clients 100000] [--database-url URL]
 
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import board, duplicates, queries, seed  # noqa: E402
+from bench import board, board_browser, board_shape, duplicates, queries, seed  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     queries.main(["--database-url", args.database_url, "--runs", str(args.runs)])
     duplicates.main(["--database-url", args.database_url])
     board.main(["--database-url", args.database_url, "--runs", str(args.runs)])
+    shaped = board_shape.board_url(args.database_url)
+    board_shape.main(["--source-url", args.database_url, "--target-url", shaped])
+    board.main(["--database-url", shaped, "--runs", str(args.runs)])
+    board_browser.main(["--database-url", shaped])
 
 
 if __name__ == "__main__":

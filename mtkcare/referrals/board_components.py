@@ -50,6 +50,7 @@ def filters_form() -> rx.Component:
                 errors=S.filter_errors,
                 options=options.get(name),
                 placeholder="Any",
+                say_optional=False,
             ),
             width=width,
         )

@@ -485,12 +485,15 @@ def input_for(
     width: str | None = None,
     placeholder: str | None = "Choose…",
     monospace: bool = False,
+    say_optional: bool = True,
 ) -> rx.Component:
     """The control a declared field asks for (``mtkcare.fields.FieldSpec``), with its label,
     hint, error and limits. ``name`` is the form field's name when it is not the field's own
     (a prefixed contact field); ``options`` are a reference list's choices; ``on_blur`` is
-    called with a text's value when it is left, ``on_change`` with a choice's value."""
+    called with a text's value when it is left, ``on_change`` with a choice's value.
+    ``say_optional=False`` leaves "(optional)" off the label (filters, where every field is)."""
     name = name or spec.name
+    marked = spec.optional and say_optional
     common: dict[str, Any] = {"form": form, "errors": errors, "hint": spec.hint}
     if spec.kind == Kind.CHECKBOX:
         return checkbox_field(
@@ -507,7 +510,7 @@ def input_for(
             options=spec.choices if spec.kind == Kind.CHOICE or options is None else options,
             value=value,
             placeholder=None if spec.kind == Kind.CHOICE and not spec.optional else placeholder,
-            optional=spec.optional,
+            optional=marked,
             on_change=on_change,
             width=width or "100%",
             **common,
@@ -517,7 +520,7 @@ def input_for(
             spec.label,
             name,
             value=value,
-            optional=spec.optional,
+            optional=marked,
             on_blur=on_blur,
             max_length=spec.max_length,
             **common,
@@ -527,7 +530,7 @@ def input_for(
         name,
         value=value,
         type=spec.kind.value if spec.kind != Kind.TEXT else "text",
-        optional=spec.optional,
+        optional=marked,
         on_blur=on_blur,
         on_change=on_change,
         max_length=spec.max_length,

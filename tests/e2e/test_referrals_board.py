@@ -87,6 +87,9 @@ def test_filters_are_kept_in_the_address_and_a_shared_link_opens_the_same_view(
     _referral_id, tracking, _program = _new_referral(e2e_db_url)
     sign_in(page, "teamlead")
     page.goto("/referrals")
+    filters = page.get_by_role("form", name="Filter the board")
+    expect(filters.get_by_label("Priority")).to_be_visible(timeout=TIMEOUT)
+    expect(filters).not_to_contain_text("(optional)")  # every filter is; none says so
     page.get_by_label("Search the board").fill(tracking)
     page.get_by_label("Priority").select_option(label="Normal")
     page.get_by_role("button", name="Apply filters").click()

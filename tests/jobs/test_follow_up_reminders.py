@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from mtkcare import dates
@@ -57,12 +58,18 @@ def _reminders(db: Session, person: Principal) -> list[Notification]:
     )
 
 
-def test_a_follow_up_due_today_reminds_its_worker_once_a_day(
-    reference: Session, team_lead: Principal, case_worker: Principal
-) -> None:
+@pytest.fixture
+def program(reference: Session, team_lead: Principal, case_worker: Principal) -> Program:
+    """A program led by the team lead, the case worker in its team."""
     program = make_program(reference, name="Safe Homes")
     join_team(reference, program, team_lead, role="LEAD")
     join_team(reference, program, case_worker)
+    return program
+
+
+def test_a_follow_up_due_today_reminds_its_worker_once_a_day(
+    reference: Session, team_lead: Principal, case_worker: Principal, program: Program
+) -> None:
     referral = _following_up(reference, team_lead, program, case_worker)
     today = org_today()
 
@@ -81,11 +88,8 @@ def test_a_follow_up_due_today_reminds_its_worker_once_a_day(
 
 
 def test_without_a_worker_the_programs_team_leads_are_reminded(
-    reference: Session, team_lead: Principal, case_worker: Principal
+    reference: Session, team_lead: Principal, case_worker: Principal, program: Program
 ) -> None:
-    program = make_program(reference, name="Safe Homes")
-    join_team(reference, program, team_lead, role="LEAD")
-    join_team(reference, program, case_worker)
     referral = _following_up(reference, team_lead, program, None)
     referral.follow_up_date = org_today() - timedelta(days=3)  # an older record's date
     reference.add(referral)
@@ -99,11 +103,8 @@ def test_without_a_worker_the_programs_team_leads_are_reminded(
 
 
 def test_future_and_finished_follow_ups_make_no_reminder(
-    reference: Session, team_lead: Principal, case_worker: Principal
+    reference: Session, team_lead: Principal, case_worker: Principal, program: Program
 ) -> None:
-    program = make_program(reference, name="Safe Homes")
-    join_team(reference, program, team_lead, role="LEAD")
-    join_team(reference, program, case_worker)
     later = _following_up(reference, team_lead, program, case_worker)
     later.follow_up_date = org_today() + timedelta(days=2)
     finished = _following_up(reference, team_lead, program, case_worker)
