@@ -37,6 +37,10 @@ class GraphUnavailable(RuntimeError):
     """Microsoft Graph (or the token endpoint in front of it) could not answer."""
 
 
+class GraphUserNotFound(GraphUnavailable):
+    """Graph answered that the user does not exist (deleted from the directory)."""
+
+
 @dataclass(frozen=True)
 class CertificateCredential:
     """The app registration's certificate: PEM private key, SHA-1 thumbprint (hex, as the Azure
@@ -168,6 +172,8 @@ def member_group_ids(object_id: str, settings: Settings | None = None) -> list[s
                 response = client.get(
                     url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
                 )
+                if response.status_code == 404:
+                    raise GraphUserNotFound(f"Graph has no user {object_id}")
                 if response.status_code != 200:
                     raise GraphUnavailable(
                         f"Graph answered HTTP {response.status_code}: {response.text[:200]}"

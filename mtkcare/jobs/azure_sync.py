@@ -1,8 +1,9 @@
 """The design document's periodic Azure AD group sync: refresh every active Azure user's
 roles from their group memberships in Microsoft Graph, so a change in Entra ID reaches MTK
-Care without waiting for the person's next sign-in. When Graph cannot answer, each user
-keeps their cached roles; the job then fails its attempt (and is retried with back-off) so
-the outage shows on the jobs page."""
+Care without waiting for the person's next sign-in. A user Graph no longer has (deleted from
+the directory) loses their Azure-granted roles. When Graph cannot answer, each user keeps
+their cached roles; the job then fails its attempt (and is retried with back-off) so the
+outage shows on the jobs page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from mtkcare.auth.access import service
 from mtkcare.auth.azure import azure_profile, sync_azure_roles
-from mtkcare.auth.graph import GraphUnavailable, member_group_ids
+from mtkcare.auth.graph import GraphUnavailable, GraphUserNotFound, member_group_ids
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.db import session_scope, utcnow
@@ -61,6 +62,8 @@ def azure_group_sync() -> None:
     for user_id, object_id in users:
         try:
             groups = member_group_ids(object_id, settings)
+        except GraphUserNotFound:  # gone from the directory: no Azure roles any more
+            groups = []
         except GraphUnavailable as exc:  # keep this user's cached roles
             missed.append(str(exc))
             continue

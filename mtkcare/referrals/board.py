@@ -10,6 +10,7 @@ column, each served by the (status, is_deleted) index.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -210,12 +211,15 @@ def read_board(
     *,
     shown: dict[str, int] | None = None,
     audit: bool = True,
+    only: Collection[str] | None = None,
 ) -> Board:
-    """The board for this user. ``shown`` raises a column's page size ("show more")."""
+    """The board for this user. ``shown`` raises a column's page size ("show more");
+    ``only`` reads just those columns (after a move: the two it changed), and ``total`` then
+    counts only them."""
     today = dates.today()
     closed_since = utcnow() - timedelta(days=CLOSED_DAYS)
     final = [s.value for s in FINAL_STATUSES]
-    statuses = _statuses(filters)
+    statuses = [s for s in _statuses(filters) if only is None or s in only]
     where = [
         col(Referral.status).in_(statuses),
         sa.or_(col(Referral.status).not_in(final), col(Referral.status_changed_at) >= closed_since),

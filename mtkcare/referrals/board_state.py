@@ -81,6 +81,9 @@ class BoardState(MoveFormState, AppState):
     # Which listener for other people's changes is this tab's current one (see
     # follow_changes; 0: none): a listener that is no longer current ends.
     _listener: int = 0
+    # Referrals this tab moved and redrew its board after: their announcements need no
+    # second read (the follower skips a batch holding nothing else).
+    _redrawn: set[int] = set()
     _listeners_started: int = 0
 
     # -- helpers (not callable from the browser)
@@ -98,6 +101,29 @@ class BoardState(MoveFormState, AppState):
             for card in column.cards
         }
         self.status = "ready"
+
+    def _redraw(self, statuses: set[str]) -> Any:
+        """After this tab's move: only the columns it changed, read again (the others stand;
+        other people's changes arrive through the follower)."""
+        wanted = [column.status for column in self.columns if column.status in statuses]
+        if not wanted:
+            return None
+        done = self._call(
+            lambda db, me: b.read_board(
+                db,
+                me,
+                b.BoardFilters(**self._filters),
+                shown=self._per_column,
+                audit=False,
+                only=wanted,
+            )  # fmt: skip
+        )
+        if isinstance(done, Refused):
+            return done.events
+        fresh = {column.status: column for column in done.columns}
+        columns = [fresh.get(column.status, column) for column in self.columns]
+        self._show(b.Board(columns=columns, total=sum(column.count for column in columns)))
+        return None
 
     def _reread(self, *, audit: bool = False) -> Any:
         done = self._call(lambda db, me: self._read(db, me, audit=audit))
@@ -190,11 +216,14 @@ class BoardState(MoveFormState, AppState):
                 async with self:
                     filters, per_column = dict(self._filters), dict(self._per_column)
                     still = self._listener == mine and self.status == "ready"
+                    drawn = bool(changed) and changed <= self._redrawn
+                    if changed:
+                        self._redrawn = self._redrawn - changed
                 if not still or me is None or not tab_is_open(token):
                     return
                 if not await asyncio.to_thread(sign_in_is_open, me.session_id):
                     return
-                if not changed:
+                if not changed or drawn:
                     continue
                 board = await asyncio.to_thread(_read_quietly, me, filters, per_column)
                 async with self:
@@ -229,8 +258,9 @@ class BoardState(MoveFormState, AppState):
             return [*(self._reread() or []), *done.events]
         self.move_target = ""
         self.announcement = f"{tracking} moved to {status_label(target)}"
+        self._redrawn = {*self._redrawn, referral_id}
         return [
-            *(self._reread() or []),
+            *(self._redraw({status, target}) or []),
             rx.toast.success(f"Referral {tracking} is now {status_label(target).lower()}"),
         ]
 

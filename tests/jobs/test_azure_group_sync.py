@@ -131,3 +131,19 @@ def test_with_graph_down_everyone_keeps_their_cached_roles_and_the_job_fails_vis
     assert _roles(user_id) == {"Case worker"}
     assert row.status == JobStatus.FAILED.value and row.attempts == 3
     assert "kept their cached roles" in (row.last_error or "")
+
+
+def test_a_user_deleted_from_the_directory_loses_their_azure_roles(
+    jobs: Queue, azure: FakeEntra
+) -> None:
+    from mtkcare.auth.service import sync_roles
+
+    with session_scope() as db:
+        sync_roles(db)
+    user_id, oid = _azure_user(["Team lead"])  # Graph has never heard of this object id
+
+    row = _sync(jobs)
+
+    assert row.status == JobStatus.DONE.value
+    assert _roles(user_id) == set()
+    assert any(call.status == 404 for call in azure.graph.graph_calls(oid))

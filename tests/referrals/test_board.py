@@ -52,6 +52,26 @@ def test_the_board_shows_open_columns_with_counts_and_the_users_moves(
     assert sorted(shown.changes["ids"]) == sorted(r.id for r in referrals)  # type: ignore[index]
 
 
+def test_after_a_move_the_two_columns_read_again_match_the_whole_boards(
+    reference: Session, team_lead: Principal
+) -> None:
+    program = make_program(reference, name="Board Homes")
+    join_team(reference, program, team_lead, role="LEAD")
+    surname = f"Xwpartial{uuid.uuid4().hex[:6]}"
+    referrals = [
+        make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
+        for _ in range(3)
+    ]
+    move(reference, team_lead, referrals[0], "ASSESSED", target_program_id=program.id)
+    for filters in (BoardFilters(q=surname), BoardFilters(program_id=program.id)):
+        whole = read_board(reference, team_lead, filters, audit=False)
+        part = read_board(reference, team_lead, filters, audit=False, only={"PENDING", "ASSESSED"})
+        assert [c.status for c in part.columns] == ["PENDING", "ASSESSED"]
+        assert part.columns == [_column(whole, "PENDING"), _column(whole, "ASSESSED")]
+        assert part.total == sum(c.count for c in part.columns) <= whole.total
+    assert read_board(reference, team_lead, BoardFilters(q=surname), only={"PENDING"}).total == 2
+
+
 def test_closed_referrals_show_only_on_request_and_only_the_last_30_days(
     reference: Session, team_lead: Principal
 ) -> None:
