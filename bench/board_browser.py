@@ -43,6 +43,9 @@ USABLE_PROBE = """
     }
   };
   new MutationObserver(check).observe(document, {subtree: true, childList: true});
+  // When the user pressed (a move is timed from here, not from when Playwright was asked to
+  // click: it first waits for the opening menu to stop moving).
+  document.addEventListener("pointerdown", () => { window.__pressed = Date.now(); }, true);
   // When each large socket message (a board's state) arrives: splits a move's time into
   // "the state reached the browser" and "the browser drew it".
   const Native = window.WebSocket;
@@ -183,9 +186,9 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
         # Not returned (evaluate would wait for it): kept in the page, awaited after the click.
         mover.evaluate(GONE_FROM, [card, "FOLLOW_UP"])
         viewer.evaluate(GONE_FROM, [card, "FOLLOW_UP"])
-        mover.evaluate("window.__frames = []")
-        started = time.time() * 1000
+        mover.evaluate("window.__frames = []; window.__pressed = undefined")
         item.click()
+        started = float(mover.evaluate("window.__pressed"))
         shown = float(mover.evaluate("window.__gone"))
         seen = float(viewer.evaluate("window.__gone"))
         if shown < 0 or seen < 0:

@@ -12,6 +12,7 @@ from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import Principal
 from mtkcare.dates import today
 from mtkcare.db import session_scope
+from mtkcare.programs.models import Program
 from mtkcare.reference.service import ensure_reference_data
 from mtkcare.referrals.board import BoardFilters, address_of, filters_from_address, read_board
 from mtkcare.referrals.models import Referral, ReferralStatusHistory
@@ -24,17 +25,26 @@ def _column(board, status: str):  # type: ignore[no-untyped-def]
     return next(c for c in board.columns if c.status == status)
 
 
-def test_the_board_shows_open_columns_with_counts_and_the_users_moves(
-    reference: Session, team_lead: Principal
-) -> None:
+def _three_referrals_one_assessed(
+    reference: Session, team_lead: Principal, tag: str
+) -> tuple[Program, str, list[Referral]]:
+    """Three new referrals of clients with one fresh surname; the first accepted into a
+    program the team lead leads."""
     program = make_program(reference, name="Board Homes")
     join_team(reference, program, team_lead, role="LEAD")
-    surname = f"Xwboard{uuid.uuid4().hex[:6]}"
+    surname = f"{tag}{uuid.uuid4().hex[:6]}"
     referrals = [
         make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
         for _ in range(3)
     ]
     move(reference, team_lead, referrals[0], "ASSESSED", target_program_id=program.id)
+    return program, surname, referrals
+
+
+def test_the_board_shows_open_columns_with_counts_and_the_users_moves(
+    reference: Session, team_lead: Principal
+) -> None:
+    program, surname, referrals = _three_referrals_one_assessed(reference, team_lead, "Xwboard")
 
     board = read_board(reference, team_lead, BoardFilters(q=surname))
 
@@ -55,14 +65,7 @@ def test_the_board_shows_open_columns_with_counts_and_the_users_moves(
 def test_after_a_move_the_two_columns_read_again_match_the_whole_boards(
     reference: Session, team_lead: Principal
 ) -> None:
-    program = make_program(reference, name="Board Homes")
-    join_team(reference, program, team_lead, role="LEAD")
-    surname = f"Xwpartial{uuid.uuid4().hex[:6]}"
-    referrals = [
-        make_referral(reference, client_id=make_client(reference, last_name=surname, phone=None).id)
-        for _ in range(3)
-    ]
-    move(reference, team_lead, referrals[0], "ASSESSED", target_program_id=program.id)
+    program, surname, referrals = _three_referrals_one_assessed(reference, team_lead, "Xwpartial")
     for filters in (BoardFilters(q=surname), BoardFilters(program_id=program.id)):
         whole = read_board(reference, team_lead, filters, audit=False)
         part = read_board(reference, team_lead, filters, audit=False, only={"PENDING", "ASSESSED"})
