@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loads", type=int, default=15, help="board loads to time")
     parser.add_argument("--moves", type=int, default=30, help="moves to time (round trips x2)")
     parser.add_argument("--viewers", type=int, default=20, help="boards open for the memory figure")
+    parser.add_argument("--screenshot", default=None, help="save the loaded board as this PNG")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -164,6 +165,8 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
         mover.goto(f"{base}/referrals", timeout=120_000)
         mover.wait_for_function("window.__usable !== undefined", timeout=120_000)
         usable.append(float(mover.evaluate("window.__usable")))
+    if args.screenshot:
+        mover.screenshot(path=args.screenshot)
     viewer.goto(f"{base}/referrals", timeout=120_000)
     viewer.wait_for_function("window.__usable !== undefined", timeout=120_000)
 

@@ -96,12 +96,12 @@ def filters_form() -> rx.Component:
 def _move_menu(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.button(
+            rx.el.button(
                 "Move to…",
                 rx.icon("chevron_down", size=14, aria_hidden="true"),
-                variant="soft",
-                size="1",
+                type="button",
                 aria_label="Move " + card.tracking_id + " to…",
+                style=MOVE_BUTTON_STYLE,
             )
         ),
         rx.menu.content(
@@ -119,61 +119,113 @@ def _move_menu(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
     )
 
 
+# A card is drawn with plain elements (styled with the theme's variables) rather than the
+# theme's Card/Flex/Text components: a board redraws up to 300 of them after every change, and
+# each theme component is a React layer of its own.
+CARD_STYLE = {
+    "display": "flex",
+    "flexDirection": "column",
+    "gap": "var(--space-1)",
+    "padding": "var(--space-2) var(--space-3)",
+    "background": "var(--color-panel-solid)",
+    "borderRadius": "var(--radius-3)",
+    "boxShadow": "var(--shadow-2)",
+}
+LINE = {"margin": "0", "fontSize": "var(--font-size-1)", "color": "var(--gray-11)"}
+
+
+MOVE_BUTTON_STYLE = {
+    "display": "inline-flex",
+    "alignItems": "center",
+    "justifyContent": "center",
+    "gap": "var(--space-1)",
+    "height": "var(--space-5)",
+    "padding": "0 var(--space-2)",
+    "border": "none",
+    "borderRadius": "var(--radius-2)",
+    "background": "var(--accent-a3)",
+    "color": "var(--accent-11)",
+    "fontSize": "var(--font-size-1)",
+    "fontFamily": "inherit",
+    "cursor": "pointer",
+}
+
+
+def _priority(card: rx.Var[Card]) -> rx.Component:
+    """The priority as a small badge in its colour (a plain span: see CARD_STYLE)."""
+
+    def shade(step: str) -> rx.Var:
+        return rx.match(
+            card.priority,
+            *((p, f"var(--{c}-{step})") for p, c in PRIORITY_COLOURS.items()),
+            f"var(--gray-{step})",
+        )
+
+    return rx.el.span(
+        card.priority_label,
+        style={
+            "padding": "0 var(--space-1)",
+            "borderRadius": "var(--radius-1)",
+            "fontSize": "var(--font-size-1)",
+            "fontWeight": "500",
+            "lineHeight": "var(--line-height-1)",
+            "background": shade("a3"),
+            "color": shade("a11"),
+        },
+    )
+
+
 def _card(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
     return rx.el.li(
         DragBox.create(
-            rx.card(
-                rx.flex(
-                    rx.flex(
-                        rx.link(
-                            card.tracking_id,
-                            href=routes.REFERRAL + "?id=" + card.id.to_string(),
-                            font_family="monospace",
-                            size="2",
-                        ),
-                        rx.badge(
-                            card.priority_label,
-                            color_scheme=rx.match(
-                                card.priority,
-                                *PRIORITY_COLOURS.items(),
-                                "gray",
-                            ),
-                            size="1",
-                        ),
-                        justify="between",
-                        align="center",
-                    ),
-                    rx.text(card.client_name, weight="medium", size="2"),
-                    rx.text(card.program, size="1", color_scheme="gray"),
-                    rx.text(card.worker, " · ", card.age, size="1", color_scheme="gray"),
-                    rx.cond(
-                        card.follow_up != "",
-                        rx.flex(
-                            rx.cond(
-                                card.overdue,
-                                rx.icon("triangle_alert", size=12, aria_hidden="true"),
-                                rx.icon("calendar", size=12, aria_hidden="true"),
-                            ),
-                            rx.text(
-                                card.follow_up,
-                                size="1",
-                                weight=rx.cond(card.overdue, "bold", "regular"),
-                            ),
-                            color=rx.cond(card.overdue, rx.color("red", 11), rx.color("gray", 11)),
-                            align="center",
-                            spacing="1",
-                        ),
-                    ),
-                    _move_menu(card, column),
-                    direction="column",
-                    spacing="1",
+            rx.el.div(
+                rx.el.a(
+                    card.tracking_id,
+                    href=routes.REFERRAL + "?id=" + card.id.to_string(),
+                    style={
+                        "fontFamily": "var(--code-font-family, monospace)",
+                        "fontSize": "var(--font-size-2)",
+                        "color": "var(--accent-11)",
+                    },
                 ),
-                size="1",
+                _priority(card),
+                style={
+                    "display": "flex",
+                    "justifyContent": "space-between",
+                    "alignItems": "center",
+                },
             ),
+            rx.el.p(
+                card.client_name,
+                style={"margin": "0", "fontSize": "var(--font-size-2)", "fontWeight": "500"},
+            ),
+            rx.el.p(card.program, style=LINE),
+            rx.el.p(card.worker, " · ", card.age, style=LINE),
+            rx.cond(
+                card.follow_up != "",
+                rx.el.p(
+                    rx.cond(
+                        card.overdue,
+                        rx.icon("triangle_alert", size=12, aria_hidden="true"),
+                        rx.icon("calendar", size=12, aria_hidden="true"),
+                    ),
+                    card.follow_up,
+                    style={
+                        **LINE,
+                        "display": "flex",
+                        "alignItems": "center",
+                        "gap": "var(--space-1)",
+                        "color": rx.cond(card.overdue, "var(--red-11)", "var(--gray-11)"),
+                        "fontWeight": rx.cond(card.overdue, "700", "400"),
+                    },
+                ),
+            ),
+            _move_menu(card, column),
             draggable=True,
             on_drag_start=S.start_drag(card.id),
             custom_attrs={"data-card": card.tracking_id},
             cursor="grab",
+            style=CARD_STYLE,
         ),
         key=card.id,
     )
