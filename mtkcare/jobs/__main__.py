@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from mtkcare.jobs.queue import get_queue
+from mtkcare.jobs.queue import get_queue, start_periodic
+from mtkcare.jobs.reminders import REMINDERS
 from mtkcare.settings import get_settings
 
 
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     queue = get_queue()
     where = "Redis" if settings.redis_url else settings.jobs_path
     logging.getLogger(__name__).info("job consumer: %s worker(s), queue in %s", args.workers, where)
+    if not args.no_periodic:
+        # Reminders are due now, not only at the next quarter hour (they are sent once per
+        # referral, person and day, so an extra run adds nothing twice).
+        start_periodic(REMINDERS)
     consumer = queue.huey.create_consumer(
         workers=args.workers,
         worker_type="thread",

@@ -99,6 +99,28 @@ def test_work_handed_over_while_the_consumer_is_stopped_is_done_when_it_starts(
     assert len(hook.taken) == 1
 
 
+def test_a_starting_consumer_sends_the_follow_up_reminders_at_once(
+    jobs: Queue, tmp_path: Path
+) -> None:
+    from sqlmodel import col, func, select
+
+    from mtkcare.jobs.models import Job, JobStatus
+    from mtkcare.jobs.reminders import REMINDERS
+
+    def done() -> int:
+        with session_scope() as s:
+            return s.exec(
+                select(func.count()).where(
+                    col(Job.name) == REMINDERS, col(Job.status) == JobStatus.DONE.value
+                )
+            ).one()
+
+    before = done()
+    log = tmp_path / "consumer.log"
+    with consumer(_env(), log):
+        _wait(lambda: done() > before, log)
+
+
 def test_a_retry_scheduled_before_the_consumer_stopped_is_made_after_it_restarts(
     storage: str, tmp_path: Path
 ) -> None:
