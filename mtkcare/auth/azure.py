@@ -310,6 +310,17 @@ def sync_azure_roles(db: Session, user: User, groups: list[str]) -> bool:
     return changed
 
 
+def apply_azure_groups(db: Session, user: User, groups: list[str]) -> bool:
+    """The user's Azure roles made those of ``groups`` (``sync_azure_roles``), and the groups
+    and the time of this sync kept on their profile: what a sign-in falls back to when Graph
+    cannot answer. Used at sign-in and by the periodic group sync; whether roles changed."""
+    changed = sync_azure_roles(db, user, groups)
+    profile = azure_profile(db, user)
+    profile.azure_groups = sorted(groups)
+    profile.roles_synced_at = utcnow()
+    return changed
+
+
 def complete_sign_in(
     db: Session,
     identity: AzureIdentity,
@@ -338,9 +349,7 @@ def complete_sign_in(
     profile = azure_profile(db, user)
     changed = False
     if groups is not None:
-        changed = sync_azure_roles(db, user, groups)
-        profile.azure_groups = sorted(groups)
-        profile.roles_synced_at = utcnow()
+        changed = apply_azure_groups(db, user, groups)
     db.flush()
 
     token = start_session(

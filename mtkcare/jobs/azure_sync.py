@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from mtkcare.auth.access import service
-from mtkcare.auth.azure import azure_profile, sync_azure_roles
+from mtkcare.auth.azure import apply_azure_groups
 from mtkcare.auth.graph import GraphUnavailable, GraphUserNotFound, member_group_ids
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import session_scope, utcnow
+from mtkcare.db import session_scope
 from mtkcare.errors import NotFound
 from mtkcare.jobs.queue import job
 from mtkcare.settings import get_settings
@@ -31,11 +31,7 @@ def refresh_azure_roles(
     user = session.get(User, user_id)
     if user is None or user.auth_source != AuthSource.AZURE.value:
         raise NotFound("No Azure AD user with that id.")
-    changed = sync_azure_roles(session, user, groups)
-    profile = azure_profile(session, user)
-    profile.azure_groups = sorted(groups)
-    profile.roles_synced_at = utcnow()
-    return changed
+    return apply_azure_groups(session, user, groups)
 
 
 def _azure_users() -> list[tuple[int, str]]:

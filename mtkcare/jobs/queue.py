@@ -248,15 +248,22 @@ def _failed(row: Job, kind: JobKind | None, exc: Exception) -> float | None:
         current = db.exec(select(Job).where(col(Job.id) == row.id).with_for_update()).one()
         current.last_error = error
         if current.attempts >= current.max_attempts or kind is None:
-            current.status = JobStatus.FAILED.value
-            current.finished_at = utcnow()
-            if kind is not None and kind.on_failure is not None:
-                kind.on_failure(db, current)
+            _give_up(db, current)
             return None
         delay = backoff_seconds(current.attempts)
         current.status = JobStatus.QUEUED.value
         current.next_attempt_at = utcnow() + timedelta(seconds=delay)
         return delay
+
+
+def _give_up(db: Session, row: Job) -> None:
+    """Out of attempts: the job is failed (for an administrator to see and retry), and its
+    kind's ``on_failure`` records what that means for the work (e.g. a notice not sent)."""
+    row.status = JobStatus.FAILED.value
+    row.finished_at = utcnow()
+    kind = KINDS.get(row.name)
+    if kind is not None and kind.on_failure is not None:
+        kind.on_failure(db, row)
 
 
 def retry_now(session: Session, row: Job, requested_by: int | None) -> None:
@@ -302,11 +309,7 @@ def sweep() -> int:
             if row.status == JobStatus.RUNNING.value:
                 row.last_error = "the consumer stopped while this job was running"
                 if row.attempts >= row.max_attempts:
-                    row.status = JobStatus.FAILED.value
-                    row.finished_at = now
-                    kind = KINDS.get(row.name)
-                    if kind is not None and kind.on_failure is not None:
-                        kind.on_failure(db, row)
+                    _give_up(db, row)
                     continue
             row.status = JobStatus.QUEUED.value
             row.ticket = uuid.uuid4().hex

@@ -13,6 +13,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from enum import StrEnum
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +39,7 @@ DECISIONS: dict[str, str] = {
 }
 
 
-class Channel:
+class Channel(StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
 
@@ -107,7 +108,7 @@ def tell_organisation(
             organisation_id=org.id,
             referral_id=referral.id,
             kind="referral.decision",
-            channel=channel,
+            channel=channel.value,
             destination=destination,
             payload=payload,
         )
