@@ -63,6 +63,19 @@ USABLE_PROBE = """
   Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
 })();
 """
+# Resolves with Date.now() once the target column's count has changed (the two columns a move
+# changed, read again, are on screen).
+COUNTED = """
+(column) => { window.__counted = new Promise(resolve => {
+  const badge = () => document.querySelector(`[data-count="${column}"]`);
+  const before = badge() && badge().textContent;
+  setTimeout(() => resolve(-1), 30000);
+  const watch = new MutationObserver(() => {
+    if (badge() && badge().textContent !== before) { watch.disconnect(); resolve(Date.now()); }
+  });
+  watch.observe(document.body, {subtree: true, childList: true, characterData: true});
+}); }
+"""
 # Resolves with Date.now() once the card has left the column (run in a page before the move:
 # the board then shows the new state; the card itself goes to the end of its new column, past
 # the first 50 shown, as it is now the one waiting least).
@@ -174,6 +187,7 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
     # timed from the click on the menu item until the card has left its column on the mover's
     # screen and on the second viewer's.
     moved: list[float] = []
+    settled: list[float] = []
     seen_by_viewer: list[float] = []
     arrived: list[float] = []
     for _ in range(args.moves):
@@ -188,11 +202,13 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
         item.wait_for(timeout=60_000)
         # Not returned (evaluate would wait for it): kept in the page, awaited after the click.
         mover.evaluate(GONE_FROM, [card, "FOLLOW_UP"])
+        mover.evaluate(COUNTED, "AWAITING_CONSENT")
         viewer.evaluate(GONE_FROM, [card, "FOLLOW_UP"])
         mover.evaluate("window.__frames = []; window.__pressed = undefined")
         item.click()
         started = float(mover.evaluate("window.__pressed"))
         shown = float(mover.evaluate("window.__gone"))
+        counted = float(mover.evaluate("window.__counted"))
         seen = float(viewer.evaluate("window.__gone"))
         if shown < 0 or seen < 0:
             mover.screenshot(path="/tmp/board-move-failed.png")
@@ -200,6 +216,8 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
                 f"{card}: the move did not show within 30 s (mover {shown}, viewer {seen})"
             )
         moved.append(shown - started)
+        if counted > 0:
+            settled.append(counted - started)
         seen_by_viewer.append(seen - started)
         frames = mover.evaluate("window.__frames")
         if frames:
@@ -212,7 +230,9 @@ def _measure(browser: Any, base: str, args: argparse.Namespace) -> None:
     _line("board usable in the browser (navigation start)", usable)
     _line("move until the mover's screen shows it", moved)
     if arrived:
-        _line("… of which until the new board reached the browser", arrived)
+        _line("… of which until the answer reached the browser", arrived)
+    if settled:
+        _line("move until the target column's count shows it", settled)
     _line("move until a second viewer's screen shows it", seen_by_viewer)
 
     # 3. Backend memory per connected board: open more boards, each its own signed-in tab.

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["MTKCARE_JOBS_PATH"] = os.path.join(tempfile.mkdtemp(prefix="mtkcare-jobs-"), "jobs.db")
 
 # The real backend and people with roles, shared by every folder's tests (one backend per run).
-pytest_plugins = ["tests.support.web", "tests.support.jobs"]
+pytest_plugins = ["tests.support.web", "tests.support.jobs", "tests.support.sqlite"]
 
 DEFAULT_TEST_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_test"
 # Roles belong to the whole server: one login role, created once, serves every test database

@@ -4,15 +4,16 @@ count and its first cards; filters and search. Only referrals this user may see
 (``moves.visible``); what was shown is audited (one LIST row per board view).
 
 Cards are paged per column (``per_column``, then "show more"), so a board of 5,000 open
-referrals never travels to the browser whole: one count query and one short query per
-column, each served by the (status, is_deleted) index.
+referrals never travels to the browser whole. Two queries: the counts per column and priority,
+then every column's first cards in one round trip, each part read in order from the board
+index (status, priority, status_changed_at, id).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -183,15 +184,24 @@ def _statuses(filters: BoardFilters) -> list[str]:
 
 
 def _card_rows(where: list[Any]) -> Any:
-    """The columns a card shows, for the referrals matching ``where``."""
+    """The columns a card shows (plain values, no ORM objects), for the referrals matching
+    ``where``."""
     return (
         sa.select(
-            Referral,
-            col(Client.first_name),
-            col(Client.last_name),
-            col(Program.name),
-            col(User.first_name),
-            col(User.last_name),
+            col(Referral.id).label("id"),
+            col(Referral.tracking_id).label("tracking_id"),
+            col(Referral.version).label("version"),
+            col(Referral.status).label("status"),
+            col(Referral.priority).label("priority"),
+            col(Referral.referral_date).label("referral_date"),
+            col(Referral.follow_up_date).label("follow_up_date"),
+            col(Referral.status_changed_at).label("status_changed_at"),
+            col(Referral.is_orphaned).label("is_orphaned"),
+            col(Client.first_name).label("client_first"),
+            col(Client.last_name).label("client_last"),
+            col(Program.name).label("program"),
+            col(User.first_name).label("worker_first"),
+            col(User.last_name).label("worker_last"),
         )
         .join(Client, col(Client.id) == col(Referral.client_id), isouter=True)
         .join(Program, col(Program.id) == col(Referral.target_program_id), isouter=True)
@@ -201,6 +211,13 @@ def _card_rows(where: list[Any]) -> Any:
 
 
 RANK = {priority: rank for rank, priority in enumerate(PRIORITY_ORDER)}
+NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _order(row: Any) -> tuple[int, datetime, int]:
+    """A column's order: most urgent first, then longest in this status."""
+    changed = row.status_changed_at or NEVER
+    return (RANK[row.priority], changed if changed.tzinfo else changed.replace(tzinfo=UTC), row.id)
 
 
 @reads(Permission.REFERRAL_VIEW)
@@ -233,36 +250,44 @@ def read_board(
     if filters.q:
         # A search matches few referrals: read them all at once and sort them here.
         found = list(session.execute(_card_rows(where).limit(SEARCH_LIMIT)).all())
-        found.sort(key=lambda row: (RANK[row[0].priority], row[0].status_changed_at, row[0].id))
+        found.sort(key=_order)
         counts: dict[str, int] = {}
         for row in found:
-            counts[row[0].status] = counts.get(row[0].status, 0) + 1
-            if len(by_status[row[0].status]) < limit(row[0].status):
-                by_status[row[0].status].append(row)
+            counts[row.status] = counts.get(row.status, 0) + 1
+            if len(by_status[row.status]) < limit(row.status):
+                by_status[row.status].append(row)
     else:
-        counts = dict(
-            session.exec(
-                select(Referral.status, func.count()).where(*where).group_by(col(Referral.status))
-            ).all()
-        )
+        # Counts per column and priority first; then, in one round trip, each column's first
+        # cards: most urgent first, then longest waiting, one part per priority read in order
+        # from the board index (no sort of a whole column), each part asking for exactly the
+        # cards it adds.
+        per_priority = session.execute(
+            sa.select(col(Referral.status), col(Referral.priority), func.count())
+            .where(*where)
+            .group_by(col(Referral.status), col(Referral.priority))
+        ).all()
+        counts = {}
+        for status, _priority, n in per_priority:
+            counts[status] = counts.get(status, 0) + n
+        found_in = {(status, priority): n for status, priority, n in per_priority}
+        parts = []
         for status in statuses:
-            # Most urgent first, then longest waiting: one short query per priority, each
-            # read in order from the board index (no sort of the whole column).
-            rows = by_status[status]
+            room = limit(status)
             for priority in PRIORITY_ORDER:
-                if len(rows) >= limit(status) or not counts.get(status):
-                    break
-                rows += session.execute(
-                    _card_rows(
+                take = min(room, found_in.get((status, priority), 0))
+                if take:
+                    part = _card_rows(
                         [*where, col(Referral.status) == status, col(Referral.priority) == priority]
-                    )
-                    .order_by(col(Referral.status_changed_at), col(Referral.id))
-                    .limit(limit(status) - len(rows))
-                ).all()
+                    ).order_by(col(Referral.status_changed_at), col(Referral.id))
+                    parts.append(sa.select(part.limit(take).subquery()))
+                    room -= take
+        if parts:
+            for row in sorted(session.execute(sa.union_all(*parts)).all(), key=_order):
+                by_status[row.status].append(row)
     columns: list[Column] = []
     shown_ids: list[int] = []
     for status in statuses:
-        cards = [_card(r, *names, today=today) for r, *names in by_status[status]]
+        cards = [_card(row, today=today) for row in by_status[status]]
         shown_ids += [c.id for c in cards]
         count = counts.get(status, 0)
         columns.append(
@@ -286,16 +311,8 @@ def read_board(
 PRIORITY_WORDS = dict(spec(ReferralInput, "priority").choices)
 
 
-def _card(
-    r: Referral,
-    client_first: str | None,
-    client_last: str | None,
-    program: str | None,
-    worker_first: str | None,
-    worker_last: str | None,
-    *,
-    today: date,
-) -> Card:
+def _card(r: Any, *, today: date) -> Card:
+    """A card from one of ``_card_rows``' rows."""
     opened = r.referral_date
     age = (today - opened).days if opened else 0
     follow_up = ""
@@ -314,12 +331,12 @@ def _card(
         client_name=(
             "Client deleted"
             if r.is_orphaned
-            else f"{client_first} {client_last}"
-            if client_first
+            else f"{r.client_first} {r.client_last}"
+            if r.client_first
             else "No client linked"
         ),
-        program=program or "No program yet",
-        worker=f"{worker_first} {worker_last}" if worker_first else "Unassigned",
+        program=r.program or "No program yet",
+        worker=f"{r.worker_first} {r.worker_last}" if r.worker_first else "Unassigned",
         priority=r.priority,
         priority_label=PRIORITY_WORDS.get(r.priority, r.priority),
         age="today" if age == 0 else ("1 day" if age == 1 else f"{age} days"),

@@ -12,6 +12,7 @@ from mtkcare.fields import spec
 from mtkcare.referrals.board import BoardFilters, Card, Column
 from mtkcare.referrals.board_state import BoardState
 from mtkcare.referrals.move_form import move_dialog
+from mtkcare.referrals.page import MoveChoice
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
 from mtkcare.ui.forms import input_for
@@ -93,35 +94,9 @@ def filters_form() -> rx.Component:
     )
 
 
-def _move_menu(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
-    return rx.menu.root(
-        rx.menu.trigger(
-            rx.el.button(
-                "Move to…",
-                rx.icon("chevron_down", size=14, aria_hidden="true"),
-                type="button",
-                aria_label="Move " + card.tracking_id + " to…",
-                style=MOVE_BUTTON_STYLE,
-            )
-        ),
-        rx.menu.content(
-            rx.cond(
-                column.moves.length() > 0,
-                rx.foreach(
-                    column.moves,
-                    lambda m: rx.menu.item(
-                        m.label + " → " + m.target_label, on_select=S.choose_move(card.id, m.target)
-                    ),
-                ),
-                rx.menu.item("No moves you can make", disabled=True),
-            )
-        ),
-    )
-
-
 # A card is drawn with plain elements (styled with the theme's variables) rather than the
-# theme's Card/Flex/Text components: a board redraws up to 300 of them after every change, and
-# each theme component is a React layer of its own.
+# theme's Card/Flex/Text components: a board draws up to 300 of them, and each theme component
+# is a React layer of its own.
 CARD_STYLE = {
     "display": "flex",
     "flexDirection": "column",
@@ -151,18 +126,18 @@ MOVE_BUTTON_STYLE = {
 }
 
 
-def _priority(card: rx.Var[Card]) -> rx.Component:
+def _priority(priority: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     """The priority as a small badge in its colour (a plain span: see CARD_STYLE)."""
 
     def shade(step: str) -> rx.Var:
         return rx.match(
-            card.priority,
+            priority,
             *((p, f"var(--{c}-{step})") for p, c in PRIORITY_COLOURS.items()),
             f"var(--gray-{step})",
         )
 
     return rx.el.span(
-        card.priority_label,
+        label,
         style={
             "padding": "0 var(--space-1)",
             "borderRadius": "var(--radius-1)",
@@ -175,57 +150,115 @@ def _priority(card: rx.Var[Card]) -> rx.Component:
     )
 
 
-def _card(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
-    return rx.el.li(
-        DragBox.create(
-            rx.el.div(
-                rx.el.a(
-                    card.tracking_id,
-                    href=routes.REFERRAL + "?id=" + card.id.to_string(),
-                    style={
-                        "fontFamily": "var(--code-font-family, monospace)",
-                        "fontSize": "var(--font-size-2)",
-                        "color": "var(--accent-11)",
-                    },
+def _move_menu(card_id: rx.Var[int], tracking_id: rx.Var[str], moves: rx.Var) -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.el.button(
+                "Move to…",
+                rx.icon("chevron_down", size=14, aria_hidden="true"),
+                type="button",
+                aria_label="Move " + tracking_id + " to…",
+                style=MOVE_BUTTON_STYLE,
+            )
+        ),
+        rx.menu.content(
+            rx.cond(
+                moves.length() > 0,
+                rx.foreach(
+                    moves,
+                    lambda m: rx.menu.item(
+                        m.label + " → " + m.target_label, on_select=S.choose_move(card_id, m.target)
+                    ),
                 ),
-                _priority(card),
+                rx.menu.item("No moves you can make", disabled=True),
+            )
+        ),
+        # Not modal: a modal menu makes the whole page inert while open and live again on
+        # close, which restyles every card on the board (~100 ms at the moment of the press).
+        modal=False,
+    )
+
+
+# A card is a memo (React.memo) of plain values: when the board changes, only the cards whose
+# values changed are drawn again (a move redraws one card, not the 300 on screen). Its move
+# menu's choices come from ``menus``, which keeps its identity while the user's moves stay
+# the same.
+@rx.memo
+def board_card(
+    card_id: int,
+    tracking_id: str,
+    client_name: str,
+    program: str,
+    worker: str,
+    age: str,
+    priority: str,
+    priority_label: str,
+    follow_up: str,
+    overdue: bool,
+    moves: list[MoveChoice],
+) -> rx.Component:
+    return DragBox.create(
+        rx.el.div(
+            rx.el.a(
+                tracking_id,
+                href=routes.REFERRAL + "?id=" + card_id.to_string(),  # type: ignore[attr-defined]
                 style={
-                    "display": "flex",
-                    "justifyContent": "space-between",
-                    "alignItems": "center",
+                    "fontFamily": "var(--code-font-family, monospace)",
+                    "fontSize": "var(--font-size-2)",
+                    "color": "var(--accent-11)",
                 },
             ),
+            _priority(priority, priority_label),
+            style={"display": "flex", "justifyContent": "space-between", "alignItems": "center"},
+        ),
+        rx.el.p(
+            client_name,
+            style={"margin": "0", "fontSize": "var(--font-size-2)", "fontWeight": "500"},
+        ),
+        rx.el.p(program, style=LINE),
+        rx.el.p(worker, " · ", age, style=LINE),
+        rx.cond(
+            follow_up != "",
             rx.el.p(
-                card.client_name,
-                style={"margin": "0", "fontSize": "var(--font-size-2)", "fontWeight": "500"},
-            ),
-            rx.el.p(card.program, style=LINE),
-            rx.el.p(card.worker, " · ", card.age, style=LINE),
-            rx.cond(
-                card.follow_up != "",
-                rx.el.p(
-                    rx.cond(
-                        card.overdue,
-                        rx.icon("triangle_alert", size=12, aria_hidden="true"),
-                        rx.icon("calendar", size=12, aria_hidden="true"),
-                    ),
-                    card.follow_up,
-                    style={
-                        **LINE,
-                        "display": "flex",
-                        "alignItems": "center",
-                        "gap": "var(--space-1)",
-                        "color": rx.cond(card.overdue, "var(--red-11)", "var(--gray-11)"),
-                        "fontWeight": rx.cond(card.overdue, "700", "400"),
-                    },
+                rx.cond(
+                    overdue,
+                    rx.icon("triangle_alert", size=12, aria_hidden="true"),
+                    rx.icon("calendar", size=12, aria_hidden="true"),
                 ),
+                follow_up,
+                style={
+                    **LINE,
+                    "display": "flex",
+                    "alignItems": "center",
+                    "gap": "var(--space-1)",
+                    "color": rx.cond(overdue, "var(--red-11)", "var(--gray-11)"),
+                    "fontWeight": rx.cond(overdue, "700", "400"),
+                },
             ),
-            _move_menu(card, column),
-            draggable=True,
-            on_drag_start=S.start_drag(card.id),
-            custom_attrs={"data-card": card.tracking_id},
-            cursor="grab",
-            style=CARD_STYLE,
+        ),
+        _move_menu(card_id, tracking_id, moves),
+        draggable=True,
+        on_drag_start=S.start_drag(card_id),
+        custom_attrs={"data-card": tracking_id},
+        cursor="grab",
+        style=CARD_STYLE,
+    )
+
+
+def _card(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
+    return rx.el.li(
+        board_card(
+            card_id=card.id,
+            tracking_id=card.tracking_id,
+            client_name=card.client_name,
+            program=card.program,
+            worker=card.worker,
+            age=card.age,
+            priority=card.priority,
+            priority_label=card.priority_label,
+            follow_up=card.follow_up,
+            overdue=card.overdue,
+            moves=S.menus[column.status],
         ),
         key=card.id,
     )
@@ -236,7 +269,12 @@ def _column(column: rx.Var[Column]) -> rx.Component:
         rx.el.section(
             rx.flex(
                 rx.heading(column.label, as_="h2", size="3"),
-                rx.badge(column.count.to_string(), size="1", variant="soft"),
+                rx.badge(
+                    column.count.to_string(),
+                    size="1",
+                    variant="soft",
+                    custom_attrs={"data-count": column.status},
+                ),
                 justify="between",
                 align="center",
                 padding_bottom="var(--space-2)",

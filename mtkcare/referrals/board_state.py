@@ -12,7 +12,8 @@ was, a stale card is refused with "This referral changed — reload"). A move th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import reflex as rx
@@ -36,6 +37,7 @@ from mtkcare.referrals import live
 from mtkcare.referrals import page as view
 from mtkcare.referrals.move_form import MOVE_FIELDS, MoveFormState
 from mtkcare.referrals.moves import MoveInput, move_referral
+from mtkcare.referrals.page import MoveChoice
 from mtkcare.referrals.workflow import find_move, status_label
 from mtkcare.ui.paging import clean_id
 
@@ -63,6 +65,9 @@ class BoardState(MoveFormState, AppState):
     status: str = "loading"  # loading | ready
     columns: list[b.Column] = []
     total: int = 0
+    # Each column's "Move to…" choices by status: replaced only when they differ, so the
+    # cards (memos) are not drawn again for a list that did not change.
+    menus: dict[str, list[MoveChoice]] = {}
     # The filters as the form shows them (strings), and their choices.
     filters: dict[str, str] = {}
     program_choices: list[dict[str, str]] = []
@@ -95,6 +100,9 @@ class BoardState(MoveFormState, AppState):
     def _show(self, board: b.Board) -> None:
         self.columns = board.columns
         self.total = board.total
+        menus = {**self.menus, **{column.status: column.moves for column in board.columns}}
+        if menus != self.menus:
+            self.menus = menus
         self._shown = {
             card.id: (column.status, card.version, card.tracking_id)
             for column in board.columns
@@ -102,21 +110,19 @@ class BoardState(MoveFormState, AppState):
         }
         self.status = "ready"
 
-    def _redraw(self, statuses: set[str]) -> Any:
+    async def _redraw(self, statuses: set[str]) -> Any:
         """After this tab's move: only the columns it changed, read again (the others stand;
-        other people's changes arrive through the follower)."""
+        other people's changes arrive through the follower). Read off the event loop, so the
+        answer already given (the card off its column) reaches the browser meanwhile."""
         wanted = [column.status for column in self.columns if column.status in statuses]
         if not wanted:
             return None
-        done = self._call(
+        filters, per_column = b.BoardFilters(**self._filters), dict(self._per_column)
+        done = await asyncio.to_thread(
+            self._call,
             lambda db, me: b.read_board(
-                db,
-                me,
-                b.BoardFilters(**self._filters),
-                shown=self._per_column,
-                audit=False,
-                only=wanted,
-            )  # fmt: skip
+                db, me, filters, shown=per_column, audit=False, only=wanted
+            ),  # fmt: skip
         )
         if isinstance(done, Refused):
             return done.events
@@ -242,7 +248,23 @@ class BoardState(MoveFormState, AppState):
 
     # -- moves
 
-    def _move_now(self, referral_id: int, target: str, data: dict[str, Any]) -> Any:
+    def _take_off(self, referral_id: int, status: str) -> None:
+        """The card moved away from ``status``: off that column at once (what it now shows
+        where comes with the re-read that follows)."""
+        self.columns = [
+            replace(
+                column,
+                cards=[card for card in column.cards if card.id != referral_id],
+                count=max(0, column.count - 1),
+            )
+            if column.status == status
+            else column
+            for column in self.columns
+        ]
+
+    async def _move_now(
+        self, referral_id: int, target: str, data: dict[str, Any]
+    ) -> AsyncIterator[Any]:
         status, version, tracking = self._shown[referral_id]
         done = self._call(
             lambda db, me: move_referral(
@@ -252,46 +274,53 @@ class BoardState(MoveFormState, AppState):
         )
         if isinstance(done, Refused):
             if self.move_target and isinstance(done.error, ValidationFailed):
-                return done.events
+                yield done.events
+                return
             self.move_target = ""
             self.announcement = f"{tracking} stays in {status_label(status)}: {_words(done.error)}"
-            return [*(self._reread() or []), *done.events]
+            yield [*(self._reread() or []), *done.events]
+            return
         self.move_target = ""
         self.announcement = f"{tracking} moved to {status_label(target)}"
         self._redrawn = {*self._redrawn, referral_id}
-        return [
-            *(self._redraw({status, target}) or []),
-            rx.toast.success(f"Referral {tracking} is now {status_label(target).lower()}"),
-        ]
+        # The mover sees the card leave at once; then the two columns it changed, read again.
+        self._take_off(referral_id, status)
+        yield rx.toast.success(f"Referral {tracking} is now {status_label(target).lower()}")
+        yield await self._redraw({status, target})
 
-    def _start_move(self, referral_id: Any, target: Any) -> Any:
+    async def _start_move(self, referral_id: Any, target: Any) -> AsyncIterator[Any]:
         self.errors = {}
         card = clean_id(referral_id)
         if card is None or card not in self._shown or not isinstance(target, str):
-            return rx.toast.error("That card is no longer on the board: reload it.")
+            yield rx.toast.error("That card is no longer on the board: reload it.")
+            return
         status, _version, tracking = self._shown[card]
         if target == status:
-            return None
+            return
         try:
             move = find_move(status, target)
         except Exception as exc:
             self.announcement = f"{tracking} stays in {status_label(status)}: {exc}"
-            return [*(self._reread() or []), rx.toast.error(str(exc))]
+            yield [*(self._reread() or []), rx.toast.error(str(exc))]
+            return
         if not move.needs_input:
-            return self._move_now(card, target, {})
+            async for step in self._move_now(card, target, {}):
+                yield step
+            return
         done = self._call(lambda db, me: view.move_form_choices(db, me, card, move.asks))
         if isinstance(done, Refused):
-            return done.events
+            yield done.events
+            return
         self._moving = card
         title = f"{move.label}: {tracking}, {status_label(status)} → {status_label(target)}"
         self._open_move_form(move, title, done)
-        return None
 
     @requires(Permission.REFERRAL_VIEW)
     @rx.event
-    def choose_move(self, referral_id: int, target: str) -> Any:
+    async def choose_move(self, referral_id: int, target: str) -> AsyncIterator[Any]:
         """A card's "Move to…" menu: the move, or its form when it needs input."""
-        return self._start_move(referral_id, target)
+        async for step in self._start_move(referral_id, target):
+            yield step
 
     @requires(Permission.REFERRAL_VIEW)
     @rx.event
@@ -302,21 +331,23 @@ class BoardState(MoveFormState, AppState):
 
     @requires(Permission.REFERRAL_VIEW)
     @rx.event
-    def drop_on(self, target: str) -> Any:
+    async def drop_on(self, target: str) -> AsyncIterator[Any]:
         """The card picked up, dropped on a column: the same as choosing that move from its
         menu (a refused move leaves the card where it was, and says why)."""
         card, self._dragging = self._dragging, 0
-        if not card:
-            return None
-        return self._start_move(card, target)
+        if card:
+            async for step in self._start_move(card, target):
+                yield step
 
     @requires(Permission.REFERRAL_VIEW)
     @rx.event
-    def make_move(self, form_data: dict[str, Any]) -> Any:
+    async def make_move(self, form_data: dict[str, Any]) -> AsyncIterator[Any]:
         self.errors = {}
         card, target = self._moving, self.move_target
         if card not in self._shown or not target:
             self.move_target = ""
-            return rx.toast.error("That card is no longer on the board: reload it.")
+            yield rx.toast.error("That card is no longer on the board: reload it.")
+            return
         data = submitted(MoveInput, form_data, [n for n in self.move_asks if n in MOVE_FIELDS])
-        return self._move_now(card, target, data)
+        async for step in self._move_now(card, target, data):
+            yield step

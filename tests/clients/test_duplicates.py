@@ -9,7 +9,6 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -528,24 +527,6 @@ def test_look_ups_use_the_trigram_and_contact_indexes(
 
 # --------------------------------------------------------------------------------------------
 # SQLite, the embedded default: no pg_trgm, the simpler path finds the obvious cases
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Session]:
-    from alembic import command
-
-    from mtkcare.db import get_engine
-    from mtkcare.reference.service import ensure_reference_data
-    from tests.conftest import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'duplicates.db'}"
-    command.upgrade(alembic_config(url), "head")
-    engine = get_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        session.info["actor_id"] = None
-        ensure_reference_data(session)
-        yield session
-    engine.dispose()
 
 
 def test_sqlite_finds_the_obvious_duplicates_without_an_index(sqlite_db: Session) -> None:

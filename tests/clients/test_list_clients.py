@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -383,24 +382,6 @@ def test_name_search_uses_the_name_key_prefix_indexes(
 
 # --------------------------------------------------------------------------------------------
 # SQLite, the embedded default: the same query, with the key functions in Python
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Session]:
-    from alembic import command
-
-    from mtkcare.db import get_engine
-    from mtkcare.reference.service import ensure_reference_data
-    from tests.conftest import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'list.db'}"
-    command.upgrade(alembic_config(url), "head")
-    engine = get_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        session.info["actor_id"] = None
-        ensure_reference_data(session)
-        yield session
-    engine.dispose()
 
 
 def test_sqlite_list_searches_filters_and_sorts(sqlite_db: Session) -> None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from mtkcare.audit.models import AuditLog
-from mtkcare.auth.service import Principal
+from mtkcare.auth.service import Principal, principal_of
 from mtkcare.dates import today
 from mtkcare.db import session_scope
 from mtkcare.programs.models import Program
 from mtkcare.reference.service import ensure_reference_data
 from mtkcare.referrals.board import BoardFilters, address_of, filters_from_address, read_board
 from mtkcare.referrals.models import Referral, ReferralStatusHistory
+from mtkcare.users.models import User
 from tests.auth.test_every_handler_is_guarded import app_handlers
 from tests.factories import join_team, make_client, make_program, make_referral, move
 from tests.support.web import Person, Tab, session_cookie, sign_in
@@ -164,3 +166,61 @@ def test_without_referral_view_every_board_handler_is_refused(
             select(ReferralStatusHistory).where(ReferralStatusHistory.referral_id == referral_id)
         ).all()
         assert len(moved) == 1
+
+
+def test_the_mover_sees_the_card_leave_its_column_first_then_the_columns_read_again(
+    backend: str, person: Person, pg_url: str
+) -> None:
+    lead = person("Team lead")
+    with session_scope(url=pg_url) as db:
+        ensure_reference_data(db)
+        program = make_program(db, name=f"Quick answer {uuid.uuid4().hex[:6]}")
+        join_team(db, program, principal_of(db, db.get(User, lead.id)), role="LEAD")  # type: ignore[arg-type]
+        staying, leaving = (
+            make_referral(
+                db, None, target_program_id=program.id,
+                client_id=make_client(db, None, last_name="Xwquickanswer", phone=None).id,
+            )
+            for _ in range(2)
+        )  # fmt: skip
+        ids = (staying.id, leaving.id)
+    token = session_cookie(sign_in(backend, lead.username))
+    at = {"pathname": "/referrals", "query": {"program": str(program.id)}}
+
+    def pending(update: dict) -> tuple[list[int], int] | None:  # type: ignore[type-arg]
+        for state, changes in update.get("delta", {}).items():
+            for name, columns in changes.items():
+                if state.endswith("board_state____board_state") and name.startswith("columns"):
+                    for column in columns:
+                        if column["status"] == "PENDING":
+                            return [card["id"] for card in column["cards"]], column["count"]
+        return None
+
+    with Tab(backend, cookie=token) as tab:
+        got = tab.send(handler("load"), {}, **at, until=program.name, wait=10)
+        loaded = [p for p in map(pending, got) if p]
+        assert loaded[-1] == (sorted(ids), 2)
+        tab.send(handler("choose_move"), {"referral_id": ids[1], "target": "WITHDRAWN"}, **at)
+        before = len(tab.received)
+        tab.send(
+            handler("make_move"),
+            {"form_data": {"withdrawn_by": "CLIENT", "reason": "Moved out of the region"}},
+            **at,
+            until="is now withdrawn",
+            wait=10,
+        )
+        deadline = time.monotonic() + 10  # the second board comes after the re-read
+        while (
+            time.monotonic() < deadline
+            and len([p for p in map(pending, tab.received[before:]) if p]) < 2
+        ):
+            time.sleep(0.05)
+        answered = tab.received[before:]
+    boards = [p for p in map(pending, answered) if p]
+    # First the card off its column, at once; then the column read again, which agrees.
+    assert boards == [([ids[0]], 1), ([ids[0]], 1)], answered
+    first_board = next(i for i, u in enumerate(answered) if pending(u))
+    told = next(i for i, u in enumerate(answered) if "is now withdrawn" in json.dumps(u))
+    assert first_board < told
+    with session_scope(url=pg_url) as db:
+        assert db.get(Referral, ids[1]).status == "WITHDRAWN"  # type: ignore[union-attr]
