@@ -8,7 +8,7 @@ from mtkcare.clients.models import (
     ClientCulturalIdentity,
     ClientEmergencyContact,
 )
-from mtkcare.documents.models import Document, DocumentAuditLog
+from mtkcare.documents.models import Document, DocumentAccessGrant, DocumentAuditLog
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.jobs.models import Job
 from mtkcare.notifications.models import Notification, OutboundMessage
@@ -17,6 +17,7 @@ from mtkcare.programs.models import Enrolment, Program, ProgramTeamMember
 from mtkcare.reference.models import (
     CulturalIdentity,
     DeclineReason,
+    DocumentTypeOption,
     Language,
     RelationshipType,
     ServiceType,
@@ -49,7 +50,9 @@ __all__ = [
     "CulturalIdentity",
     "DeclineReason",
     "Document",
+    "DocumentAccessGrant",
     "DocumentAuditLog",
+    "DocumentTypeOption",
     "Enrolment",
     "IntakeDraft",
     "Job",

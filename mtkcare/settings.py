@@ -148,6 +148,32 @@ class Settings(BaseSettings):
     # Tabs (each a state tree on the server) one address may hold within `state_expiry_seconds`.
     tabs_per_address: int = Field(default=100, ge=1, validation_alias="MTKCARE_TABS_PER_ADDRESS")
 
+    # Documents: where their bytes live (README, "Documents"). ``local``: a private folder that
+    # nothing serves (bytes reach a browser only through our download route); ``sharepoint``:
+    # a document library, app-only with the Azure app registration's certificate.
+    document_storage: Literal["local", "sharepoint"] = Field(
+        default="local", validation_alias="MTKCARE_DOCUMENT_STORAGE"
+    )
+    documents_path: str = Field(
+        default=str(PROJECT_ROOT / ".data" / "documents"), validation_alias="MTKCARE_DOCUMENTS_PATH"
+    )
+    # Uploads are streamed here (private) until a job moves them to storage.
+    uploads_path: str = Field(
+        default=str(PROJECT_ROOT / ".data" / "uploads"), validation_alias="MTKCARE_UPLOADS_PATH"
+    )
+    document_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1024, validation_alias="MTKCARE_DOCUMENT_MAX_BYTES"
+    )
+    # e.g. https://contoso.sharepoint.com/sites/care and its library's server-relative folder.
+    sharepoint_site_url: str | None = Field(default=None, validation_alias="SHAREPOINT_SITE_URL")
+    sharepoint_library: str = Field(
+        default="Shared Documents", validation_alias="SHAREPOINT_LIBRARY"
+    )
+    # Files above this size go up in chunks of this size (one request each).
+    sharepoint_chunk_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=64 * 1024, validation_alias="SHAREPOINT_CHUNK_BYTES"
+    )
+
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
     azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")

@@ -25,6 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 # Jobs the tests' services hand over go to a queue of this run, never the checkout's .data/.
 os.environ["MTKCARE_JOBS_PATH"] = os.path.join(tempfile.mkdtemp(prefix="mtkcare-jobs-"), "jobs.db")
+# Documents and uploads too (the backend's process inherits these).
+_files = tempfile.mkdtemp(prefix="mtkcare-files-")
+os.environ["MTKCARE_DOCUMENTS_PATH"] = os.path.join(_files, "documents")
+os.environ["MTKCARE_UPLOADS_PATH"] = os.path.join(_files, "uploads")
 
 # The real backend and people with roles, shared by every folder's tests (one backend per run).
 pytest_plugins = ["tests.support.web", "tests.support.jobs", "tests.support.sqlite"]

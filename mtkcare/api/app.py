@@ -17,6 +17,7 @@ from mtkcare.auth.azure import AZURE_ROUTES
 from mtkcare.auth.limits import TabsPerAddress
 from mtkcare.auth.ratelimit import make_rate_limiter
 from mtkcare.auth.routes import ROUTES as AUTH_ROUTES
+from mtkcare.documents.routes import ROUTES as DOCUMENT_ROUTES
 from mtkcare.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        no_store = path.startswith(("/auth/", "/api/"))
+        no_store = path.startswith(("/auth/", "/api/", "/files/"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -177,7 +178,7 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
 def build_api() -> Starlette:
     settings = get_settings()
     return Starlette(
-        routes=[*AUTH_ROUTES, *AZURE_ROUTES],
+        routes=[*AUTH_ROUTES, *AZURE_ROUTES, *DOCUMENT_ROUTES],
         middleware=[
             # Holds only the OIDC state, nonce and PKCE verifier during an Azure sign-in.
             Middleware(

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_UPLOAD = "document.upload"
     DOCUMENT_VIEW_RESTRICTED = "document.view_restricted"
+    DOCUMENT_MANAGE = "document.manage"
     REPORT_VIEW = "report.view"
     REPORT_EXPORT = "report.export"
     AUDIT_VIEW = "audit.view"
@@ -98,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.DOCUMENT_VIEW,
             P.DOCUMENT_UPLOAD,
             P.DOCUMENT_VIEW_RESTRICTED,
+            P.DOCUMENT_MANAGE,
             P.REPORT_VIEW,
         }
     ),

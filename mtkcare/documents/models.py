@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -22,13 +22,13 @@ class StorageBackend(StrEnum):
     SHAREPOINT = "SHAREPOINT"
 
 
-class DocumentType(StrEnum):
-    REFERRAL_LETTER = "REFERRAL_LETTER"
-    CONSENT_FORM = "CONSENT_FORM"
-    ASSESSMENT = "ASSESSMENT"
-    IDENTIFICATION = "IDENTIFICATION"
-    CORRESPONDENCE = "CORRESPONDENCE"
-    OTHER = "OTHER"
+class DocumentStatus(StrEnum):
+    """pending (its bytes on their way to storage) → available, or failed (they never got
+    there: the record stays, visibly, with the reason; nothing can be opened)."""
+
+    PENDING = "PENDING"
+    AVAILABLE = "AVAILABLE"
+    FAILED = "FAILED"
 
 
 class DocumentAction(StrEnum):
@@ -50,7 +50,8 @@ class Document(Audited, SoftDelete, table=True):
     content_type: str = Field(max_length=100, nullable=False)
     size_bytes: int = Field(nullable=False)
     checksum_sha256: str | None = Field(default=None, max_length=64)
-    document_type: str = Field(default=DocumentType.OTHER.value, max_length=20, nullable=False)
+    # A code of reference_documenttype (the option list; retired types keep their meaning).
+    document_type: str = Field(default="OTHER", max_length=20, nullable=False)
     client_id: int | None = Field(
         default=None, foreign_key="client_management_client.id", index=True
     )
@@ -63,9 +64,37 @@ class Document(Audited, SoftDelete, table=True):
     sharepoint_site_id: str | None = Field(default=None, max_length=200)
     sharepoint_drive_id: str | None = Field(default=None, max_length=200)
     sharepoint_item_id: str | None = Field(default=None, max_length=200)
+    sharepoint_unique_id: str | None = Field(default=None, max_length=64)
+    sharepoint_version_label: str | None = Field(default=None, max_length=20)
     version: int = Field(default=1, nullable=False)
+    previous_version_id: int | None = Field(default=None, foreign_key="common_document.id")
     superseded_by_id: int | None = Field(default=None, foreign_key="common_document.id")
     superseded_at: datetime | None = Field(default=None)
+    status: str = Field(
+        default=DocumentStatus.AVAILABLE.value,
+        max_length=10,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"server_default": DocumentStatus.AVAILABLE.value},
+    )
+    failure_reason: str | None = Field(default=None, max_length=500)
+    # For document types that expire (identification): after this day it is out of date.
+    expiry_date: date | None = Field(default=None)
+    # The metadata sync: when it last compared this record with its store, and what it found
+    # ("" when they agreed).
+    last_synced_at: datetime | None = Field(default=None)
+    sync_finding: str | None = Field(default=None, max_length=300)
+
+
+class DocumentAccessGrant(Audited, table=True):
+    """A member of staff named on a confidential document (besides the client's worker)."""
+
+    __tablename__ = "common_documentaccessgrant"
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="common_document.id", nullable=False, index=True)
+    user_id: int = Field(foreign_key=USER_FK, nullable=False, index=True)
 
 
 class DocumentAuditLog(SQLModel, table=True):

@@ -53,6 +53,24 @@ class JobKind:
 KINDS: dict[str, JobKind] = {}
 
 
+class GiveUp(Exception):
+    """A job's work cannot succeed (trying again would not help): no more attempts."""
+
+
+class TryLater(Exception):
+    """An attempt failed for a while (throttled, unavailable): the next one waits at least
+    ``after`` seconds when the far side said how long (HTTP ``Retry-After``), or the usual
+    back-off, whichever is longer."""
+
+    def __init__(self, message: str, after: float | None = None) -> None:
+        super().__init__(message)
+        self.after = after
+
+
+# However long the far side asks for, a retry waits at most this long.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
 def job(
     name: str,
     *,
@@ -88,6 +106,7 @@ def backoff_seconds(attempt: int, settings: Settings | None = None) -> float:
 
 def _declared() -> None:
     """Import the modules that declare jobs (so the consumer and the app know every one)."""
+    import mtkcare.documents.jobs
     import mtkcare.jobs.azure_sync
     import mtkcare.jobs.reminders
     import mtkcare.notifications.outbound  # noqa: F401
@@ -247,10 +266,12 @@ def _failed(row: Job, kind: JobKind | None, exc: Exception) -> float | None:
     with session_scope() as db:
         current = db.exec(select(Job).where(col(Job.id) == row.id).with_for_update()).one()
         current.last_error = error
-        if current.attempts >= current.max_attempts or kind is None:
+        if current.attempts >= current.max_attempts or kind is None or isinstance(exc, GiveUp):
             _give_up(db, current)
             return None
         delay = backoff_seconds(current.attempts)
+        if isinstance(exc, TryLater) and exc.after is not None:
+            delay = min(MAX_RETRY_AFTER_SECONDS, max(delay, exc.after))
         current.status = JobStatus.QUEUED.value
         current.next_attempt_at = utcnow() + timedelta(seconds=delay)
         return delay

@@ -23,6 +23,8 @@ class NoticeKind(StrEnum):
     ASSIGNED = "referral.assigned"  # a referral was given to me
     MOVED = "referral.moved"  # someone else moved a referral I work
     FOLLOW_UP = "referral.follow_up"  # a consent follow-up is due today or overdue
+    DOCUMENT_ADDED = "document.added"  # a document was added to a referral I work
+    DOCUMENT_FAILED = "document.failed"  # a document I uploaded could not be stored
 
 
 def notify(

@@ -77,10 +77,23 @@ SERVICE_TYPES = [
 # response may begin before the client has consented (a statutory referral).
 SERVICE_TYPES_WITHOUT_CONSENT = frozenset({"family_violence"})
 
+DOCUMENT_TYPES = [
+    ("REFERRAL_LETTER", "Referral letter"),
+    ("CONSENT_FORM", "Consent form"),
+    ("ASSESSMENT", "Assessment"),
+    ("IDENTIFICATION", "Identification"),
+    ("CORRESPONDENCE", "Correspondence"),
+    ("OTHER", "Other"),
+]
+
+# Document types whose documents go out of date: an expiry date is asked for on upload.
+DOCUMENT_TYPES_THAT_EXPIRE = frozenset({"IDENTIFICATION"})
+
 DEFAULTS = {
     "language": LANGUAGES,
     "cultural_identity": CULTURAL_IDENTITIES,
     "relationship_type": RELATIONSHIP_TYPES,
     "decline_reason": DECLINE_REASONS,
     "service_type": SERVICE_TYPES,
+    "document_type": DOCUMENT_TYPES,
 }

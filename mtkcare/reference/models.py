@@ -43,10 +43,20 @@ class ServiceType(ReferenceOption, table=True):
     )
 
 
+class DocumentTypeOption(ReferenceOption, table=True):
+    __tablename__ = "reference_documenttype"
+
+    # Documents of this type go out of date (identification): their expiry date is asked for.
+    expires: bool = Field(
+        default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+
+
 REFERENCE_TABLES: dict[str, type[ReferenceOption]] = {
     "language": Language,
     "cultural_identity": CulturalIdentity,
     "relationship_type": RelationshipType,
     "decline_reason": DeclineReason,
     "service_type": ServiceType,
+    "document_type": DocumentTypeOption,
 }

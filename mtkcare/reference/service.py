@@ -6,8 +6,17 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from mtkcare.errors import NotFound
-from mtkcare.reference.defaults import DEFAULTS, SERVICE_TYPES_WITHOUT_CONSENT
-from mtkcare.reference.models import REFERENCE_TABLES, ReferenceOption, ServiceType
+from mtkcare.reference.defaults import (
+    DEFAULTS,
+    DOCUMENT_TYPES_THAT_EXPIRE,
+    SERVICE_TYPES_WITHOUT_CONSENT,
+)
+from mtkcare.reference.models import (
+    REFERENCE_TABLES,
+    DocumentTypeOption,
+    ReferenceOption,
+    ServiceType,
+)
 
 
 class OptionView(BaseModel):
@@ -26,6 +35,8 @@ def ensure_reference_data(session: Session) -> None:
                 option = table(code=code, label=label, sort_order=order)
                 if isinstance(option, ServiceType):
                     option.consent_required = code not in SERVICE_TYPES_WITHOUT_CONSENT
+                if isinstance(option, DocumentTypeOption):
+                    option.expires = code in DOCUMENT_TYPES_THAT_EXPIRE
                 session.add(option)
     session.flush()
 

@@ -49,6 +49,7 @@ PERMISSION_GROUPS: tuple[tuple[str, tuple[tuple[Permission, str], ...]], ...] = 
             (Permission.DOCUMENT_VIEW, "View documents"),
             (Permission.DOCUMENT_UPLOAD, "Upload documents"),
             (Permission.DOCUMENT_VIEW_RESTRICTED, "See restricted documents"),
+            (Permission.DOCUMENT_MANAGE, "Change document access, delete and restore documents"),
         ),
     ),
     (
