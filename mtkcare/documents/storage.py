@@ -150,9 +150,12 @@ class LocalStore:
 
     def put(self, source: Path, path: str) -> Stored:
         target = self._where(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        except OSError as exc:
+            raise StorageBusy(f"could not write {path}: {_why(exc)}") from exc
         try:
             with os.fdopen(handle, "wb") as out, source.open("rb") as stream:
                 while chunk := stream.read(CHUNK):
@@ -164,7 +167,7 @@ class LocalStore:
             os.replace(temporary, target)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
-            raise StorageBusy(f"could not write {path}: {exc}") from exc
+            raise StorageBusy(f"could not write {path}: {_why(exc)}") from exc
         return Stored(path=path, size=target.stat().st_size, sha256=digest.hexdigest())
 
     def read(self, path: str) -> Iterator[bytes]:
@@ -187,7 +190,17 @@ class LocalStore:
         )
 
     def remove(self, path: str) -> None:
-        self._where(path).unlink(missing_ok=True)
+        try:
+            self._where(path).unlink(missing_ok=True)
+        except NotADirectoryError:
+            return  # nothing can be there
+        except OSError as exc:
+            raise StorageError(f"could not remove {path}: {_why(exc)}") from exc
+
+
+def _why(exc: OSError) -> str:
+    """An OS error in words, without the server's own folder names."""
+    return (exc.strerror or type(exc).__name__).lower()
 
 
 def _chunks(stream: object) -> Iterator[bytes]:

@@ -13,7 +13,16 @@ from sqlmodel import Session, select
 
 from mtkcare.db import session_scope, utcnow
 from mtkcare.jobs.models import Job, JobStatus
-from mtkcare.jobs.queue import Queue, backoff_seconds, enqueue, execute, job, sweep
+from mtkcare.jobs.queue import (
+    GiveUp,
+    Queue,
+    TryLater,
+    backoff_seconds,
+    enqueue,
+    execute,
+    job,
+    sweep,
+)
 from mtkcare.jobs.service import jobs_overview, retry_job
 from mtkcare.settings import Settings
 from tests.factories import SYSTEM, make_person
@@ -34,6 +43,14 @@ def flaky(key: str) -> None:
     RUNS[key] += 1
     if RUNS[key] <= FAIL_UNTIL.get(key, 0):
         raise ConnectionError(f"attempt {RUNS[key]} of {key} could not reach the far side")
+
+
+@job("test.throttled", label="A job the far side throttles once, then refuses")
+def throttled(key: str) -> None:
+    RUNS[key] += 1
+    if RUNS[key] == 1:
+        raise TryLater("503 Service Unavailable", after=2.5)
+    raise GiveUp("403 Forbidden: the far side will never take it")
 
 
 def _row(job_id: int) -> Job:
@@ -79,6 +96,27 @@ def test_a_failing_job_is_retried_with_back_off_until_it_succeeds(jobs: Queue) -
     assert RUNS["twice"] == 3
     assert (row.status, row.attempts) == (JobStatus.DONE.value, 3)
     assert row.finished_at is not None and row.started_at is not None
+
+
+def test_a_retry_waits_as_long_as_the_far_side_asked_and_a_refusal_is_not_retried(
+    jobs: Queue,
+) -> None:
+    with session_scope() as db:
+        job_id = enqueue(db, "test.throttled", {"key": "throttled"}).id or 0
+    task = jobs.huey.dequeue()
+    assert task is not None
+    before = utcnow()
+    jobs.huey.execute(task)
+    row = _row(job_id)
+    waits = (row.next_attempt_at - before).total_seconds()
+    # Retry-After (2.5 s), not the back-off (0.1 s in the test settings).
+    assert (row.status, row.attempts) == (JobStatus.QUEUED.value, 1)
+    assert 2.0 < waits < 3.5, waits
+    assert jobs.huey.scheduled_count() == 1
+    drain(jobs.huey)
+    row = _row(job_id)
+    assert (row.status, row.attempts, RUNS["throttled"]) == (JobStatus.FAILED.value, 2, 2)
+    assert "will never take it" in (row.last_error or "")
 
 
 def test_out_of_attempts_a_job_is_failed_visibly_and_retry_now_runs_it_again(
