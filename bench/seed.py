@@ -55,7 +55,7 @@ def seed(url: str, clients: int, seed_value: int) -> dict[str, float]:
 
     started = time.perf_counter()
     with session_scope(url=url) as session:
-        counts = generate(session, clients=clients, seed=seed_value)
+        counts = generate(session, clients=clients, seed=seed_value, files=False)
         timings["generate"] = time.perf_counter() - started
         commit_started = time.perf_counter()
     timings["commit"] = time.perf_counter() - commit_started

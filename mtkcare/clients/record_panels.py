@@ -38,6 +38,7 @@ from mtkcare.clients.service import (
     EmergencyContactInput,
     RiskAssessmentInput,
 )
+from mtkcare.documents.components import documents_panel as documents_panel_for
 from mtkcare.fields import spec
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, records_table
@@ -397,11 +398,7 @@ def enrolments_panel() -> rx.Component:
 
 
 def documents_panel() -> rx.Component:
-    return empty_state(
-        "file_text",
-        "Documents arrive in a later release",
-        "Consent forms, assessments and letters for this client will be kept here.",
-    )
+    return documents_panel_for("client")
 
 
 # --------------------------------------------------------------------------------------------

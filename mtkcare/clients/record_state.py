@@ -63,6 +63,7 @@ class ClientRecordState(AppState):
     show_risk: bool = False
     show_referrals: bool = False
     show_enrolments: bool = False
+    show_documents: bool = False
 
     # Backend only: the client this page opened, and the version the record was read at.
     _client_id: int = 0
@@ -107,6 +108,7 @@ class ClientRecordState(AppState):
         self.show_risk = record.risk is not None
         self.show_referrals = self._can(Permission.REFERRAL_VIEW)
         self.show_enrolments = self._can(Permission.PROGRAM_VIEW)
+        self.show_documents = self._can(Permission.DOCUMENT_VIEW)
         async for tab in self._tabs():
             tab._fill(db, actor, record)
         self.status = "ready"

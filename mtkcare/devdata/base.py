@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from mtkcare.devdata.basics import HISTORY_DAYS, Clock, Weighted
+from mtkcare.devdata.files import DemoFiles
 from mtkcare.devdata.people import MOBILE_PREFIXES, Pools
 from mtkcare.devdata.rows import Ids, Row, Writer, created_changes, table_of
 from mtkcare.models import (
@@ -35,6 +36,7 @@ from mtkcare.models import (
     UserProfile,
     UserRole,
 )
+from mtkcare.settings import get_settings
 
 
 class GeneratorBase:
@@ -59,8 +61,11 @@ class GeneratorBase:
     # ... and the tracking ids already used (clients).
     tracking_taken: set[str]
 
-    def __init__(self, session: Session, clients: int, seed: int) -> None:
+    def __init__(self, session: Session, clients: int, seed: int, *, files: bool = True) -> None:
         self.session = session
+        # With files, every document's bytes are written to the local document store (the
+        # demo); without, documents are metadata only (benchmark databases, too big for it).
+        self.files = DemoFiles(get_settings().documents_path) if files else None
         self.conn = session.connection()
         self.n_clients = clients
         self.seed = seed

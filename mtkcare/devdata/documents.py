@@ -89,12 +89,16 @@ class DocumentSteps(GeneratorBase):
             )
         for doc_type, title, file_name, at, uploader in wanted:
             linked = None if doc_type == "IDENTIFICATION" else referral["id"]
-            self._document(client, linked, doc_type, title, file_name, at, uploader, staff)
+            self._document(
+                client, linked, None if linked is None else tracking,
+                doc_type, title, file_name, at, uploader, staff,
+            )  # fmt: skip
 
     def _document(
         self,
         client: Row,
         referral_id: int | None,
+        tracking_id: str | None,
         doc_type: str,
         title: str,
         file_name: str,
@@ -147,10 +151,26 @@ class DocumentSteps(GeneratorBase):
                     "01" + "".join(rng.choices(GRAPH_ALPHABET, k=32)) if sharepoint else None
                 ),
                 "version": version,
+                "previous_version_id": previous["id"] if previous else None,
                 "superseded_by_id": None,
                 "superseded_at": None,
                 **stamps(at, uploader),
             }
+            if self.files is not None:
+                # The demo's documents open: each has its file in the local store.
+                stored = self.files.write(
+                    client_id=client["id"], tracking_id=tracking_id, document_type=doc_type,
+                    title=title, version=version, day=dates.local(at).date(),
+                    scanned=ext == "jpg",
+                )  # fmt: skip
+                extension = str(stored.pop("extension"))
+                row.update(
+                    stored,
+                    file_name=f"{name.rpartition('.')[0]}.{extension}",
+                    sharepoint_site_id=None,
+                    sharepoint_drive_id=None,
+                    sharepoint_item_id=None,
+                )
             # Some sensitive files were uploaded as standard and tightened straight after.
             tightened = access != "STANDARD" and rng.random() < 0.3
             initial = dict(row, access_level="STANDARD") if tightened else row

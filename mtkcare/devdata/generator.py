@@ -55,12 +55,15 @@ def _row_counts(conn: sa.Connection) -> dict[str, int]:
     }
 
 
-def generate(session: Session, *, clients: int = 300, seed: int = 42) -> dict[str, int]:
+def generate(
+    session: Session, *, clients: int = 300, seed: int = 42, files: bool = True
+) -> dict[str, int]:
     """Add a provider's worth of demo data to the session's transaction (not committed).
 
     Returns the number of rows added per table. Safe to run on a database that already has
     data: reference data, roles, demo users, programs, organisations and group mappings are
-    only created when missing; clients, referrals and staff are always added.
+    only created when missing; clients, referrals and staff are always added. ``files``: write
+    each document's file to the local document store (off for benchmark databases).
     """
     _refuse_in_production()
     if clients < 0:
@@ -70,7 +73,7 @@ def generate(session: Session, *, clients: int = 300, seed: int = 42) -> dict[st
 
     ensure_reference_data(session)
     role_ids = sync_roles(session)
-    gen = Generator(session, clients, seed)
+    gen = Generator(session, clients, seed, files=files)
     try:
         gen.run(role_ids)
     finally:

@@ -157,16 +157,33 @@ class Writer:
                 rows = batch.get(name)
                 if not rows:
                     continue
-                if name == Document.__tablename__:
-                    # A new version is referenced by the one it supersedes: insert newer first.
-                    rows.sort(key=lambda r: -r["version"])
                 table = self._tables[name]
+                links: list[dict[str, Any]] = []
+                if name == Document.__tablename__:
+                    # Versions point both ways (a new one to the one it replaces, an old one to
+                    # its successor): insert older first without the forward link, then set it.
+                    rows.sort(key=lambda r: r["version"])
+                    links = [
+                        {"row_id": r["id"], "successor": r["superseded_by_id"]}
+                        for r in rows
+                        if r["superseded_by_id"] is not None
+                    ]
+                    rows = [
+                        dict(r, superseded_by_id=None) if r["superseded_by_id"] else r for r in rows
+                    ]
                 if self._copy:
                     self._copy_rows(table, rows)
-                    continue
-                insert = sa.insert(table)
-                for start in range(0, len(rows), BATCH):
-                    self.conn.execute(insert, rows[start : start + BATCH])
+                else:
+                    insert = sa.insert(table)
+                    for start in range(0, len(rows), BATCH):
+                        self.conn.execute(insert, rows[start : start + BATCH])
+                if links:
+                    self.conn.execute(
+                        sa.update(table)
+                        .where(table.c.id == sa.bindparam("row_id"))
+                        .values(superseded_by_id=sa.bindparam("successor")),
+                        links,
+                    )
 
     def _copy_rows(self, table: sa.Table, rows: list[Row]) -> None:
         from psycopg import sql

@@ -56,6 +56,15 @@ LEVEL_WORDS = {
     AccessLevel.RESTRICTED.value: "Restricted",
     AccessLevel.CONFIDENTIAL.value: "Confidential",
 }
+ACTION_WORDS = {
+    DocumentAction.UPLOAD.value: "Uploaded",
+    DocumentAction.NEW_VERSION.value: "Uploaded a new version",
+    DocumentAction.VIEW.value: "Opened",
+    DocumentAction.DOWNLOAD.value: "Downloaded",
+    DocumentAction.ACCESS_CHANGED.value: "Changed who may see it",
+    DocumentAction.DELETE.value: "Deleted",
+    DocumentAction.RESTORE.value: "Restored",
+}
 STATUS_WORDS = {
     DocumentStatus.PENDING.value: "Storing…",
     DocumentStatus.AVAILABLE.value: "Available",
@@ -67,7 +76,8 @@ class UploadInput(Input):
     """What an upload says about its file (the file itself is checked by its content)."""
 
     title: str | None = field("Title", default=None, max_length=200)
-    document_type: str = field("Document type", min_length=1, max_length=20)
+    # Not for a new version (it keeps its document's type).
+    document_type: str | None = field("Document type", default=None, max_length=20)
     access_level: AccessLevel = field(
         "Access level", choices=LEVEL_WORDS, default=AccessLevel.STANDARD
     )
@@ -225,6 +235,8 @@ def check_upload(session: Session, actor: Principal, data: dict[str, Any]) -> Ta
             previous.client_id,
             previous.document_type,
         )
+    if not type_code:
+        raise ValidationFailed({"document_type": "Choose the document type"})
     kind = _document_type(session, type_code)
     if details.expiry_date is not None and not kind.expires:
         raise ValidationFailed({"expiry_date": f"{kind.label} documents do not expire"})
@@ -617,7 +629,7 @@ def access_history(
         (
             dates.moment(log.timestamp),
             f"{first} {last}" if first else "System",
-            log.action,
+            ACTION_WORDS.get(log.action, log.action),
             f"v{version}",
             log.ip_address or "",
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.clients.record_parts import fact, panel
+from mtkcare.documents.components import documents_panel
 from mtkcare.fields import spec
 from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import NoteInput
@@ -173,15 +174,8 @@ def notes() -> rx.Component:
     )
 
 
-def documents_placeholder() -> rx.Component:
-    return panel(
-        "Documents",
-        rx.text(
-            "Documents for this referral arrive with the documents work (planned).",
-            color_scheme="gray",
-            size="2",
-        ),
-    )
+def documents() -> rx.Component:
+    return rx.cond(S.can_see_documents, documents_panel("referral"))
 
 
 def referral_page() -> rx.Component:
@@ -202,9 +196,7 @@ def referral_page() -> rx.Component:
             move_dialog(S),
             rx.grid(
                 rx.flex(details(), notes(), direction="column", spacing="4"),
-                rx.flex(
-                    timeline(), consents(), documents_placeholder(), direction="column", spacing="4"
-                ),
+                rx.flex(timeline(), consents(), documents(), direction="column", spacing="4"),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="4",
                 width="100%",

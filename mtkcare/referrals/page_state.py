@@ -48,6 +48,7 @@ class ReferralPageState(MoveFormState, AppState):
     status: str = "loading"  # loading | ready | not_found
     referral: view.ReferralPage = EMPTY
     can_note: bool = False
+    can_see_documents: bool = False
 
     note_errors: dict[str, str] = {}
     note_key: int = 0
@@ -74,6 +75,7 @@ class ReferralPageState(MoveFormState, AppState):
         self._version = page.version
         self.referral = page
         self.can_note = self._can(Permission.REFERRAL_CREATE)
+        self.can_see_documents = self._can(Permission.DOCUMENT_VIEW)
         self.status = "ready"
 
     def _not_found(self) -> None:

@@ -7,6 +7,8 @@ per test; the tests only read it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlmodel import Session
 from mtkcare.auth.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from mtkcare.auth.service import sync_roles
 from mtkcare.devdata import DEMO_ACCOUNTS, DEMO_PASSWORD, generate, is_empty, main
+from mtkcare.documents.validation import kind_of
 from mtkcare.referrals.models import ReferralStatus
 from mtkcare.settings import get_settings
 
@@ -324,22 +327,31 @@ def test_active_referrals_are_enrolled_and_deleted_programs_keep_their_enrolment
     assert len(deleted) == 1 and deleted[0].enrolments > 0
 
 
-def test_documents_follow_the_sharepoint_path_convention_and_keep_versions(
+def test_every_demo_document_opens_from_the_local_store_under_the_naming_convention(
     demo_db: Session,
 ) -> None:
+    """The demo's documents are real files (make run's documents open), each where the app
+    itself would put it, matching its recorded size and SHA-256; versions link both ways."""
+    root = Path(get_settings().documents_path)
     documents = rows(demo_db, "SELECT * FROM common_document")
     by_id = {d.id: d for d in documents}
-    assert {d.storage_backend for d in documents} == {"LOCAL", "SHAREPOINT"}
+    assert {d.storage_backend for d in documents} == {"LOCAL"}
+    assert {d.status for d in documents} == {"AVAILABLE"}
     assert "RESTRICTED" in {d.access_level for d in documents}
     for d in documents:
-        if d.storage_backend == "SHAREPOINT":
-            assert d.storage_path == f"/Clients/{d.client_id}/{d.document_type}/{d.file_name}"
-            assert d.sharepoint_site_id and d.sharepoint_drive_id and d.sharepoint_item_id
-        else:
-            assert d.sharepoint_item_id is None
+        body = (root / d.storage_path).read_bytes()
+        assert (len(body), hashlib.sha256(body).hexdigest()) == (d.size_bytes, d.checksum_sha256)
+        assert kind_of(body).content_type == d.content_type
+        assert re.fullmatch(
+            rf"Clients/C{d.client_id:06d}/(REF-\w+|General)/{d.document_type}/"
+            rf"\d{{4}}-\d{{2}}-\d{{2}}_[\w.-]+_v{d.version}\.(pdf|png)",
+            d.storage_path,
+        ), d.storage_path
+        assert d.sharepoint_item_id is None
         if d.superseded_by_id is not None:
             newer = by_id[d.superseded_by_id]
             assert newer.version == d.version + 1 and newer.client_id == d.client_id
+            assert newer.previous_version_id == d.id
             assert d.superseded_at == newer.created_at
     uploads = scalar(
         demo_db,

@@ -198,10 +198,10 @@ def test_deleting_hides_a_document_and_every_version_and_restoring_brings_them_b
         assert [d.id for d in list_documents(db, worker, client_id=client_id)] == [second]
         history = access_history(db, lead, second)
     assert [(line[2], line[3]) for line in history][:4] == [
-        ("RESTORE", "v2"),
-        ("RESTORE", "v1"),
-        ("DELETE", "v2"),
-        ("DELETE", "v1"),
+        ("Restored", "v2"),
+        ("Restored", "v1"),
+        ("Deleted", "v2"),
+        ("Deleted", "v1"),
     ]
     with session_scope() as db:
         actions = db.exec(
