@@ -56,16 +56,12 @@ def test_without_the_document_permissions_every_panel_handler_is_refused(
 ) -> None:
     client_id, document_id = _document(pg_url)
     handlers = _handlers()
-    assert {"load", "refresh", "watch_pending", "delete", "restore", "save_access"} <= set(
-        handlers
-    )
+    assert {"load", "refresh", "watch_pending", "delete", "restore", "save_access"} <= set(handlers)
     at = {"pathname": "/clients/view", "query": {"id": str(client_id)}}
     admin = person("Administrator")  # no document.view
     with Tab(backend, cookie=session_cookie(sign_in(backend, admin.username))) as tab:
         for name, full in sorted(handlers.items()):
-            payload = {
-                k: (document_id if v == 0 else v) for k, v in PAYLOADS.get(name, {}).items()
-            }
+            payload = {k: (document_id if v == 0 else v) for k, v in PAYLOADS.get(name, {}).items()}
             text = json.dumps(tab.send(full, payload, **at))
             assert "You are not allowed to do that." in text, (name, text)
             assert "Xwsecretletter" not in text, (name, text)
@@ -74,15 +70,16 @@ def test_without_the_document_permissions_every_panel_handler_is_refused(
     with Tab(backend, cookie=session_cookie(sign_in(backend, worker.username))) as tab:
         tab.send(handlers["load"], {"kind": "client"}, **at, until="Xwsecretletter", wait=10)
         for name in managing:
-            payload = {
-                k: (document_id if v == 0 else v) for k, v in PAYLOADS.get(name, {}).items()
-            }
+            payload = {k: (document_id if v == 0 else v) for k, v in PAYLOADS.get(name, {}).items()}
             text = json.dumps(tab.send(handlers[name], payload, **at))
             assert "You are not allowed to do that." in text, (name, text)
     with session_scope(url=pg_url) as db:
         document = db.get(Document, document_id)
         assert document is not None and not document.is_deleted
         assert document.access_level == "STANDARD"
-        assert db.exec(
-            select(DocumentAuditLog).where(DocumentAuditLog.document_id == document_id)
-        ).all() == []
+        assert (
+            db.exec(
+                select(DocumentAuditLog).where(DocumentAuditLog.document_id == document_id)
+            ).all()
+            == []
+        )
