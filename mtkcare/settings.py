@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     document_max_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1024, validation_alias="MTKCARE_DOCUMENT_MAX_BYTES"
     )
+    # How often the metadata sync compares stored documents with their store (0: never).
+    document_sync_minutes: int = Field(
+        default=60, ge=0, le=1440, validation_alias="MTKCARE_DOCUMENT_SYNC_MINUTES"
+    )
     # e.g. https://contoso.sharepoint.com/sites/care and its library's server-relative folder.
     sharepoint_site_url: str | None = Field(default=None, validation_alias="SHAREPOINT_SITE_URL")
     sharepoint_library: str = Field(
