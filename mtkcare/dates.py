@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,11 @@ def local(value: datetime) -> datetime:
     """``value`` in the organisation's time zone (naive values are taken as UTC)."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(_zone(get_settings().time_zone))
+
+
+def start_of(value: date) -> datetime:
+    """Midnight starting the day ``value`` in the organisation's time zone."""
+    return datetime.combine(value, time.min, tzinfo=_zone(get_settings().time_zone))
 
 
 def day(value: date | datetime | None) -> str:

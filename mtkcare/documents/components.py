@@ -18,7 +18,7 @@ S = DocumentsPanelState
 FORM = "document-upload"
 
 
-def _file_url(document_id: rx.Var[int], download: bool = False) -> rx.Var:
+def file_url(document_id: rx.Var[int], download: bool = False) -> rx.Var:
     return backend_url("/files/") + document_id.to_string() + ("?download=1" if download else "")
 
 
@@ -178,14 +178,14 @@ def _actions(line: rx.Var[DocumentLine]) -> rx.Component:
                 line.inline,
                 rx.link(
                     "Open",
-                    href=_file_url(line.id),
+                    href=file_url(line.id),
                     is_external=True,
                     aria_label="Open " + line.title,
                 ),
             ),
             rx.link(
                 "Download",
-                href=_file_url(line.id, download=True),
+                href=file_url(line.id, download=True),
                 aria_label="Download " + line.title,
             ),
             spacing="2",
@@ -347,7 +347,7 @@ def _versions_dialog() -> rx.Component:
             rx.table.cell(
                 rx.cond(
                     v.can_open,
-                    rx.link("Download", href=_file_url(v.id, download=True)),
+                    rx.link("Download", href=file_url(v.id, download=True)),
                     v.status_label,
                 )
             ),

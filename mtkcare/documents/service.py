@@ -553,16 +553,7 @@ def list_documents(
     """The current versions of a client's or a referral's documents this user may see, newest
     first (``versions_of``: every version of one document; ``include_deleted``: the deleted
     ones, for those who may restore them)."""
-    query = (
-        select(Document, User.first_name, User.last_name, DocumentTypeOption.label)
-        .join(User, col(User.id) == col(Document.created_by), isouter=True)
-        .join(
-            DocumentTypeOption,
-            col(DocumentTypeOption.code) == col(Document.document_type),
-            isouter=True,
-        )
-        .where(visible_documents(session, actor))
-    )
+    query = with_names().where(visible_documents(session, actor))
     if versions_of is not None:
         chain = _versions(session, _visible_one(session, actor, versions_of))
         query = query.where(col(Document.id).in_([d.id for d in chain]))
@@ -579,6 +570,24 @@ def list_documents(
     rows = session.exec(
         query.order_by(col(Document.created_at).desc(), col(Document.id).desc()).limit(limit)
     ).all()
+    return document_lines(rows)
+
+
+def with_names() -> Any:
+    """Documents with their uploader's names and their type's label (rows of four)."""
+    return (
+        select(Document, User.first_name, User.last_name, DocumentTypeOption.label)
+        .join(User, col(User.id) == col(Document.created_by), isouter=True)
+        .join(
+            DocumentTypeOption,
+            col(DocumentTypeOption.code) == col(Document.document_type),
+            isouter=True,
+        )
+    )
+
+
+def document_lines(rows: Any) -> list[DocumentLine]:
+    """Rows of ``with_names`` as the lines a list shows."""
     today = dates.today()
     return [
         DocumentLine(

@@ -4,13 +4,20 @@ settings that point the app's SharePoint store at them."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mtkcare.settings import Settings
+from mtkcare.auth.service import Principal
+from mtkcare.db import session_scope
+from mtkcare.documents.service import accept_upload
+from mtkcare.documents.validation import kind_of
+from mtkcare.jobs.queue import Queue
+from mtkcare.settings import Settings, get_settings
 from tests.fakes.entra_token import (
     AppCertificate,
     FakeEntraToken,
@@ -96,3 +103,34 @@ def entra(
         # requests (msal) trusts this bundle over any `verify` given in code.
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_file))
         yield fake
+
+
+# --------------------------------------------------------------------------------------------
+# The local store, and uploads made through the service (as the upload route makes them)
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
+
+
+@pytest.fixture
+def store(jobs: Queue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The local store and upload folder of this test; its jobs run by ``drain``."""
+    monkeypatch.setenv("MTKCARE_DOCUMENTS_PATH", str(tmp_path / "documents"))
+    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def upload(actor: Principal, body: bytes = PDF, **details: Any) -> int:
+    folder = Path(get_settings().uploads_path) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    source = folder / "upload.bin"
+    source.write_bytes(body)
+    with session_scope() as db:
+        document = accept_upload(
+            db, actor, {"document_type": "ASSESSMENT", **details},
+            source=source, file_name="scan.pdf", kind=kind_of(body), size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+        )  # fmt: skip
+        assert document.id is not None
+        return document.id

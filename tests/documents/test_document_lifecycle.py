@@ -4,11 +4,9 @@ confidential documents, soft delete and restore — each access in the document'
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -17,48 +15,19 @@ from mtkcare.auth.service import Principal
 from mtkcare.db import session_scope
 from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.documents.service import (
-    accept_upload,
     access_history,
     change_access,
     delete_document,
     list_documents,
     restore_document,
 )
-from mtkcare.documents.validation import kind_of
 from mtkcare.errors import NotAllowed, NotFound, ValidationFailed
 from mtkcare.jobs.queue import Queue
 from mtkcare.notifications.models import Notification
 from mtkcare.reference.service import ensure_reference_data
-from mtkcare.settings import get_settings
+from tests.documents.conftest import PDF, upload
 from tests.factories import SYSTEM, join_team, make_client, make_program, make_referral
 from tests.support.jobs import drain
-
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
-
-
-@pytest.fixture
-def store(jobs: Queue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """The local store and upload folder of this test; its jobs run by ``drain``."""
-    monkeypatch.setenv("MTKCARE_DOCUMENTS_PATH", str(tmp_path / "documents"))
-    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
-
-
-def _upload(actor: Principal, body: bytes = PDF, **details: Any) -> int:
-    folder = Path(get_settings().uploads_path) / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    source = folder / "upload.bin"
-    source.write_bytes(body)
-    with session_scope() as db:
-        document = accept_upload(
-            db, actor, {"document_type": "ASSESSMENT", **details},
-            source=source, file_name="scan.pdf", kind=kind_of(body), size=len(body),
-            sha256=hashlib.sha256(body).hexdigest(),
-        )  # fmt: skip
-        assert document.id is not None
-        return document.id
 
 
 def _doc(document_id: int) -> Document:
@@ -84,9 +53,9 @@ def test_a_new_version_supersedes_the_old_one_only_once_it_is_stored(
 ) -> None:
     worker = staff("Case worker")
     client_id = _client_id()
-    first = _upload(worker, client_id=client_id, title="Housing assessment")
+    first = upload(worker, client_id=client_id, title="Housing assessment")
     drain(jobs.huey)
-    second = _upload(worker, PDF + b"% v2\n", replaces_id=first)
+    second = upload(worker, PDF + b"% v2\n", replaces_id=first)
     # Until the new version is stored, the old one stays current.
     assert _doc(first).superseded_by_id is None
     with session_scope() as db:
@@ -107,7 +76,7 @@ def test_a_new_version_supersedes_the_old_one_only_once_it_is_stored(
     assert [d.id for d in current] == [second]
     assert sorted((d.version, d.superseded) for d in versions) == [(1, True), (2, False)]
     with pytest.raises(ValidationFailed, match="newer version"):
-        _upload(worker, replaces_id=first)
+        upload(worker, replaces_id=first)
 
 
 def test_a_file_the_store_never_takes_fails_visibly_tells_the_uploader_and_leaves_nothing(
@@ -117,7 +86,7 @@ def test_a_file_the_store_never_takes_fails_visibly_tells_the_uploader_and_leave
     client_id = _client_id()
     # The documents folder cannot be made: every attempt to store fails.
     (store / "documents").write_text("not a folder")
-    document_id = _upload(worker, client_id=client_id)
+    document_id = upload(worker, client_id=client_id)
     drain(jobs.huey)
     failed = _doc(document_id)
     assert failed.status == "FAILED"
@@ -150,7 +119,7 @@ def test_confidential_documents_are_seen_by_named_staff_and_the_clients_worker_o
             db, SYSTEM, client_id=client_id, target_program_id=program.id,
             assigned_staff_id=worker.user_id,
         )  # fmt: skip
-    document_id = _upload(lead, client_id=client_id, access_level="CONFIDENTIAL")
+    document_id = upload(lead, client_id=client_id, access_level="CONFIDENTIAL")
     drain(jobs.huey)
 
     def sees(who: Principal) -> bool:
@@ -176,9 +145,9 @@ def test_deleting_hides_a_document_and_every_version_and_restoring_brings_them_b
 ) -> None:
     lead, worker = staff("Team lead"), staff("Case worker")
     client_id = _client_id()
-    first = _upload(worker, client_id=client_id)
+    first = upload(worker, client_id=client_id)
     drain(jobs.huey)
-    second = _upload(worker, PDF + b"%2\n", replaces_id=first)
+    second = upload(worker, PDF + b"%2\n", replaces_id=first)
     drain(jobs.huey)
     with pytest.raises(NotAllowed), session_scope() as db:
         delete_document(db, worker, second)
