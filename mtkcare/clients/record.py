@@ -109,6 +109,7 @@ class EnrolmentView(BaseModel):
     status_label: str
     commencement_date: date
     end_date: date | None
+    referral_id: int = 0  # the referral it came from (its documents are on that page)
 
 
 class HistoryLine(BaseModel):
@@ -314,6 +315,7 @@ def client_enrolments(
             status_label=history.code_label(e.status),
             commencement_date=e.commencement_date,
             end_date=e.end_date,
+            referral_id=e.referral_id or 0,
         )
         for e in enrolments
     ]

@@ -377,6 +377,16 @@ def enrolments_panel() -> rx.Component:
             rx.table.cell(_status_badge(e.status_label)),
             rx.table.cell(e.commencement),
             rx.table.cell(e.end),
+            rx.table.cell(
+                rx.cond(
+                    e.referral_id > 0,
+                    rx.link(
+                        "Referral and its documents",
+                        href=routes.REFERRAL + "?id=" + e.referral_id.to_string(),
+                    ),
+                    "—",
+                )
+            ),
             key=e.id,
         )
 
@@ -384,7 +394,7 @@ def enrolments_panel() -> rx.Component:
         "Enrolments",
         records_table(
             ServiceTab.enrolments,
-            ("Program", "Status", "Commenced", "Ended"),
+            ("Program", "Status", "Commenced", "Ended", "Documents"),
             row,
             caption="The client's enrolments",
             empty=empty_state(

@@ -229,6 +229,7 @@ class ServiceTab(RecordTab):
                 status_label=e.status_label,
                 commencement=dates.day(e.commencement_date),
                 end=dates.day(e.end_date) or "Still enrolled",
+                referral_id=e.referral_id,
             )
             for e in rec.client_enrolments(db, actor, record.id)
         ]

@@ -73,6 +73,7 @@ class EnrolmentLine:
     status_label: str
     commencement: str
     end: str
+    referral_id: int = 0
 
 
 @dataclass
