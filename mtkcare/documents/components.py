@@ -250,6 +250,29 @@ def _actions(line: rx.Var[DocumentLine]) -> rx.Component:
     )
 
 
+def uploaded(line: rx.Var[DocumentLine]) -> rx.Component:
+    """Who uploaded a document, and when."""
+    return rx.flex(
+        rx.text(line.uploaded_by, size="2"),
+        rx.text(line.uploaded_at, size="1", color_scheme="gray"),
+        direction="column",
+    )
+
+
+def expiry(line: rx.Var[DocumentLine]) -> rx.Component:
+    """Until when a document is current; an expired one in bold red, in words."""
+    return rx.cond(
+        line.expiry != "",
+        rx.text(
+            rx.cond(line.expired, "Expired " + line.expiry, "Until " + line.expiry),
+            color_scheme=rx.cond(line.expired, "red", "gray"),
+            weight=rx.cond(line.expired, "bold", "regular"),
+            size="2",
+        ),
+        rx.text("—", color_scheme="gray"),
+    )
+
+
 def _row(line: rx.Var[DocumentLine]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
@@ -271,25 +294,8 @@ def _row(line: rx.Var[DocumentLine]) -> rx.Component:
                 size="1",
             )
         ),
-        rx.table.cell(
-            rx.flex(
-                rx.text(line.uploaded_by, size="2"),
-                rx.text(line.uploaded_at, size="1", color_scheme="gray"),
-                direction="column",
-            )
-        ),
-        rx.table.cell(
-            rx.cond(
-                line.expiry != "",
-                rx.text(
-                    rx.cond(line.expired, "Expired " + line.expiry, "Until " + line.expiry),
-                    color_scheme=rx.cond(line.expired, "red", "gray"),
-                    weight=rx.cond(line.expired, "bold", "regular"),
-                    size="2",
-                ),
-                rx.text("—", color_scheme="gray"),
-            )
-        ),
+        rx.table.cell(uploaded(line)),
+        rx.table.cell(expiry(line)),
         rx.table.cell(_status(line)),
         rx.table.cell(_actions(line)),
         key=line.id,

@@ -10,7 +10,7 @@ read the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -51,8 +51,9 @@ class DocumentFilters(Input):
 
 
 @dataclass(frozen=True)
-class RecentDocument:
-    line: DocumentLine
+class RecentDocument(DocumentLine):
+    """A document as the /documents page lists it: with its client and referral."""
+
     client_id: int
     client_name: str
     referral_id: int
@@ -106,7 +107,7 @@ def recent_documents(
     trackings = _trackings(session, {d.referral_id for d in documents if d.referral_id})
     return [
         RecentDocument(
-            line=line,
+            **asdict(line),
             client_id=d.client_id or 0,
             client_name=clients.get(d.client_id or 0, ""),
             referral_id=d.referral_id or 0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mtkcare.documents.components import file_url
-from mtkcare.documents.overview import Attention, DocumentFilters
-from mtkcare.documents.page_state import DocumentsPageState, RecentRow
+from mtkcare.documents.components import expiry, file_url, uploaded
+from mtkcare.documents.overview import Attention, DocumentFilters, RecentDocument
+from mtkcare.documents.page_state import DocumentsPageState
 from mtkcare.fields import spec
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
@@ -106,7 +106,7 @@ def _filters() -> rx.Component:
     )
 
 
-def _row(r: rx.Var[RecentRow]) -> rx.Component:
+def _row(r: rx.Var[RecentDocument]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.flex(
@@ -131,25 +131,8 @@ def _row(r: rx.Var[RecentRow]) -> rx.Component:
         ),
         rx.table.cell("v" + r.version.to_string()),
         rx.table.cell(rx.badge(r.access_label, variant="soft", size="1")),
-        rx.table.cell(
-            rx.flex(
-                rx.text(r.uploaded_by, size="2"),
-                rx.text(r.uploaded_at, size="1", color_scheme="gray"),
-                direction="column",
-            )
-        ),
-        rx.table.cell(
-            rx.cond(
-                r.expiry != "",
-                rx.text(
-                    rx.cond(r.expired, "Expired " + r.expiry, "Until " + r.expiry),
-                    color_scheme=rx.cond(r.expired, "red", "gray"),
-                    weight=rx.cond(r.expired, "bold", "regular"),
-                    size="2",
-                ),
-                "—",
-            )
-        ),
+        rx.table.cell(uploaded(r)),
+        rx.table.cell(expiry(r)),
         rx.table.cell(
             rx.cond(
                 r.can_open,

@@ -3,7 +3,6 @@ and the required documents that are missing or out of date."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -27,52 +26,13 @@ from mtkcare.referrals.board import board_choices
 from mtkcare.validation import validate
 
 
-@dataclass(frozen=True)
-class RecentRow:
-    """One document of the list, in words."""
-
-    id: int
-    title: str
-    file_name: str
-    type_label: str
-    version: int
-    access: str
-    access_label: str
-    uploaded_by: str
-    uploaded_at: str
-    expiry: str
-    expired: bool
-    status: str
-    status_label: str
-    failure: str
-    can_open: bool
-    inline: bool
-    client_id: int
-    client_name: str
-    referral_id: int
-    tracking_id: str
-
-
-def _row(found: RecentDocument) -> RecentRow:
-    line = found.line
-    return RecentRow(
-        id=line.id, title=line.title, file_name=line.file_name, type_label=line.type_label,
-        version=line.version, access=line.access, access_label=line.access_label,
-        uploaded_by=line.uploaded_by, uploaded_at=line.uploaded_at, expiry=line.expiry,
-        expired=line.expired, status=line.status, status_label=line.status_label,
-        failure=line.failure, can_open=line.can_open, inline=line.inline,
-        client_id=found.client_id, client_name=found.client_name,
-        referral_id=found.referral_id, tracking_id=found.tracking_id,
-    )  # fmt: skip
-
-
 def _options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"value": v, "label": label} for v, label in pairs]
 
 
 class DocumentsPageState(AppState):
     loaded: bool = False
-    rows: list[RecentRow] = []
+    rows: list[RecentDocument] = []
     attention: list[Attention] = []
     type_options: list[dict[str, str]] = []
     program_options: list[dict[str, str]] = []
@@ -82,9 +42,9 @@ class DocumentsPageState(AppState):
 
     _filters: dict[str, Any] = {}
 
-    def _read(self, db: Session, me: Principal) -> tuple[list[RecentRow], list[Attention]]:
+    def _read(self, db: Session, me: Principal) -> tuple[list[RecentDocument], list[Attention]]:
         filters = DocumentFilters(**self._filters)
-        return [_row(d) for d in recent_documents(db, me, filters)], needing_attention(db, me)
+        return recent_documents(db, me, filters), needing_attention(db, me)
 
     @requires(Permission.DOCUMENT_VIEW)
     @rx.event

@@ -31,7 +31,7 @@ def _client(surname: str) -> int:
 def _titles(who: Principal, **filters: object) -> list[str]:
     with session_scope() as db:
         found = recent_documents(db, who, DocumentFilters(**filters))  # type: ignore[arg-type]
-    return [d.line.title for d in found]
+    return [d.title for d in found]
 
 
 def test_recent_documents_narrow_by_type_client_uploader_and_day_and_hide_restricted_ones(
