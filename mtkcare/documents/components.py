@@ -9,9 +9,9 @@ from __future__ import annotations
 import reflex as rx
 
 from mtkcare.documents.service import DocumentLine
-from mtkcare.documents.state import DocumentsPanelState, HistoryLine
+from mtkcare.documents.state import NAMED, DocumentsPanelState, HistoryLine
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
-from mtkcare.ui.forms import select_field, text_field
+from mtkcare.ui.forms import checkbox_field, select_field, text_field
 from mtkcare.ui.layout import backend_url
 
 S = DocumentsPanelState
@@ -426,6 +426,27 @@ def _access_dialog() -> rx.Component:
                     placeholder=None,
                     hint="Restricted: staff who may see restricted documents. Confidential: "
                     "you, the staff named on it and the client's workers.",
+                ),
+                rx.el.fieldset(
+                    rx.el.legend(
+                        rx.text("Staff named on it (when confidential)", size="2", weight="bold")
+                    ),
+                    rx.flex(
+                        rx.foreach(
+                            S.staff_choices,
+                            lambda p: checkbox_field(
+                                p["name"],
+                                NAMED + p["id"],
+                                form="document-access",
+                                checked=p["named"] != "",
+                            ),
+                        ),
+                        direction="column",
+                        spacing="1",
+                        max_height="12rem",
+                        overflow_y="auto",
+                    ),
+                    style={"border": "none", "padding": "0", "margin": "0"},
                 ),
                 rx.flex(
                     rx.button("Save access", type="submit"),

@@ -45,6 +45,7 @@ from mtkcare.documents.storage import document_path
 from mtkcare.documents.validation import Kind
 from mtkcare.errors import NotAllowed, NotFound, ValidationFailed
 from mtkcare.fields import field
+from mtkcare.programs.models import ProgramTeamMember
 from mtkcare.reference.models import DocumentTypeOption
 from mtkcare.referrals.models import Referral
 from mtkcare.referrals.moves import visible as referral_visible
@@ -431,6 +432,41 @@ def change_access(
         )
     session.flush()
     return document
+
+
+@reads(Permission.DOCUMENT_MANAGE)
+def access_choices(
+    session: Session, actor: Principal, document_id: int
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """For the access form: who is named on the document now, and whom this user may name
+    (active staff of the teams they are in, and those already named)."""
+    document = _visible_one(session, actor, document_id)
+    named = list(
+        session.exec(
+            select(DocumentAccessGrant.user_id).where(
+                DocumentAccessGrant.document_id == document.id
+            )
+        ).all()
+    )
+    my_teams = select(ProgramTeamMember.program_id).where(
+        ProgramTeamMember.user_id == (actor.user_id or -1)
+    )
+    people = session.exec(
+        select(User.id, User.first_name, User.last_name)
+        .where(
+            col(User.is_active),
+            sa.or_(
+                col(User.id).in_(
+                    select(ProgramTeamMember.user_id).where(
+                        col(ProgramTeamMember.program_id).in_(my_teams)
+                    )
+                ),
+                col(User.id).in_(named),
+            ),
+        )
+        .order_by(col(User.first_name), col(User.last_name))
+    ).all()
+    return named, [(i, f"{first} {last}") for i, first, last in people if i is not None]
 
 
 def _versions(

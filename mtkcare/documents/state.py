@@ -20,6 +20,7 @@ from mtkcare.db import session_scope
 from mtkcare.documents.service import (
     LEVEL_WORDS,
     DocumentLine,
+    access_choices,
     access_history,
     change_access,
     delete_document,
@@ -29,6 +30,9 @@ from mtkcare.documents.service import (
 )
 from mtkcare.reference.models import DocumentTypeOption
 from mtkcare.ui.paging import clean_id
+
+# The access form's checkboxes: "named-<user id>".
+NAMED = "named-"
 
 # While a document is being stored, the panel looks again this often, for at most this long.
 WATCH_SECONDS = 1.5
@@ -78,6 +82,8 @@ class DocumentsPanelState(AppState):
     versions: list[DocumentLine] = []
     history: list[HistoryLine] = []
     access_choice: str = ""
+    # The access form's staff to name on a confidential document (id, name, named now).
+    staff_choices: list[dict[str, str]] = []
 
     _watching: bool = False
 
@@ -235,12 +241,20 @@ class DocumentsPanelState(AppState):
 
     @requires(Permission.DOCUMENT_MANAGE)
     @rx.event
-    def show_access(self, document_id: int) -> None:
+    def show_access(self, document_id: int) -> Any:
         line = self._shown(document_id)
         if line is None:
-            return
+            return None
+        done = self._call(lambda db, me: access_choices(db, me, line.id))
+        if isinstance(done, Refused):
+            return done.events
+        named, people = done
+        self.staff_choices = [
+            {"id": str(i), "name": name, "named": "yes" if i in named else ""} for i, name in people
+        ]
         self.access_choice = line.access
         self.dialog, self.dialog_id, self.dialog_title = "access", line.id, line.title
+        return None
 
     @requires(Permission.DOCUMENT_VIEW)
     @rx.event

@@ -15,6 +15,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.db import session_scope
 from mtkcare.documents.models import Document, DocumentAuditLog
 from mtkcare.documents.service import (
+    access_choices,
     access_history,
     change_access,
     delete_document,
@@ -133,6 +134,10 @@ def test_confidential_documents_are_seen_by_named_staff_and_the_clients_worker_o
             db, lead, document_id, access_level="CONFIDENTIAL", named_staff=[other_lead.user_id]
         )
     assert sees(other_lead) and not sees(auditor)
+    with session_scope() as db:
+        named, people = access_choices(db, lead, document_id)
+    assert set(named) == {lead.user_id, other_lead.user_id}
+    assert {lead.user_id, other_lead.user_id} <= {i for i, _name in people}
     with session_scope() as db:
         change_access(db, lead, document_id, access_level="RESTRICTED")
     assert sees(auditor) and sees(other_lead)
