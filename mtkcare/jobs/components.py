@@ -1,12 +1,14 @@
 """The jobs page: counts per status, a status filter, and the newest jobs with their attempts,
-last error and a "Retry now" button for failed or waiting ones."""
+last error and a "Retry now" button for failed or waiting ones; below them, the documents the
+metadata sync found out of step with their store."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.documents.sync import OutOfStep
 from mtkcare.jobs.service import STATUS_LABELS, JobLine
-from mtkcare.jobs.state import EVERY, JobsState
+from mtkcare.jobs.state import EVERY, DocumentSyncState, JobsState
 from mtkcare.ui.components import empty_state, loading_block
 
 J = JobsState
@@ -132,4 +134,85 @@ def jobs_body() -> rx.Component:
             width="100%",
         ),
         loading_block("Loading jobs…"),
+    )
+
+
+# --- the document metadata sync ----------------------------------------------------------
+
+D = DocumentSyncState
+
+
+def _out_of_step_row(line: rx.Var[OutOfStep]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell("#", line.id),
+        rx.table.cell(line.store),
+        rx.table.cell(rx.text(line.path, size="1", style={"wordBreak": "break-all"})),
+        rx.table.cell(line.finding),
+        rx.table.cell(line.checked),
+    )
+
+
+def document_sync_section() -> rx.Component:
+    """Documents whose store no longer agrees with their record: where each is and what the
+    check found (administrators do not see what a document is), with "Check now"."""
+    return rx.el.section(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(
+                    "Documents out of step with their store", as_="h2", size="4", id="document-sync"
+                ),
+                rx.button("Check now", variant="soft", on_click=D.check_now),
+                rx.button("Refresh", variant="outline", on_click=D.load),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            rx.text(
+                D.schedule,
+                rx.cond(D.last_check != "", " Last complete check: " + D.last_check + ".", ""),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(
+                D.loaded,
+                rx.cond(
+                    D.out_of_step.length() > 0,  # type: ignore[attr-defined]
+                    rx.vstack(
+                        rx.table.root(
+                            rx.table.header(
+                                rx.table.row(
+                                    *(
+                                        rx.table.column_header_cell(h)
+                                        for h in ("Document", "Store", "Path", "Finding", "Checked")
+                                    )
+                                )
+                            ),
+                            rx.table.body(rx.foreach(D.out_of_step, _out_of_step_row)),
+                            variant="surface",
+                            width="100%",
+                            aria_label="Documents out of step with their store",
+                        ),
+                        rx.cond(
+                            D.total > D.out_of_step.length(),  # type: ignore[attr-defined]
+                            rx.text(
+                                "Showing the newest ",
+                                D.out_of_step.length(),  # type: ignore[attr-defined]
+                                " of ",
+                                D.total,
+                                ".",
+                                size="2",
+                                color_scheme="gray",
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    rx.text("Every document checked agrees with its store.", size="2"),
+                ),
+                loading_block("Loading the sync's findings…"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        aria_labelledby="document-sync",
+        width="100%",
     )

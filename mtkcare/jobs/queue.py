@@ -107,6 +107,7 @@ def backoff_seconds(attempt: int, settings: Settings | None = None) -> float:
 def _declared() -> None:
     """Import the modules that declare jobs (so the consumer and the app know every one)."""
     import mtkcare.documents.jobs
+    import mtkcare.documents.sync
     import mtkcare.jobs.azure_sync
     import mtkcare.jobs.reminders
     import mtkcare.notifications.outbound  # noqa: F401
@@ -164,6 +165,12 @@ def _register(huey: Huey) -> Any:
         minutes = settings.azure_group_sync_minutes
         if settings.azure_enabled and minutes and _minute_of_day() % minutes == 0:
             start_periodic("users.azure_group_sync")
+
+    @huey.periodic_task(crontab(minute="*"), name="mtkcare.document_sync")
+    def document_sync() -> None:
+        minutes = get_settings().document_sync_minutes
+        if minutes and _minute_of_day() % minutes == 0:
+            start_periodic("documents.sync")
 
     return run_job
 

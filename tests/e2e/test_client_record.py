@@ -88,7 +88,8 @@ def test_team_lead_edits_the_phone_sees_it_in_history_then_deletes_and_restores(
     tabs.get_by_role("tab", name="Risk history", exact=True).click()
     expect(page.get_by_role("heading", name="Current risk")).to_be_visible()
     tabs.get_by_role("tab", name="Documents", exact=True).click()
-    expect(page.get_by_text("Documents arrive in a later release")).to_be_visible()
+    expect(page.get_by_role("heading", name="Add documents")).to_be_visible()
+    expect(page.get_by_text("No documents yet")).to_be_visible()
 
     # A bad edit: the error summary and the message by the field; nothing saved.
     tabs.get_by_role("tab", name="Profile", exact=True).click()
