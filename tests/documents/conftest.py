@@ -27,6 +27,7 @@ from tests.fakes.entra_token import (
 from tests.fakes.sharepoint import FakeSharePoint, running_sharepoint
 
 TOKEN = "sharepoint-test-token"
+SHAREPOINT_TEST_CHUNK = 64 * 1024
 
 
 @pytest.fixture
@@ -114,6 +115,7 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
 @pytest.fixture
 def store(jobs: Queue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """The local store and upload folder of this test; its jobs run by ``drain``."""
+    monkeypatch.setenv("MTKCARE_DOCUMENT_STORAGE", "local")
     monkeypatch.setenv("MTKCARE_DOCUMENTS_PATH", str(tmp_path / "documents"))
     monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
     get_settings.cache_clear()
@@ -134,3 +136,22 @@ def upload(actor: Principal, body: bytes = PDF, **details: Any) -> int:
         )  # fmt: skip
         assert document.id is not None
         return document.id
+
+
+@pytest.fixture
+def on_sharepoint(
+    jobs: Queue,
+    sharepoint: FakeSharePoint,
+    entra: FakeEntraToken,
+    registered: AppCertificate,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[FakeSharePoint]:
+    """The app's documents in the fake SharePoint site (signed in with the registered
+    certificate), in chunks of ``SHAREPOINT_TEST_CHUNK`` bytes."""
+    certificate_settings(monkeypatch, sharepoint, entra.authority_host, registered)
+    monkeypatch.setenv("SHAREPOINT_CHUNK_BYTES", str(SHAREPOINT_TEST_CHUNK))
+    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
+    get_settings.cache_clear()
+    yield sharepoint
+    get_settings.cache_clear()

@@ -29,9 +29,7 @@ from mtkcare.jobs.models import Job, JobStatus
 from mtkcare.jobs.queue import Queue
 from mtkcare.reference.service import ensure_reference_data
 from mtkcare.settings import get_settings
-from tests.documents.conftest import certificate_settings
 from tests.factories import make_client
-from tests.fakes.entra_token import AppCertificate, FakeEntraToken
 from tests.fakes.sharepoint import FakeSharePoint
 from tests.support.jobs import drain
 from tests.support.web import Person
@@ -40,31 +38,9 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n%%EOF\n"
 
 
 @pytest.fixture
-def local_store(jobs: Queue, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """The local store of this test (its documents folder is yielded)."""
-    monkeypatch.setenv("MTKCARE_DOCUMENT_STORAGE", "local")
-    monkeypatch.setenv("MTKCARE_DOCUMENTS_PATH", str(tmp_path / "documents"))
-    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
-    get_settings.cache_clear()
-    yield tmp_path / "documents"
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def on_sharepoint(
-    jobs: Queue,
-    sharepoint: FakeSharePoint,
-    entra: FakeEntraToken,
-    registered: AppCertificate,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[FakeSharePoint]:
-    """Documents in the fake SharePoint site (signed in with the registered certificate)."""
-    certificate_settings(monkeypatch, sharepoint, entra.authority_host, registered)
-    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
-    get_settings.cache_clear()
-    yield sharepoint
-    get_settings.cache_clear()
+def local_store(store: Path) -> Path:
+    """The local store's documents folder."""
+    return store / "documents"
 
 
 @pytest.fixture(autouse=True)

@@ -11,12 +11,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -31,31 +30,10 @@ from mtkcare.jobs.queue import Queue, sweep
 from mtkcare.reference.service import ensure_reference_data
 from mtkcare.settings import get_settings
 from tests.conftest import ROOT
-from tests.documents.conftest import certificate_settings
+from tests.documents.conftest import SHAREPOINT_TEST_CHUNK
 from tests.factories import make_client
-from tests.fakes.entra_token import AppCertificate, FakeEntraToken
 from tests.fakes.sharepoint import FakeSharePoint
 from tests.support.jobs import drain
-
-CHUNK = 64 * 1024
-
-
-@pytest.fixture
-def on_sharepoint(
-    jobs: Queue,
-    sharepoint: FakeSharePoint,
-    entra: FakeEntraToken,
-    registered: AppCertificate,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> Iterator[FakeSharePoint]:
-    """The app's settings point documents at the fake site (signed in with the certificate)."""
-    certificate_settings(monkeypatch, sharepoint, entra.authority_host, registered)
-    monkeypatch.setenv("SHAREPOINT_CHUNK_BYTES", str(CHUNK))
-    monkeypatch.setenv("MTKCARE_UPLOADS_PATH", str(tmp_path / "uploads"))
-    get_settings.cache_clear()
-    yield sharepoint
-    get_settings.cache_clear()
 
 
 def _upload(actor: Principal, body: bytes) -> Document:
@@ -88,7 +66,7 @@ def _pdf(size: int) -> bytes:
 def test_an_upload_reaches_sharepoint_through_the_job_and_reads_back_whole(
     on_sharepoint: FakeSharePoint, jobs: Queue, staff: Callable[..., Principal]
 ) -> None:
-    body = _pdf(5 * CHUNK + 123)  # a chunked upload
+    body = _pdf(5 * SHAREPOINT_TEST_CHUNK + 123)  # a chunked upload
     document = _upload(staff("Case worker"), body)
     assert document.storage_backend == "SHAREPOINT"
     drain(jobs.huey)
@@ -147,7 +125,7 @@ def test_a_consumer_killed_mid_upload_is_recovered_and_the_file_arrives_whole(
     jobs: Queue,
     staff: Callable[..., Principal],
 ) -> None:
-    body = _pdf(6 * CHUNK)
+    body = _pdf(6 * SHAREPOINT_TEST_CHUNK)
     document = _upload(staff("Case worker"), body)
     # The third chunk hangs; the consumer is killed while it waits.
     on_sharepoint.delay(r"continueUpload", 30, times=1)
