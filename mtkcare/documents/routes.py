@@ -91,9 +91,25 @@ async def _receive(request: Request, target: Path, limit: int) -> tuple[int, str
                 return None
             if len(head) < HEAD_BYTES:
                 head += chunk[: HEAD_BYTES - len(head)]
-            digest.update(chunk)
-            await run_in_threadpool(out.write, chunk)
+            # Hashing and writing off the event loop (other requests and tabs go on).
+            await run_in_threadpool(_keep, out, digest, chunk)
     return size, digest.hexdigest(), head
+
+
+def _keep(out: Any, digest: Any, chunk: bytes) -> None:
+    digest.update(chunk)
+    out.write(chunk)
+
+
+def _checked(actor: Any, details: dict[str, Any]) -> None:
+    with session_scope() as db:
+        check_upload(db, actor, details)
+
+
+def _accepted(actor: Any, details: dict[str, Any], **upload: Any) -> dict[str, Any]:
+    with session_scope() as db:
+        document = accept_upload(db, actor, details, **upload)
+        return {"id": document.id, "status": document.status, "title": document.title}
 
 
 @http_requires(Permission.DOCUMENT_UPLOAD)
@@ -113,8 +129,8 @@ async def upload(request: Request) -> Response:
     file_name = str(details.pop("file_name", "") or "")
     actor = request.state.principal
     try:
-        with session_scope() as db:
-            check_upload(db, actor, details)
+        # The database work of a request runs in a worker thread, never on the event loop.
+        await run_in_threadpool(_checked, actor, details)
     except DomainError as exc:
         return _refusal(exc)
 
@@ -136,13 +152,18 @@ async def upload(request: Request) -> Response:
         except FileRefused as exc:
             return problem(415, str(exc))
         try:
-            with session_scope() as db:
-                document = accept_upload(
-                    db, actor, details,
-                    source=source, file_name=clean_file_name(file_name, kind), kind=kind,
-                    size=size, sha256=sha256, ip=scope_address(request.scope),
+            answer = await run_in_threadpool(
+                lambda: _accepted(
+                    actor,
+                    details,
+                    source=source,
+                    file_name=clean_file_name(file_name, kind),
+                    kind=kind,
+                    size=size,
+                    sha256=sha256,
+                    ip=scope_address(request.scope),
                 )  # fmt: skip
-                answer = {"id": document.id, "status": document.status, "title": document.title}
+            )
         except DomainError as exc:
             return _refusal(exc)
         keep = True
@@ -152,6 +173,19 @@ async def upload(request: Request) -> Response:
             for leftover in folder.glob("*"):
                 leftover.unlink(missing_ok=True)
             folder.rmdir()
+
+
+def _opened(
+    actor: Any, document_id: int, download: bool, ip: str
+) -> tuple[str, str | None, str, str]:
+    with session_scope() as db:
+        document = open_document(db, actor, document_id, download=download, ip=ip)
+        return (
+            document.storage_path,
+            document.checksum_sha256,
+            document.file_name,
+            document.content_type,
+        )
 
 
 def _disposition(kind: str, file_name: str) -> str:
@@ -165,13 +199,9 @@ async def download(request: Request) -> Response:
     wanted_download = request.query_params.get("download") == "1"
     actor = request.state.principal
     try:
-        with session_scope() as db:
-            document = open_document(
-                db, actor, document_id, download=wanted_download,
-                ip=scope_address(request.scope),
-            )  # fmt: skip
-            path, checksum = document.storage_path, document.checksum_sha256
-            name, content_type = document.file_name, document.content_type
+        path, checksum, name, content_type = await run_in_threadpool(
+            _opened, actor, document_id, wanted_download, scope_address(request.scope)
+        )
     except DomainError as exc:
         return _refusal(exc)
     # Read it whole from the store first (spooled to disk past 1 MB), checking it is what was
