@@ -18,7 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import board, board_browser, board_shape, duplicates, queries, seed  # noqa: E402
+from bench import (  # noqa: E402
+    board,
+    board_browser,
+    board_shape,
+    documents_storage,
+    documents_upload,
+    duplicates,
+    queries,
+    seed,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     board_shape.main(["--source-url", args.database_url, "--target-url", shaped])
     board.main(["--database-url", shaped, "--runs", str(args.runs)])
     board_browser.main(["--database-url", shaped])
+    documents_storage.main([])
+    documents_upload.main([])
 
 
 if __name__ == "__main__":
