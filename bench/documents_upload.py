@@ -31,8 +31,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,6 +52,7 @@ if str(ROOT) not in sys.path:
 
 from bench.queries import percentile  # noqa: E402
 from bench.seed import recreate_database  # noqa: E402
+from tests.support.web import backend_process  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mtkcare_bench_docs"
 ORIGIN = "http://localhost:3000"  # one of the test environment's own origins
@@ -63,12 +62,6 @@ PDF_HEAD = b"%PDF-1.7\n"
 
 
 # --- the backend and its environment -----------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def store_environment(folder: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -84,64 +77,6 @@ def store_environment(folder: Path, database_url: str, **extra: str) -> dict[str
         "MTKCARE_JOB_RETRY_CAP_SECONDS": "0.4",
         **extra,
     }
-
-
-@contextlib.contextmanager
-def running_backend(settings: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    """The app's backend in its own process; yields its base URL and process id."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("REDIS_URL", "MTKCARE_ALLOWED_ORIGINS", "MTKCARE_FRONTEND_PORT"):
-        env.pop(name, None)
-    env.update(
-        {
-            "MTKCARE_AUTH_RATE_LIMIT": "1000000",
-            "MTKCARE_SIGNIN_SLOW_AFTER": "1000000",
-            "MTKCARE_TABS_PER_ADDRESS": "100000",
-            **settings,
-        }
-    )
-    port = _free_port()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "mtkcare.mtkcare:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-proxy-headers",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"backend exited: {log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise SystemExit("backend did not start within 60 s")
-            try:
-                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextlib.contextmanager
@@ -393,7 +328,12 @@ def bench_store(
     client_id: int,
     sizes: Sizes,
 ) -> None:
-    with running_backend(settings, folder / "backend.log") as (base, pid), environment(settings):
+    quick = {"MTKCARE_AUTH_RATE_LIMIT": "1000000", "MTKCARE_SIGNIN_SLOW_AFTER": "1000000"}
+    with (
+        backend_process(database_url, folder / "backend.log", **quick, **settings) as (base, proc),
+        environment(settings),
+    ):
+        pid = proc.pid
         started_rss = rss_kib(pid)
         http = signed_in(base, username)
         with http:

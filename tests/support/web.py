@@ -46,10 +46,13 @@ SUITE_LIMITS = {"MTKCARE_AUTH_RATE_LIMIT": "1000000", "MTKCARE_SIGNIN_SLOW_AFTER
 
 
 @contextlib.contextmanager
-def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
+def backend_process(
+    pg_url: str, log: Path, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The app's backend in its own process (as `reflex run --backend-only` serves it), so
     the test process never defines the app's states (the browser tests' harness does).
-    ``settings`` are environment variables for it (``MTKCARE_...``). Yields its base URL."""
+    ``settings`` are environment variables for it (``MTKCARE_...``). Yields its base URL and
+    the process (a benchmark samples its memory)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -97,13 +100,20 @@ def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def running_backend(pg_url: str, log: Path, **settings: str) -> Iterator[str]:
+    """``backend_process``'s base URL (what most tests need)."""
+    with backend_process(pg_url, log, **settings) as (base, _proc):
+        yield base
 
 
 @pytest.fixture(scope="session")
