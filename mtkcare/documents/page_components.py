@@ -10,7 +10,7 @@ from mtkcare.documents.page_state import DocumentsPageState
 from mtkcare.fields import spec
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block
-from mtkcare.ui.forms import input_for
+from mtkcare.ui.forms import filter_field
 
 S = DocumentsPageState
 FORM = "documents-filter"
@@ -64,16 +64,12 @@ def _filters() -> rx.Component:
     }
 
     def control(name: str, width: str) -> rx.Component:
-        return rx.box(
-            input_for(
-                spec(DocumentFilters, name),
-                form=FORM,
-                errors=S.filter_errors,
-                options=options.get(name),
-                placeholder="Any",
-                say_optional=False,
-            ),
+        return filter_field(
+            spec(DocumentFilters, name),
+            form=FORM,
             width=width,
+            errors=S.filter_errors,
+            options=options.get(name),
         )
 
     return rx.form(

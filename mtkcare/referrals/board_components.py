@@ -15,7 +15,7 @@ from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import MoveChoice
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
-from mtkcare.ui.forms import input_for
+from mtkcare.ui.forms import filter_field
 
 S = BoardState
 FILTER_FORM = "board-filter"
@@ -43,17 +43,13 @@ def filters_form() -> rx.Component:
     options = {"program_id": S.program_choices, "worker_id": S.worker_choices}
 
     def control(name: str, width: str) -> rx.Component:
-        return rx.box(
-            input_for(
-                fields[name],
-                form=FILTER_FORM,
-                value=S.filters.get(name, ""),
-                errors=S.filter_errors,
-                options=options.get(name),
-                placeholder="Any",
-                say_optional=False,
-            ),
+        return filter_field(
+            fields[name],
+            form=FILTER_FORM,
             width=width,
+            value=S.filters.get(name, ""),
+            errors=S.filter_errors,
+            options=options.get(name),
         )
 
     return rx.form(

@@ -540,6 +540,31 @@ def input_for(
     )
 
 
+def filter_field(
+    spec: FieldSpec,
+    *,
+    form: str,
+    width: str,
+    errors: rx.Var | None = None,
+    options: Options | None = None,
+    value: rx.Var | str = "",
+) -> rx.Component:
+    """One control of a list's filter form: every filter is optional, and "Any" is the
+    choice that does not narrow."""
+    return rx.box(
+        input_for(
+            spec,
+            form=form,
+            value=value,
+            errors=errors,
+            options=options,
+            placeholder="Any",
+            say_optional=False,
+        ),
+        width=width,
+    )
+
+
 def form_fields(
     model: type[BaseModel],
     layout: Layout,
