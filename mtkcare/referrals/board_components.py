@@ -181,23 +181,23 @@ def _move_menu(card_id: rx.Var[int], tracking_id: rx.Var[str], moves: rx.Var) ->
 # the same.
 @rx.memo
 def board_card(
-    card_id: int,
-    tracking_id: str,
-    client_name: str,
-    program: str,
-    worker: str,
-    age: str,
-    priority: str,
-    priority_label: str,
-    follow_up: str,
-    overdue: bool,
-    moves: list[MoveChoice],
+    card_id: rx.Var[int],
+    tracking_id: rx.Var[str],
+    client_name: rx.Var[str],
+    program: rx.Var[str],
+    worker: rx.Var[str],
+    age: rx.Var[str],
+    priority: rx.Var[str],
+    priority_label: rx.Var[str],
+    follow_up: rx.Var[str],
+    overdue: rx.Var[bool],
+    moves: rx.Var[list[MoveChoice]],
 ) -> rx.Component:
     return DragBox.create(
         rx.el.div(
             rx.el.a(
                 tracking_id,
-                href=routes.REFERRAL + "?id=" + card_id.to_string(),  # type: ignore[attr-defined]
+                href=routes.REFERRAL + "?id=" + card_id.to_string(),
                 style={
                     "fontFamily": "var(--code-font-family, monospace)",
                     "fontSize": "var(--font-size-2)",
