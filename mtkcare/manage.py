@@ -257,6 +257,21 @@ def banner() -> None:
     sys.stdout.write("\n".join(lines) + "\n\n")
 
 
+def issue_api_key_command(name: str) -> None:
+    """Scripted set-up: an organisation's new API key, alone on the last line (shown once)."""
+    from mtkcare.auth.service import Principal
+    from mtkcare.db import session_scope
+    from mtkcare.organisations.api_keys import issue_key_for
+
+    with session_scope() as db:
+        issued = issue_key_for(db, Principal.system("command line"), name)
+    sys.stdout.write(
+        f"Issued API key {issued.prefix}… for {name!r} (valid until {issued.expires}). "
+        "Keep it now: it is not shown again.\n"
+    )
+    sys.stdout.write(issued.secret + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m mtkcare.manage")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -281,6 +296,12 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "check-production", help="the checks production runs at start (settings and database)"
     )
+    key = commands.add_parser(
+        "issue-api-key",
+        help="issue a partner API key for an organisation (created if needed); "
+        "the key is printed alone on the last line",
+    )
+    key.add_argument("organisation", help="the organisation's name")
     args = parser.parse_args(argv)
     try:
         _run(args)
@@ -304,6 +325,8 @@ def _run(args: argparse.Namespace) -> None:
             raise SystemExit(f"bootstrap refused: {exc}") from exc
     elif args.command == "banner":
         banner()
+    elif args.command == "issue-api-key":
+        issue_api_key_command(args.organisation)
     else:
         settings = get_settings()  # production settings are checked as they load
         if not settings.is_production:

@@ -178,6 +178,14 @@ class Settings(BaseSettings):
         default=4 * 1024 * 1024, ge=64 * 1024, validation_alias="SHAREPOINT_CHUNK_BYTES"
     )
 
+    # Partner API keys: how long a new key is valid, and how long a rotated one keeps working.
+    api_key_valid_days: int = Field(
+        default=365, ge=1, le=3650, validation_alias="MTKCARE_API_KEY_VALID_DAYS"
+    )
+    api_key_grace_hours: int = Field(
+        default=24, ge=0, le=24 * 90, validation_alias="MTKCARE_API_KEY_GRACE_HOURS"
+    )
+
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
     azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from mtkcare.db import Audited, SoftDelete
+from mtkcare.db import USER_FK, Audited, SoftDelete
 
 
 class OrganisationType(StrEnum):
@@ -38,3 +39,29 @@ class ExternalOrganisation(Audited, SoftDelete, table=True):
     # API credentials: a public client id and the argon2 hash of its secret key.
     api_client_id: str | None = Field(default=None, max_length=64, unique=True)
     api_key_hash: str | None = Field(default=None, max_length=255)
+
+
+class ApiKey(Audited, table=True):
+    """One API key of an organisation's system. The key itself is shown once, when issued;
+    only its visible ``prefix`` and a keyed hash (HMAC-SHA256 under the app's secret) are
+    kept. A rotated key stays valid until its ``expires_at`` (the grace period); a revoked one
+    stops at once."""
+
+    __tablename__ = "external_organisation_management_apikey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        foreign_key="external_organisation_management_externalorganisation.id",
+        nullable=False,
+        index=True,
+    )
+    prefix: str = Field(max_length=16, nullable=False, unique=True)
+    key_hash: str = Field(max_length=64, nullable=False)
+    expires_at: datetime | None = Field(default=None)
+    last_used_at: datetime | None = Field(default=None)
+    revoked_at: datetime | None = Field(default=None)
+    revoked_by: int | None = Field(default=None, foreign_key=USER_FK)
+    # The key that replaced this one, when it was rotated.
+    replaced_by_id: int | None = Field(
+        default=None, foreign_key="external_organisation_management_apikey.id"
+    )

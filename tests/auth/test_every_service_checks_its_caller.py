@@ -40,6 +40,7 @@ REVIEWED_MODULES = {
     "mtkcare.reference.service": "option lists (languages, service types): not protected",
     "mtkcare.devdata": "demo data generator (the package); refuses to run in production",
     "mtkcare.manage": "the operator's command line (migrate, bootstrap, checks)",
+    "mtkcare.api.keys": "establishes which organisation is calling the partner API (its key)",
 }
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {

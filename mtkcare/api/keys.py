@@ -1,0 +1,84 @@
+"""Which organisation is calling the partner API: the ``Authorization: Bearer <key>`` header's
+key, found by its prefix and compared by keyed hash in constant time.
+
+The answer distinguishes what the contract answers differently: no key or an unknown one
+(401, ``WWW-Authenticate: Bearer``), and a key that is revoked or expired, or whose
+organisation is inactive or deleted (403). Nothing about the key is logged but its prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from mtkcare.db import utcnow
+from mtkcare.organisations.models import ApiKey, ExternalOrganisation
+from mtkcare.settings import get_settings
+
+
+def key_hash(secret: str) -> str:
+    """The keyed hash kept for a key: HMAC-SHA256 under a key derived from the app's secret
+    (so a copy of the database alone cannot check guesses)."""
+    pepper = hmac.new(get_settings().secret_key.encode(), b"mtkcare api keys", hashlib.sha256)
+    return hmac.new(pepper.digest(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+class KeyProblem(StrEnum):
+    MISSING = "missing"  # 401
+    UNKNOWN = "unknown"  # 401
+    REVOKED = "revoked"  # 403
+    EXPIRED = "expired"  # 403
+    INACTIVE = "inactive"  # 403: the organisation is inactive or deleted
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The calling organisation and the key it used, or why there is none."""
+
+    organisation_id: int | None
+    key_id: int | None
+    prefix: str | None
+    problem: KeyProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _prefix_of(secret: str) -> str | None:
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != "mtk" or len(parts[1]) != 8:
+        return None
+    return f"{parts[0]}_{parts[1]}"
+
+
+def authenticate_key(session: Session, authorization: str | None) -> Caller:
+    """The caller named by an ``Authorization`` header's bearer key."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        return Caller(None, None, None, KeyProblem.MISSING)
+    prefix = _prefix_of(secret)
+    if prefix is None:
+        return Caller(None, None, None, KeyProblem.UNKNOWN)
+    found = session.exec(
+        select(ApiKey, ExternalOrganisation)
+        .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
+        .where(ApiKey.prefix == prefix)
+        .execution_options(include_deleted=True)
+    ).first()
+    if found is None or not hmac.compare_digest(found[0].key_hash, key_hash(secret)):
+        return Caller(None, None, prefix, KeyProblem.UNKNOWN)
+    key, organisation = found
+    problem = None
+    if key.revoked_at is not None:
+        problem = KeyProblem.REVOKED
+    elif key.expires_at is not None and key.expires_at <= utcnow():
+        problem = KeyProblem.EXPIRED
+    elif not organisation.is_active or organisation.is_deleted:
+        problem = KeyProblem.INACTIVE
+    return Caller(organisation.id, key.id, prefix, problem)
