@@ -10,7 +10,7 @@ import reflex as rx
 
 from mtkcare.documents.service import DocumentLine
 from mtkcare.documents.state import NAMED, DocumentsPanelState, HistoryLine
-from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, loading_block, records_table
 from mtkcare.ui.forms import checkbox_field, select_field, text_field
 from mtkcare.ui.layout import backend_url
 
@@ -304,33 +304,12 @@ def _row(line: rx.Var[DocumentLine]) -> rx.Component:
 
 
 def _list() -> rx.Component:
-    return rx.cond(
-        S.lines.length() > 0,  # type: ignore[attr-defined]
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *(
-                        rx.table.column_header_cell(name)
-                        for name in (
-                            "Title",
-                            "Type",
-                            "Version",
-                            "Access",
-                            "Uploaded",
-                            "Expiry",
-                            "Status",
-                            "Actions",
-                        )  # fmt: skip
-                    )
-                )
-            ),
-            rx.table.body(rx.foreach(S.lines, _row)),
-            variant="surface",
-            size="2",
-            width="100%",
-            aria_label="Documents",
-        ),
-        empty_state(
+    return records_table(
+        S.lines,
+        ("Title", "Type", "Version", "Access", "Uploaded", "Expiry", "Status", "Actions"),
+        _row,
+        caption="Documents",
+        empty=empty_state(
             "file_text",
             rx.cond(S.showing_deleted, "No deleted documents", "No documents yet"),
             rx.cond(

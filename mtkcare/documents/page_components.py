@@ -9,7 +9,7 @@ from mtkcare.documents.overview import Attention, DocumentFilters, RecentDocumen
 from mtkcare.documents.page_state import DocumentsPageState
 from mtkcare.fields import spec
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, loading_block
+from mtkcare.ui.components import empty_state, loading_block, records_table
 from mtkcare.ui.forms import filter_field
 
 S = DocumentsPageState
@@ -148,33 +148,22 @@ def documents_body() -> rx.Component:
         rx.flex(
             _attention(),
             _filters(),
-            rx.cond(
-                S.rows.length() > 0,  # type: ignore[attr-defined]
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *(
-                                rx.table.column_header_cell(n)
-                                for n in (
-                                    "Title",
-                                    "Type",
-                                    "Client",
-                                    "Referral",
-                                    "Version",
-                                    "Access",
-                                    "Uploaded",
-                                    "Expiry",
-                                    "",
-                                )  # fmt: skip
-                            )
-                        )
-                    ),
-                    rx.table.body(rx.foreach(S.rows, _row)),
-                    variant="surface",
-                    size="2",
-                    width="100%",
-                ),
-                empty_state(
+            records_table(
+                S.rows,
+                (
+                    "Title",
+                    "Type",
+                    "Client",
+                    "Referral",
+                    "Version",
+                    "Access",
+                    "Uploaded",
+                    "Expiry",
+                    "",
+                ),  # fmt: skip
+                _row,
+                caption="Recent documents",
+                empty=empty_state(
                     "file_text",
                     rx.cond(S.filtered, "No documents match", "No documents yet"),
                     rx.cond(
