@@ -1,5 +1,6 @@
 """The backend HTTP app that Reflex mounts itself under (``rx.App(api_transformer=...)``):
-sign-in routes now, ``/api/v1`` later, plus security headers on every response."""
+sign-in routes, the document routes and the partner API (``/api/v1``), plus security headers
+on every response."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mtkcare.api.referrals import ROUTES as PARTNER_API_ROUTES
 from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.azure import AZURE_ROUTES
 from mtkcare.auth.limits import TabsPerAddress
@@ -178,7 +180,7 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
 def build_api() -> Starlette:
     settings = get_settings()
     return Starlette(
-        routes=[*AUTH_ROUTES, *AZURE_ROUTES, *DOCUMENT_ROUTES],
+        routes=[*AUTH_ROUTES, *AZURE_ROUTES, *DOCUMENT_ROUTES, *PARTNER_API_ROUTES],
         middleware=[
             # Holds only the OIDC state, nonce and PKCE verifier during an Azure sign-in.
             Middleware(

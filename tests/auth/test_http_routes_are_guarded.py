@@ -21,6 +21,11 @@ REVIEWED_PUBLIC_ROUTES = {
     "/auth/logout",
     "/auth/azure/login",
     "/auth/azure/callback",
+    # partner API: authenticated by its key, mtkcare/api/keys.py
+    "/api/v1/referrals/",
+    "/api/v1/referrals/{tracking_id}",
+    # partner API: its problem+json 404 for any other /api/v1 address (reveals nothing)
+    "/api/v1/{rest:path}",
 }
 
 

@@ -1,0 +1,444 @@
+"""The partner referral API (issue 12's contract, ``/api/v1``): how an external organisation's
+system submits a referral and follows its status.
+
+- ``POST /api/v1/referrals/``: checked in this order, so a refused request costs little and
+  writes nothing: the content type (415); the declared length (413, before any byte of the
+  body is read); then the body, read with a 64 KiB cap for a length that lies or is missing
+  (413); then, in one transaction, the bearer key (401/403), the JSON (400), the fields
+  (422: strict types, unknown fields refused, every problem at once) and the reference codes
+  (422); then the client (linked on an exact match of normalised name and date of birth,
+  else created), the referral (PENDING, source EXTERNAL, this organisation, the program when
+  the service type has exactly one) with the program team's notice, and the organisation's
+  contact details. Any error rolls all of it back. 201 with ``Location``.
+- ``GET /api/v1/referrals/<tracking_id>``: the referral's status, only for the organisation
+  that submitted it; to anyone else it does not exist (404, not 403).
+- Anything else under ``/api/v1``: 404, or 405 with ``Allow``; every error is problem+json
+  (``mtkcare.api.problems``).
+
+The business work goes through the same services as the staff screens (``create_client``,
+``create_referral``), acting as ``Principal.system("partner API: <organisation>")``, so the
+same rules, audit rows and board announcements apply.
+
+Seams for the rest of issue 12 (not built here): the idempotency look-up and record belong
+in ``_submit`` right after the key is authenticated (same transaction, keyed by organisation),
+the rate limit before the body is read in ``referrals`` (it needs the organisation, so after a
+cheap key look-up, or per key prefix), and the access-log row in ``_answer`` (every response
+passes there, with the caller once known).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, EmailStr, Field, ValidationError, field_validator
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mtkcare import dates
+from mtkcare.api.keys import Caller, KeyProblem, authenticate_key
+from mtkcare.api.problems import (
+    method_not_allowed,
+    not_found,
+    problem,
+    unauthenticated,
+    validation_failed,
+)
+from mtkcare.auth.guard import public
+from mtkcare.auth.service import Principal
+from mtkcare.clients.duplicates import name_key
+from mtkcare.clients.models import Client
+from mtkcare.clients.service import Phone, create_client
+from mtkcare.db import session_scope
+from mtkcare.errors import ValidationFailed
+from mtkcare.organisations.models import ExternalOrganisation
+from mtkcare.programs.service import active_programs_for
+from mtkcare.reference.models import DeclineReason, Language, ServiceType
+from mtkcare.referrals.models import Referral, ReferralSource
+from mtkcare.referrals.service import create_referral
+from mtkcare.validation import Input
+
+REFERRALS = "/api/v1/referrals/"
+REFERRAL = "/api/v1/referrals/{tracking_id}"
+ANYTHING_ELSE = "/api/v1/{rest:path}"
+MAX_BODY = 64 * 1024
+# Every method is routed to our endpoints, so a wrong one gets our 405 (problem+json with
+# Allow) rather than Starlette's plain-text one.
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+TRACKING_ID = re.compile(r"^REF-[A-Z0-9]{1,16}$")
+
+
+# --------------------------------------------------------------------------------------------
+# The request body. Strict (a number is not a name, "yes" is not true), unknown fields refused,
+# text stripped and free of control characters (``Input``).
+
+
+class _Strict(Input):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", strict=True)
+
+
+def _past_birth_date(value: date) -> date:
+    if value >= dates.today():
+        raise ValueError("Enter a date of birth in the past")
+    if value.year < 1900:
+        raise ValueError("Enter a date of birth after 1900")
+    return value
+
+
+class ClientIn(_Strict):
+    # Lengths are those of the client record, so what passes here fits there.
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+    phone: Annotated[Phone, Field(max_length=40)] = None
+    email: Annotated[EmailStr | None, Field(max_length=254)] = None
+    primary_language: str | None = Field(default=None, min_length=1, max_length=40)
+    address: str | None = Field(default=None, max_length=200)
+
+    _birth = field_validator("date_of_birth")(_past_birth_date)
+
+
+class ReferralIn(_Strict):
+    referral_date: date
+    service_type: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=10000)
+    priority: Literal["LOW", "NORMAL", "HIGH", "URGENT"] = "NORMAL"
+    consent_obtained: bool | None = None
+    external_reference: str | None = Field(default=None, max_length=100)
+
+    @field_validator("referral_date")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > dates.today():
+            raise ValueError("Enter a referral date that is today or in the past")
+        return value
+
+
+class OrganisationIn(_Strict):
+    contact_name: str | None = Field(default=None, min_length=1, max_length=200)
+    contact_email: Annotated[EmailStr | None, Field(max_length=254)] = None
+    contact_phone: Annotated[Phone, Field(max_length=40)] = None
+
+
+class SubmissionIn(_Strict):
+    client: ClientIn
+    referral: ReferralIn
+    organisation: OrganisationIn | None = None
+
+
+def _message(err: Any) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "This field is required"
+    if kind == "extra_forbidden":
+        return "Unknown field"
+    if kind == "string_too_short":
+        return "Must not be empty"
+    if kind == "string_too_long":
+        return f"Must be {ctx.get('max_length')} characters or fewer"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "Not valid")))
+    return str(err.get("msg", "Not valid"))
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """One entry per field, named by its dotted path in the body (``client.date_of_birth``)."""
+    seen: dict[str, str] = {}
+    for err in exc.errors():
+        field = ".".join(str(part) for part in err.get("loc", ())) or "(body)"
+        seen.setdefault(field, _message(err))
+    return [{"field": field, "message": message} for field, message in seen.items()]
+
+
+# The services' own field names, for their ValidationFailed, in the body's terms.
+SERVICE_FIELDS = {
+    "first_name": "client.first_name",
+    "last_name": "client.last_name",
+    "date_of_birth": "client.date_of_birth",
+    "phone": "client.phone",
+    "email": "client.email",
+    "address_line1": "client.address",
+    "primary_language_id": "client.primary_language",
+    "referral_date": "referral.referral_date",
+    "service_type_id": "referral.service_type",
+    "reason": "referral.reason",
+    "priority": "referral.priority",
+}
+
+
+def _service_errors(exc: ValidationFailed) -> list[dict[str, str]]:
+    return [
+        {"field": SERVICE_FIELDS.get(name, name), "message": message}
+        for name, message in exc.errors.items()
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Answers
+
+
+def _answer(response: Response) -> Response:
+    """Every answer of the API passes here: the seam for the access log (issue 12)."""
+    return response
+
+
+def _key_refused(caller: Caller) -> Response:
+    if caller.problem in (KeyProblem.MISSING, None):
+        return unauthenticated("Send the organisation's API key as 'Authorization: Bearer <key>'.")
+    if caller.problem == KeyProblem.UNKNOWN:
+        return unauthenticated("The API key is not recognised.")
+    details = {
+        KeyProblem.REVOKED: "The API key has been revoked.",
+        KeyProblem.EXPIRED: "The API key has expired.",
+        KeyProblem.INACTIVE: "The organisation may not submit referrals now.",
+    }
+    return problem(403, details[caller.problem])
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# POST /api/v1/referrals/
+
+
+@dataclass(frozen=True)
+class _Codes:
+    service_type_id: int
+    language_id: int | None
+
+
+def _resolve_codes(session: Session, submission: SubmissionIn) -> _Codes | list[dict[str, str]]:
+    """The reference rows the codes name (active ones only), or every code that names none."""
+    errors = []
+    service_type = session.exec(
+        select(ServiceType).where(ServiceType.code == submission.referral.service_type)
+    ).first()
+    if service_type is None or not service_type.is_active:
+        errors.append({"field": "referral.service_type", "message": "Unknown service type code"})
+    language_id = None
+    if submission.client.primary_language is not None:
+        language = session.exec(
+            select(Language).where(Language.code == submission.client.primary_language)
+        ).first()
+        if language is None or not language.is_active:
+            errors.append({"field": "client.primary_language", "message": "Unknown language code"})
+        else:
+            language_id = language.id
+    if errors or service_type is None or service_type.id is None:
+        return errors
+    return _Codes(service_type.id, language_id)
+
+
+def _exact_match(session: Session, client: ClientIn) -> int | None:
+    """The oldest live client with the same normalised name (``name_key``: accents, case,
+    apostrophes and separators folded) and date of birth. Looked up by date of birth (indexed,
+    a handful of rows) and compared in Python, so it reads the same on PostgreSQL and SQLite.
+    Likely-but-not-exact duplicates are for the full duplicate look-up, not this one."""
+    wanted = name_key(client.first_name, client.last_name)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two submissions for the same new person at once would both miss and both create:
+        # the second waits here (until the first commits) and then finds the first's client.
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))"),
+            {"person": f"partner-api client {wanted} {client.date_of_birth.isoformat()}"},
+        )
+    rows = session.exec(
+        select(Client.id, Client.first_name, Client.last_name)
+        .where(Client.date_of_birth == client.date_of_birth)
+        .order_by(col(Client.id))
+    ).all()
+    return next((row[0] for row in rows if name_key(row[1], row[2]) == wanted), None)
+
+
+def _intake(
+    session: Session, organisation: ExternalOrganisation, submission: SubmissionIn, codes: _Codes
+) -> Referral:
+    """The client (linked or new), the referral and the organisation's contact details, in
+    the caller's transaction."""
+    actor = Principal.system(f"partner API: {organisation.name}")
+    given = submission.client
+    client_id = _exact_match(session, given)
+    if client_id is None:
+        client_id = create_client(
+            session,
+            actor,
+            first_name=given.first_name,
+            last_name=given.last_name,
+            date_of_birth=given.date_of_birth,
+            phone=given.phone,
+            email=given.email,
+            address_line1=given.address,
+            primary_language_id=codes.language_id,
+        ).id
+    # The program's column on the board, and its team told, when the service type leads to
+    # one program; otherwise staff assign the program from the pending column.
+    programs = active_programs_for(session, actor, codes.service_type_id)
+    asked = submission.referral
+    referral = create_referral(
+        session,
+        actor,
+        source=ReferralSource.EXTERNAL,
+        external_organisation_id=organisation.id,
+        referral_date=asked.referral_date,
+        reason=asked.reason,
+        priority=asked.priority,
+        service_type_id=codes.service_type_id,
+        target_program_id=programs[0].id if len(programs) == 1 else None,
+        client_id=client_id,
+    )
+    # ``consent_obtained`` and ``external_reference`` are validated but have no place on the
+    # referral yet (a consent record would satisfy the workflow's consent guard on a partner's
+    # word alone): see issue 12.
+    if submission.organisation is not None:
+        contact = submission.organisation.model_dump(exclude_none=True)
+        for given_name, column in (
+            ("contact_name", "contact_name"),
+            ("contact_email", "email"),
+            ("contact_phone", "phone"),
+        ):
+            # Set on the row itself: the Audited session hooks record what changed.
+            if given_name in contact and getattr(organisation, column) != contact[given_name]:
+                setattr(organisation, column, contact[given_name])
+        session.add(organisation)
+    return referral
+
+
+def _submit(raw: bytes, authorization: str | None) -> Response:
+    """Everything after the body is read, in one transaction (the key check only reads)."""
+    try:
+        with session_scope() as session:
+            caller = authenticate_key(session, authorization)
+            if not caller.ok:
+                return _key_refused(caller)
+            # Seam: the Idempotency-Key look-up goes here (per caller.organisation_id).
+            try:
+                submission = SubmissionIn.model_validate_json(raw, strict=True)
+            except ValidationError as exc:
+                if any(err.get("type") == "json_invalid" for err in exc.errors()):
+                    return problem(400, "The body is not well-formed JSON.")
+                return validation_failed(_field_errors(exc))
+            codes = _resolve_codes(session, submission)
+            if isinstance(codes, list):
+                return validation_failed(codes)
+            organisation = session.get(ExternalOrganisation, caller.organisation_id)
+            if organisation is None:  # deleted between the key check and now
+                return problem(403, "The organisation may not submit referrals now.")
+            referral = _intake(session, organisation, submission, codes)
+            session.flush()
+            tracking_id = referral.tracking_id
+            body = {
+                "tracking_id": tracking_id,
+                "status": referral.status,
+                "received_at": _iso(referral.created_at),
+            }
+    except ValidationFailed as exc:  # the services' own checks: everything rolled back
+        return validation_failed(_service_errors(exc))
+    return JSONResponse(
+        body,
+        status_code=201,
+        headers={"Location": f"/api/v1/referrals/{tracking_id}", "Cache-Control": "no-store"},
+    )
+
+
+async def _read_capped(request: Request) -> bytes | None:
+    """The body, or None once it runs over ``MAX_BODY`` (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _post_referral(request: Request) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return problem(415, "Send the referral as 'Content-Type: application/json'.")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            return problem(400, "The Content-Length header is not a number.")
+        if int(declared) > MAX_BODY:
+            return problem(413, f"The body may be at most {MAX_BODY} bytes.")
+    # Seam: the organisation's rate limit goes here (before the body is read).
+    try:
+        raw = await _read_capped(request)
+    except ClientDisconnect:
+        return problem(400, "The request ended before its body did.")
+    if raw is None:
+        return problem(413, f"The body may be at most {MAX_BODY} bytes.")
+    return await run_in_threadpool(_submit, raw, request.headers.get("authorization"))
+
+
+@public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
+async def referrals(request: Request) -> Response:
+    if request.method != "POST":
+        return _answer(method_not_allowed(("POST",)))
+    return _answer(await _post_referral(request))
+
+
+# --------------------------------------------------------------------------------------------
+# GET /api/v1/referrals/<tracking_id>
+
+
+def _status(tracking_id: str, authorization: str | None) -> Response:
+    with session_scope() as session:
+        caller = authenticate_key(session, authorization)
+        if not caller.ok:
+            return _key_refused(caller)
+        gone = not_found("No referral of your organisation has that tracking id.")
+        if not TRACKING_ID.match(tracking_id):
+            return gone
+        referral = session.exec(
+            select(Referral).where(
+                Referral.tracking_id == tracking_id,
+                Referral.external_organisation_id == caller.organisation_id,
+                Referral.source == ReferralSource.EXTERNAL.value,
+            )
+        ).first()
+        if referral is None:
+            return gone
+        body: dict[str, Any] = {
+            "tracking_id": referral.tracking_id,
+            "status": referral.status,
+            "received_at": _iso(referral.created_at),
+            "updated_at": _iso(referral.updated_at),
+        }
+        # The reason's label only: staff's decline notes are internal.
+        if referral.decline_reason_id is not None:
+            reason = session.get(DeclineReason, referral.decline_reason_id)
+            if reason is not None:
+                body["decision_reason"] = reason.label
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
+async def referral_status(request: Request) -> Response:
+    if request.method not in ("GET", "HEAD"):
+        return _answer(method_not_allowed(("GET", "HEAD")))
+    tracking_id = request.path_params["tracking_id"]
+    response = await run_in_threadpool(_status, tracking_id, request.headers.get("authorization"))
+    return _answer(response)
+
+
+@public  # reveals nothing: the API's own 404 for any address it does not serve
+async def anything_else(request: Request) -> Response:
+    return _answer(not_found())
+
+
+ROUTES = [
+    Route(REFERRALS, referrals, methods=EVERY_METHOD),
+    Route(REFERRAL, referral_status, methods=EVERY_METHOD),
+    Route(ANYTHING_ELSE, anything_else, methods=EVERY_METHOD),
+]
