@@ -34,14 +34,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mtkcare import dates
 from mtkcare.api.keys import Caller, KeyProblem, authenticate_key
 from mtkcare.api.problems import (
     method_not_allowed,
@@ -54,14 +53,15 @@ from mtkcare.auth.guard import public
 from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import name_key
 from mtkcare.clients.models import Client
-from mtkcare.clients.service import Phone, create_client
+from mtkcare.clients.service import ClientDetails, Phone, born_before_today, create_client
 from mtkcare.db import session_scope
 from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation
+from mtkcare.organisations.service import OrganisationInput
 from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.models import DeclineReason, Language, ServiceType
 from mtkcare.referrals.models import Referral, ReferralSource
-from mtkcare.referrals.service import create_referral
+from mtkcare.referrals.service import ReferralInput, create_referral, referred_today_or_before
 from mtkcare.validation import Input
 
 REFERRALS = "/api/v1/referrals/"
@@ -83,47 +83,50 @@ class _Strict(Input):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", strict=True)
 
 
-def _past_birth_date(value: date) -> date:
-    if value >= dates.today():
-        raise ValueError("Enter a date of birth in the past")
-    if value.year < 1900:
-        raise ValueError("Enter a date of birth after 1900")
-    return value
+def _limit(model: type[BaseModel], name: str) -> int | None:
+    """A text's length limit where it is declared: the input model of the service the API
+    hands the value to (so what passes here fits there)."""
+    for rule in model.model_fields[name].metadata:
+        if getattr(rule, "max_length", None) is not None:
+            return int(rule.max_length)
+    return None
 
 
 class ClientIn(_Strict):
-    # Lengths are those of the client record, so what passes here fits there.
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
-    phone: Annotated[Phone, Field(max_length=40)] = None
-    email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    primary_language: str | None = Field(default=None, min_length=1, max_length=40)
-    address: str | None = Field(default=None, max_length=200)
+    """The contract's ``client`` block; its limits and rules are the client record's."""
 
-    _birth = field_validator("date_of_birth")(_past_birth_date)
+    first_name: str = Field(min_length=1, max_length=_limit(ClientDetails, "first_name"))
+    last_name: str = Field(min_length=1, max_length=_limit(ClientDetails, "last_name"))
+    date_of_birth: date
+    phone: Annotated[Phone, Field(max_length=_limit(ClientDetails, "phone"))] = None
+    email: Annotated[EmailStr | None, Field(max_length=_limit(ClientDetails, "email"))] = None
+    primary_language: str | None = Field(default=None, min_length=1, max_length=40)
+    address: str | None = Field(default=None, max_length=_limit(ClientDetails, "address_line1"))
+
+    _birth = field_validator("date_of_birth")(born_before_today)
 
 
 class ReferralIn(_Strict):
+    """The contract's ``referral`` block; its limits and rules are the referral's."""
+
     referral_date: date
     service_type: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=1, max_length=10000)
+    reason: str = Field(min_length=1, max_length=_limit(ReferralInput, "reason"))
     priority: Literal["LOW", "NORMAL", "HIGH", "URGENT"] = "NORMAL"
     consent_obtained: bool | None = None
     external_reference: str | None = Field(default=None, max_length=100)
 
-    @field_validator("referral_date")
-    @classmethod
-    def _not_in_future(cls, value: date) -> date:
-        if value > dates.today():
-            raise ValueError("Enter a referral date that is today or in the past")
-        return value
+    _referred = field_validator("referral_date")(referred_today_or_before)
 
 
 class OrganisationIn(_Strict):
-    contact_name: str | None = Field(default=None, min_length=1, max_length=200)
+    """The contract's optional ``organisation`` block (the organisation's contact details)."""
+
+    contact_name: str | None = Field(
+        default=None, min_length=1, max_length=_limit(OrganisationInput, "contact_name")
+    )
     contact_email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    contact_phone: Annotated[Phone, Field(max_length=40)] = None
+    contact_phone: Annotated[Phone, Field(max_length=_limit(OrganisationInput, "phone"))] = None
 
 
 class SubmissionIn(_Strict):

@@ -56,6 +56,15 @@ def _phone(value: str | None) -> str | None:
 Phone = Annotated[str | None, AfterValidator(_phone)]
 
 
+def born_before_today(value: date) -> date:
+    """A date of birth's rule (the client record's, and the partner API's)."""
+    if value >= dates.today():
+        raise ValueError("Enter a date of birth in the past")
+    if value.year < 1900:
+        raise ValueError("Enter a date of birth after 1900")
+    return value
+
+
 class ClientDetails(Input):
     first_name: str = field("First name", min_length=1, max_length=100, privacy=IDENTIFYING)
     last_name: str = field("Last name", min_length=1, max_length=100, privacy=IDENTIFYING)
@@ -105,11 +114,7 @@ class ClientDetails(Input):
     @field_validator("date_of_birth")
     @classmethod
     def _in_the_past(cls, value: date) -> date:
-        if value >= dates.today():
-            raise ValueError("Enter a date of birth in the past")
-        if value.year < 1900:
-            raise ValueError("Enter a date of birth after 1900")
-        return value
+        return born_before_today(value)
 
     @field_validator("email", mode="before")
     @classmethod

@@ -48,6 +48,13 @@ def new_tracking_id() -> str:
     return "REF-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
 
 
+def referred_today_or_before(value: date) -> date:
+    """A referral date's rule (the intake's, and the partner API's)."""
+    if value > dates.today():
+        raise ValueError("Enter a referral date that is today or in the past")
+    return value
+
+
 class ReferralInput(Input):
     source: ReferralSource = field(
         "Referral source",
@@ -114,9 +121,7 @@ class ReferralInput(Input):
     @field_validator("referral_date")
     @classmethod
     def _not_in_future(cls, value: date) -> date:
-        if value > dates.today():
-            raise ValueError("Enter a referral date that is today or in the past")
-        return value
+        return referred_today_or_before(value)
 
     @field_validator("referrer_email", mode="before")
     @classmethod
