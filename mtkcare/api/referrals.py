@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
@@ -92,29 +92,44 @@ def _limit(model: type[BaseModel], name: str) -> int | None:
     return None
 
 
-class ClientIn(_Strict):
-    """The contract's ``client`` block; its limits and rules are the client record's."""
+def _like(model: type[BaseModel], name: str, **rules: Any) -> Any:
+    """A field as the service it is handed to declares it: its label and length limit."""
+    return Field(
+        title=model.model_fields[name].title or name,
+        max_length=_limit(model, name),
+        **rules,
+    )
 
-    first_name: str = Field(min_length=1, max_length=_limit(ClientDetails, "first_name"))
-    last_name: str = Field(min_length=1, max_length=_limit(ClientDetails, "last_name"))
-    date_of_birth: date
-    phone: Annotated[Phone, Field(max_length=_limit(ClientDetails, "phone"))] = None
-    email: Annotated[EmailStr | None, Field(max_length=_limit(ClientDetails, "email"))] = None
-    primary_language: str | None = Field(default=None, min_length=1, max_length=40)
-    address: str | None = Field(default=None, max_length=_limit(ClientDetails, "address_line1"))
+
+class ClientIn(_Strict):
+    """The contract's ``client`` block; its labels, limits and rules are the client record's."""
+
+    first_name: str = _like(ClientDetails, "first_name", min_length=1)
+    last_name: str = _like(ClientDetails, "last_name", min_length=1)
+    date_of_birth: date = _like(ClientDetails, "date_of_birth")
+    phone: Phone = _like(ClientDetails, "phone", default=None)
+    email: EmailStr | None = _like(ClientDetails, "email", default=None)
+    primary_language: str | None = Field(
+        default=None, title="Primary language", min_length=1, max_length=40
+    )
+    address: str | None = Field(
+        default=None, title="Address", max_length=_limit(ClientDetails, "address_line1")
+    )
 
     _birth = field_validator("date_of_birth")(born_before_today)
 
 
 class ReferralIn(_Strict):
-    """The contract's ``referral`` block; its limits and rules are the referral's."""
+    """The contract's ``referral`` block; its labels, limits and rules are the referral's."""
 
-    referral_date: date
-    service_type: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=1, max_length=_limit(ReferralInput, "reason"))
-    priority: Literal["LOW", "NORMAL", "HIGH", "URGENT"] = "NORMAL"
-    consent_obtained: bool | None = None
-    external_reference: str | None = Field(default=None, max_length=100)
+    referral_date: date = _like(ReferralInput, "referral_date")
+    service_type: str = Field(title="Service type", min_length=1, max_length=40)
+    reason: str = _like(ReferralInput, "reason", min_length=1)
+    priority: Literal["LOW", "NORMAL", "HIGH", "URGENT"] = _like(
+        ReferralInput, "priority", default="NORMAL"
+    )
+    consent_obtained: bool | None = Field(default=None, title="Consent obtained")
+    external_reference: str | None = Field(default=None, title="Your reference", max_length=100)
 
     _referred = field_validator("referral_date")(referred_today_or_before)
 
@@ -122,17 +137,15 @@ class ReferralIn(_Strict):
 class OrganisationIn(_Strict):
     """The contract's optional ``organisation`` block (the organisation's contact details)."""
 
-    contact_name: str | None = Field(
-        default=None, min_length=1, max_length=_limit(OrganisationInput, "contact_name")
-    )
-    contact_email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    contact_phone: Annotated[Phone, Field(max_length=_limit(OrganisationInput, "phone"))] = None
+    contact_name: str | None = _like(OrganisationInput, "contact_name", default=None, min_length=1)
+    contact_email: EmailStr | None = _like(OrganisationInput, "email", default=None)
+    contact_phone: Phone = _like(OrganisationInput, "phone", default=None)
 
 
 class SubmissionIn(_Strict):
-    client: ClientIn
-    referral: ReferralIn
-    organisation: OrganisationIn | None = None
+    client: ClientIn = Field(title="Client")
+    referral: ReferralIn = Field(title="Referral")
+    organisation: OrganisationIn | None = Field(default=None, title="Organisation")
 
 
 def _message(err: Any) -> str:

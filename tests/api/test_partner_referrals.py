@@ -90,7 +90,7 @@ def _body(**parts: dict[str, Any]) -> dict[str, Any]:
             "first_name": "Mere",
             "last_name": f"Apitest{uuid.uuid4().hex[:10]}",
             "date_of_birth": "1990-05-17",
-            "phone": "021 555 0199",
+            "phone": "03 777 0199",  # a number no other test searches for
             "primary_language": "en",
         },
         "referral": {
