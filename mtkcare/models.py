@@ -12,7 +12,7 @@ from mtkcare.documents.models import Document, DocumentAccessGrant, DocumentAudi
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.jobs.models import Job
 from mtkcare.notifications.models import Notification, OutboundMessage
-from mtkcare.organisations.models import ApiKey, ExternalOrganisation
+from mtkcare.organisations.models import ApiKey, ExternalOrganisation, IdempotencyKey
 from mtkcare.programs.models import Enrolment, Program, ProgramTeamMember
 from mtkcare.reference.models import (
     CulturalIdentity,
@@ -54,6 +54,7 @@ __all__ = [
     "DocumentAccessGrant",
     "DocumentAuditLog",
     "DocumentTypeOption",
+    "IdempotencyKey",
     "Enrolment",
     "IntakeDraft",
     "Job",

@@ -24,6 +24,7 @@ KINDS: dict[int, tuple[str, str]] = {
     403: ("forbidden", "Access refused"),
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
+    409: ("idempotency-key-reused", "Idempotency-Key reused"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-failed", "Validation failed"),

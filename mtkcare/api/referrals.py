@@ -19,9 +19,9 @@ The business work goes through the same services as the staff screens (``create_
 ``create_referral``), acting as ``Principal.system("partner API: <organisation>")``, so the
 same rules, audit rows and board announcements apply.
 
-Seams for the rest of issue 12 (not built here): the idempotency look-up and record belong
-in ``_submit`` right after the key is authenticated (same transaction, keyed by organisation),
-the rate limit before the body is read in ``referrals`` (it needs the organisation, so after a
+An ``Idempotency-Key`` is claimed right after the key is authenticated, in the same
+transaction (``mtkcare.api.idempotency``). Seams for the rest of issue 12 (not built here): the
+rate limit before the body is read in ``referrals`` (it needs the organisation, so after a
 cheap key look-up, or per key prefix), and the access-log row in ``_answer`` (every response
 passes there, with the caller once known).
 """
@@ -41,6 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mtkcare.api import idempotency
 from mtkcare.api.keys import Caller, KeyProblem, authenticate_key
 from mtkcare.api.problems import (
     method_not_allowed,
@@ -328,14 +329,38 @@ def _intake(
     return referral
 
 
-def _submit(raw: bytes, authorization: str | None) -> Response:
+def _created(body: dict[str, Any], location: str, *, status_code: int = 201) -> Response:
+    return JSONResponse(
+        body,
+        status_code=status_code,
+        headers={"Location": location, "Cache-Control": "no-store"},
+    )
+
+
+def _submit(raw: bytes, authorization: str | None, idempotency_key: str | None) -> Response:
     """Everything after the body is read, in one transaction (the key check only reads)."""
+    if idempotency_key is not None and not idempotency.valid_key(idempotency_key):
+        return problem(
+            400, "The Idempotency-Key header must be 1 to 200 printable characters, no spaces."
+        )
     try:
         with session_scope() as session:
             caller = authenticate_key(session, authorization)
             if not caller.ok:
                 return _key_refused(caller)
-            # Seam: the Idempotency-Key look-up goes here (per caller.organisation_id).
+            assert caller.organisation_id is not None
+            if idempotency_key is not None:
+                replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
+                if replay is not None and replay.body is None:
+                    return problem(
+                        409,
+                        "This Idempotency-Key was used for a different request. Use a new key "
+                        "for a new referral.",
+                    )
+                if replay is not None and replay.body is not None:
+                    return _created(
+                        replay.body, replay.location or "", status_code=replay.status_code
+                    )
             try:
                 submission = SubmissionIn.model_validate_json(raw, strict=True)
             except ValidationError as exc:
@@ -350,19 +375,20 @@ def _submit(raw: bytes, authorization: str | None) -> Response:
                 return problem(403, "The organisation may not submit referrals now.")
             referral = _intake(session, organisation, submission, codes)
             session.flush()
-            tracking_id = referral.tracking_id
             body = {
-                "tracking_id": tracking_id,
+                "tracking_id": referral.tracking_id,
                 "status": referral.status,
                 "received_at": _iso(referral.created_at),
             }
+            location = f"/api/v1/referrals/{referral.tracking_id}"
+            if idempotency_key is not None:
+                idempotency.remember(
+                    session, caller.organisation_id, idempotency_key, raw,
+                    status_code=201, answer=body, location=location,
+                )  # fmt: skip
     except ValidationFailed as exc:  # the services' own checks: everything rolled back
         return validation_failed(_service_errors(exc))
-    return JSONResponse(
-        body,
-        status_code=201,
-        headers={"Location": f"/api/v1/referrals/{tracking_id}", "Cache-Control": "no-store"},
-    )
+    return _created(body, location)
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -394,7 +420,12 @@ async def _post_referral(request: Request) -> Response:
         return problem(400, "The request ended before its body did.")
     if raw is None:
         return problem(413, f"The body may be at most {MAX_BODY} bytes.")
-    return await run_in_threadpool(_submit, raw, request.headers.get("authorization"))
+    return await run_in_threadpool(
+        _submit,
+        raw,
+        request.headers.get("authorization"),
+        request.headers.get("idempotency-key"),
+    )
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from mtkcare.db import USER_FK, Audited, SoftDelete
+from mtkcare.db import USER_FK, Audited, SoftDelete, utcnow
 
 
 class OrganisationType(StrEnum):
@@ -65,3 +65,23 @@ class ApiKey(Audited, table=True):
     replaced_by_id: int | None = Field(
         default=None, foreign_key="external_organisation_management_apikey.id"
     )
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The answer given to an organisation's request that carried an ``Idempotency-Key``: the
+    same key with the same body gets this answer again (and nothing is created twice); with
+    another body, 409. Kept at least 24 hours (``api.idempotency``)."""
+
+    __tablename__ = "external_organisation_management_idempotencykey"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(
+        foreign_key="external_organisation_management_externalorganisation.id", nullable=False
+    )
+    key: str = Field(max_length=200, nullable=False)
+    request_sha256: str = Field(max_length=64, nullable=False)
+    status_code: int = Field(nullable=False)
+    response_body: str = Field(sa_type=sa.Text, nullable=False)
+    location: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)

@@ -415,3 +415,71 @@ def test_wrong_methods_are_405_with_allow_and_unknown_paths_404(
     assert put.headers["allow"] == "GET, HEAD"
     _is_problem(api.get("/api/v1/referrals/REF-A/more"), 404)
     _is_problem(api.post("/api/v1/clients/", headers=partner.headers), 404)
+
+
+# --------------------------------------------------------------------------------------------
+# Idempotency-Key
+
+
+def _theirs(pg_url: str, partner: Partner) -> int:
+    """How many referrals this partner's organisation has submitted."""
+    with session_scope(url=pg_url) as db:
+        return db.exec(
+            select(func.count(col(Referral.id))).where(
+                Referral.external_organisation_id == partner.organisation_id
+            )
+        ).one()
+
+
+def test_the_same_key_and_body_get_the_first_answer_and_create_nothing_more(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    body = _body()
+    headers = {**partner.headers, "Idempotency-Key": f"retry-{uuid.uuid4().hex}"}
+    first = api.post(URL, json=body, headers=headers)
+    again = api.post(URL, json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert _theirs(pg_url, partner) == 1
+
+
+def test_the_same_key_with_another_body_is_refused_and_creates_nothing(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    headers = {**partner.headers, "Idempotency-Key": f"reuse-{uuid.uuid4().hex}"}
+    assert api.post(URL, json=_body(), headers=headers).status_code == 201
+    other = api.post(URL, json=_body(), headers=headers)
+    assert other.status_code == 409
+    assert other.headers["content-type"].startswith(PROBLEM)
+    assert _theirs(pg_url, partner) == 1
+
+
+def test_keys_are_per_organisation_and_a_bad_key_is_refused(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    other = _partner(pg_url)
+    key = f"shared-{uuid.uuid4().hex}"
+    for who in (partner, other):
+        answer = api.post(URL, json=_body(), headers={**who.headers, "Idempotency-Key": key})
+        assert answer.status_code == 201
+    assert (_theirs(pg_url, partner), _theirs(pg_url, other)) == (1, 1)
+    bad = api.post(URL, json=_body(), headers={**partner.headers, "Idempotency-Key": "a b"})
+    assert bad.status_code == 400 and _theirs(pg_url, partner) == 1
+
+
+def test_parallel_requests_with_one_key_create_one_referral(
+    backend: str, pg_url: str, partner: Partner
+) -> None:
+    body = _body()
+    headers = {**partner.headers, "Idempotency-Key": f"burst-{uuid.uuid4().hex}"}
+
+    def submit(_: int) -> tuple[int, str]:
+        answer = httpx.post(f"{backend}{URL}", json=body, headers=headers, timeout=30)
+        return answer.status_code, answer.json().get("tracking_id", "")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(submit, range(10)))
+    assert {status for status, _ in answers} == {201}
+    assert len({tracking for _, tracking in answers}) == 1
+    assert _theirs(pg_url, partner) == 1
