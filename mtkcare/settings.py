@@ -186,6 +186,9 @@ class Settings(BaseSettings):
         default=24, ge=0, le=24 * 90, validation_alias="MTKCARE_API_KEY_GRACE_HOURS"
     )
 
+    # Partner API requests a minute per organisation, unless the organisation has its own.
+    api_rate_limit: int = Field(default=600, ge=1, validation_alias="MTKCARE_API_RATE_LIMIT")
+
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
     azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")

@@ -28,6 +28,7 @@ KINDS: dict[int, tuple[str, str]] = {
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-failed", "Validation failed"),
+    429: ("rate-limited", "Too many requests"),
     500: ("server-error", "Server error"),
 }
 

@@ -19,11 +19,12 @@ The business work goes through the same services as the staff screens (``create_
 ``create_referral``), acting as ``Principal.system("partner API: <organisation>")``, so the
 same rules, audit rows and board announcements apply.
 
-An ``Idempotency-Key`` is claimed right after the key is authenticated, in the same
-transaction (``mtkcare.api.idempotency``). Seams for the rest of issue 12 (not built here): the
-rate limit before the body is read in ``referrals`` (it needs the organisation, so after a
-cheap key look-up, or per key prefix), and the access-log row in ``_answer`` (every response
-passes there, with the caller once known).
+The key is checked and the organisation's per-minute limit counted before the body is read
+(429 with ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this
+process). An ``Idempotency-Key`` is claimed right after the key is checked again in the
+request's transaction (``mtkcare.api.idempotency``). Seam for the rest of issue 12 (not built
+here): the access-log row in ``_answer`` (every response passes there, with the caller once
+known).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -51,6 +53,7 @@ from mtkcare.api.problems import (
     validation_failed,
 )
 from mtkcare.auth.guard import public
+from mtkcare.auth.ratelimit import RateLimiter, make_rate_limiter
 from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import name_key
 from mtkcare.clients.models import Client
@@ -63,6 +66,7 @@ from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.models import DeclineReason, Language, ServiceType
 from mtkcare.referrals.models import Referral, ReferralSource
 from mtkcare.referrals.service import ReferralInput, create_referral, referred_today_or_before
+from mtkcare.settings import get_settings
 from mtkcare.validation import Input
 
 REFERRALS = "/api/v1/referrals/"
@@ -391,6 +395,26 @@ def _submit(raw: bytes, authorization: str | None, idempotency_key: str | None) 
     return _created(body, location)
 
 
+@lru_cache(maxsize=1)
+def _limiter() -> RateLimiter:
+    """One counter per process (shared through Redis when ``REDIS_URL`` is set)."""
+    return make_rate_limiter()
+
+
+def _caller_and_limit(authorization: str | None) -> tuple[Caller, int]:
+    """The caller, and the requests a minute its organisation may send."""
+    with session_scope() as session:
+        caller = authenticate_key(session, authorization)
+        own = None
+        if caller.ok:
+            own = session.exec(
+                select(ExternalOrganisation.api_rate_limit).where(
+                    ExternalOrganisation.id == caller.organisation_id
+                )
+            ).first()
+        return caller, own or get_settings().api_rate_limit
+
+
 async def _read_capped(request: Request) -> bytes | None:
     """The body, or None once it runs over ``MAX_BODY`` (the rest is never read)."""
     chunks: list[bytes] = []
@@ -413,7 +437,19 @@ async def _post_referral(request: Request) -> Response:
             return problem(400, "The Content-Length header is not a number.")
         if int(declared) > MAX_BODY:
             return problem(413, f"The body may be at most {MAX_BODY} bytes.")
-    # Seam: the organisation's rate limit goes here (before the body is read).
+    # Who is asking, and whether they are within their rate limit: before the body is read.
+    authorization = request.headers.get("authorization")
+    caller, limit = await run_in_threadpool(_caller_and_limit, authorization)
+    if not caller.ok:
+        return _key_refused(caller)
+    wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
+    if wait:
+        return problem(
+            429,
+            f"Over this organisation's limit of {limit} requests a minute. "
+            f"Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
     try:
         raw = await _read_capped(request)
     except ClientDisconnect:
@@ -421,10 +457,7 @@ async def _post_referral(request: Request) -> Response:
     if raw is None:
         return problem(413, f"The body may be at most {MAX_BODY} bytes.")
     return await run_in_threadpool(
-        _submit,
-        raw,
-        request.headers.get("authorization"),
-        request.headers.get("idempotency-key"),
+        _submit, raw, authorization, request.headers.get("idempotency-key")
     )
 
 

@@ -36,6 +36,8 @@ class ExternalOrganisation(Audited, SoftDelete, table=True):
     # https webhook, an e-mail address, or both.
     notice_webhook_url: str | None = Field(default=None, max_length=500)
     notice_email: str | None = Field(default=None, max_length=254)
+    # Partner API requests a minute this organisation may send (None: MTKCARE_API_RATE_LIMIT).
+    api_rate_limit: int | None = Field(default=None)
     # API credentials: a public client id and the argon2 hash of its secret key.
     api_client_id: str | None = Field(default=None, max_length=64, unique=True)
     api_key_hash: str | None = Field(default=None, max_length=255)

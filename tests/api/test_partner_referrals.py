@@ -11,6 +11,7 @@ another process), so each test names its own organisation and client."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -483,3 +484,38 @@ def test_parallel_requests_with_one_key_create_one_referral(
     assert {status for status, _ in answers} == {201}
     assert len({tracking for _, tracking in answers}) == 1
     assert _theirs(pg_url, partner) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Rate limit
+
+
+def _limited_partner(pg_url: str, limit: int) -> Partner:
+    partner = _partner(pg_url)
+    with session_scope(url=pg_url) as db:
+        organisation = db.get(ExternalOrganisation, partner.organisation_id)
+        assert organisation is not None
+        organisation.api_rate_limit = limit
+        db.add(organisation)
+    return partner
+
+
+def test_over_its_own_limit_an_organisation_is_told_when_to_come_back_and_nothing_is_written(
+    api: TestClient, pg_url: str, references: None
+) -> None:
+    # Counts are per minute of the clock: three requests that straddle a minute's end would
+    # all be in time, so such a round is done again (it takes well under a second).
+    for _ in range(3):
+        partner = _limited_partner(pg_url, 2)
+        minute = int(time.time() // 60)
+        answers = [api.post(URL, json=_body(), headers=partner.headers) for _ in range(3)]
+        if int(time.time() // 60) == minute:
+            break
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    refused = answers[-1]
+    assert refused.headers["content-type"].startswith(PROBLEM)
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert _theirs(pg_url, partner) == 2
+    # Another organisation has its own count.
+    other = _partner(pg_url)
+    assert api.post(URL, json=_body(), headers=other.headers).status_code == 201
