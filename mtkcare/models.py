@@ -12,7 +12,12 @@ from mtkcare.documents.models import Document, DocumentAccessGrant, DocumentAudi
 from mtkcare.intake.models import IntakeDraft
 from mtkcare.jobs.models import Job
 from mtkcare.notifications.models import Notification, OutboundMessage
-from mtkcare.organisations.models import ApiKey, ExternalOrganisation, IdempotencyKey
+from mtkcare.organisations.models import (
+    ApiAccessLog,
+    ApiKey,
+    ExternalOrganisation,
+    IdempotencyKey,
+)
 from mtkcare.programs.models import Enrolment, Program, ProgramTeamMember
 from mtkcare.reference.models import (
     CulturalIdentity,
@@ -42,6 +47,7 @@ from mtkcare.users.models import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiAccessLog",
     "ApiKey",
     "AuditLog",
     "Client",

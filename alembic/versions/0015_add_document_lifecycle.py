@@ -81,7 +81,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{GRANTS}")),
-        sa.UniqueConstraint("document_id", "user_id", name=op.f(f"uq_{GRANTS}_document_id_user_id")),
+        sa.UniqueConstraint(
+            "document_id", "user_id", name=op.f(f"uq_{GRANTS}_document_id_user_id")
+        ),
     )
     op.create_index(op.f(f"ix_{GRANTS}_document_id"), GRANTS, ["document_id"])
     op.create_index(op.f(f"ix_{GRANTS}_user_id"), GRANTS, ["user_id"])

@@ -56,6 +56,12 @@ def _prefix_of(secret: str) -> str | None:
     return f"{parts[0]}_{parts[1]}"
 
 
+def prefix_of(authorization: str | None) -> str | None:
+    """The visible prefix of a bearer key (what logs keep), or None."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    return _prefix_of(secret.strip()) if scheme.lower() == "bearer" else None
+
+
 def authenticate_key(session: Session, authorization: str | None) -> Caller:
     """The caller named by an ``Authorization`` header's bearer key."""
     scheme, _, secret = (authorization or "").partition(" ")

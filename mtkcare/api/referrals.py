@@ -22,14 +22,14 @@ same rules, audit rows and board announcements apply.
 The key is checked and the organisation's per-minute limit counted before the body is read
 (429 with ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this
 process). An ``Idempotency-Key`` is claimed right after the key is checked again in the
-request's transaction (``mtkcare.api.idempotency``). Seam for the rest of issue 12 (not built
-here): the access-log row in ``_answer`` (every response passes there, with the caller once
-known).
+request's transaction (``mtkcare.api.idempotency``). Every answer is logged in ``_answer``
+(``mtkcare.api.access_log``: batched, never a transaction of its own per call).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -43,8 +43,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mtkcare.api import idempotency
-from mtkcare.api.keys import Caller, KeyProblem, authenticate_key
+from mtkcare.api import access_log, idempotency
+from mtkcare.api.keys import Caller, KeyProblem, authenticate_key, prefix_of
 from mtkcare.api.problems import (
     method_not_allowed,
     not_found,
@@ -52,6 +52,7 @@ from mtkcare.api.problems import (
     unauthenticated,
     validation_failed,
 )
+from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.guard import public
 from mtkcare.auth.ratelimit import RateLimiter, make_rate_limiter
 from mtkcare.auth.service import Principal
@@ -205,8 +206,19 @@ def _service_errors(exc: ValidationFailed) -> list[dict[str, str]]:
 # Answers
 
 
-def _answer(response: Response) -> Response:
-    """Every answer of the API passes here: the seam for the access log (issue 12)."""
+def _answer(request: Request, response: Response, started: float) -> Response:
+    """Every answer of the API passes here, and is logged (``mtkcare.api.access_log``)."""
+    access_log.record(
+        access_log.Entry(
+            method=request.method,
+            path=request.url.path[:300],
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            key_prefix=prefix_of(request.headers.get("authorization")),
+            ip_address=scope_address(request.scope),
+            idempotency_key=(request.headers.get("idempotency-key") or None),
+        )
+    )
     return response
 
 
@@ -463,9 +475,10 @@ async def _post_referral(request: Request) -> Response:
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
 async def referrals(request: Request) -> Response:
+    started = time.perf_counter()
     if request.method != "POST":
-        return _answer(method_not_allowed(("POST",)))
-    return _answer(await _post_referral(request))
+        return _answer(request, method_not_allowed(("POST",)), started)
+    return _answer(request, await _post_referral(request), started)
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,16 +518,17 @@ def _status(tracking_id: str, authorization: str | None) -> Response:
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
 async def referral_status(request: Request) -> Response:
+    started = time.perf_counter()
     if request.method not in ("GET", "HEAD"):
-        return _answer(method_not_allowed(("GET", "HEAD")))
+        return _answer(request, method_not_allowed(("GET", "HEAD")), started)
     tracking_id = request.path_params["tracking_id"]
     response = await run_in_threadpool(_status, tracking_id, request.headers.get("authorization"))
-    return _answer(response)
+    return _answer(request, response, started)
 
 
 @public  # reveals nothing: the API's own 404 for any address it does not serve
 async def anything_else(request: Request) -> Response:
-    return _answer(not_found())
+    return _answer(request, not_found(), time.perf_counter())
 
 
 ROUTES = [

@@ -87,3 +87,27 @@ class IdempotencyKey(SQLModel, table=True):
     response_body: str = Field(sa_type=sa.Text, nullable=False)
     location: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+
+
+class ApiAccessLog(SQLModel, table=True):
+    """Every call of the partner API (the design document's "Log API Access"): who (the
+    organisation, by its key's prefix), what, the answer, how long it took, from where.
+    Written in batches (``mtkcare.api.access_log``), never a transaction of its own per call."""
+
+    __tablename__ = "external_organisation_management_apiaccesslog"
+    __table_args__ = (
+        sa.Index("ix_apiaccesslog_organisation_id_timestamp", "organisation_id", "timestamp"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    timestamp: datetime = Field(default_factory=utcnow, nullable=False)
+    organisation_id: int | None = Field(
+        default=None, foreign_key="external_organisation_management_externalorganisation.id"
+    )
+    key_prefix: str | None = Field(default=None, max_length=16)
+    method: str = Field(max_length=10, nullable=False)
+    path: str = Field(max_length=300, nullable=False)
+    status: int = Field(nullable=False)
+    duration_ms: float = Field(nullable=False)
+    ip_address: str | None = Field(default=None, max_length=45)
+    idempotency_key: str | None = Field(default=None, max_length=200)

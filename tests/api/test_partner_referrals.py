@@ -519,3 +519,42 @@ def test_over_its_own_limit_an_organisation_is_told_when_to_come_back_and_nothin
     # Another organisation has its own count.
     other = _partner(pg_url)
     assert api.post(URL, json=_body(), headers=other.headers).status_code == 201
+
+
+# --------------------------------------------------------------------------------------------
+# Access log
+
+
+def test_every_call_is_logged_with_its_organisation_answer_and_duration(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    from mtkcare.api import access_log
+    from mtkcare.organisations.models import ApiAccessLog
+
+    key = f"logged-{uuid.uuid4().hex}"
+    stranger_key = f"Bearer mtk_{uuid.uuid4().hex[:8]}_x"
+    created = api.post(URL, json=_body(), headers={**partner.headers, "Idempotency-Key": key})
+    invalid = api.post(URL, json=_body(client={"first_name": ""}), headers=partner.headers)
+    stranger = api.post(URL, json=_body(), headers={"Authorization": stranger_key})
+    looked = api.get(created.headers["location"], headers=partner.headers)
+    assert [a.status_code for a in (created, invalid, stranger, looked)] == [201, 422, 401, 200]
+    access_log.flush()  # what the writer thread has not written yet
+    stranger_prefix = stranger_key.removeprefix("Bearer ")[:12]
+    with session_scope(url=pg_url) as db:
+        rows = db.exec(
+            select(ApiAccessLog)
+            .where(
+                (col(ApiAccessLog.organisation_id) == partner.organisation_id)
+                | (col(ApiAccessLog.key_prefix) == stranger_prefix)
+            )
+            .order_by(col(ApiAccessLog.id))
+        ).all()
+    assert [(r.method, r.status) for r in rows] == [
+        ("POST", 201), ("POST", 422), ("POST", 401), ("GET", 200),
+    ]  # fmt: skip
+    assert [r.organisation_id for r in rows] == [
+        partner.organisation_id, partner.organisation_id, None, partner.organisation_id,
+    ]  # fmt: skip
+    assert rows[0].idempotency_key == key and rows[0].key_prefix == partner.secret[:12]
+    assert rows[2].key_prefix == stranger_prefix
+    assert all(r.duration_ms >= 0 and r.path.startswith("/api/v1/referrals/") for r in rows)

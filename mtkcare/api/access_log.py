@@ -1,0 +1,98 @@
+"""The partner API's access log, written in batches: each call adds one entry to this
+process's buffer (no database work on the request's path); a writer thread inserts what is
+buffered every ``FLUSH_SECONDS`` (or sooner, at ``FLUSH_AT`` entries) in one statement, and
+what is left when the process stops. The calling organisation is found at that insert from its
+key's prefix, so an unknown or refused key is logged too (without an organisation).
+
+The price: a process that dies hard loses at most the last second's entries.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from mtkcare.db import session_scope, utcnow
+from mtkcare.organisations.models import ApiAccessLog, ApiKey
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 1.0
+FLUSH_AT = 500
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    key_prefix: str | None
+    ip_address: str | None
+    idempotency_key: str | None
+    timestamp: datetime = field(default_factory=utcnow)
+
+
+_pending: list[Entry] = []
+_lock = threading.Lock()
+_wake = threading.Event()
+_writer: threading.Thread | None = None
+
+
+def record(entry: Entry) -> None:
+    """Buffer one call's entry (written within about a second)."""
+    global _writer
+    with _lock:
+        _pending.append(entry)
+        if _writer is None or not _writer.is_alive():
+            _writer = threading.Thread(target=_write_forever, name="api-access-log", daemon=True)
+            _writer.start()
+        if len(_pending) >= FLUSH_AT:
+            _wake.set()
+
+
+def flush() -> int:
+    """Write what is buffered now, in one transaction; how many entries."""
+    with _lock:
+        batch = list(_pending)
+        _pending.clear()
+    if not batch:
+        return 0
+    prefixes = {e.key_prefix for e in batch if e.key_prefix}
+    try:
+        with session_scope() as db:
+            owners = (
+                dict(
+                    db.exec(
+                        select(ApiKey.prefix, ApiKey.organisation_id).where(
+                            col(ApiKey.prefix).in_(prefixes)
+                        )
+                    ).all()
+                )
+                if prefixes
+                else {}
+            )
+            db.execute(
+                sa.insert(ApiAccessLog),
+                [{**asdict(e), "organisation_id": owners.get(e.key_prefix or "")} for e in batch],
+            )
+    except Exception:
+        log.exception("could not write %d API access-log entries", len(batch))
+        return 0
+    return len(batch)
+
+
+def _write_forever() -> None:
+    while True:
+        _wake.wait(FLUSH_SECONDS)
+        _wake.clear()
+        flush()
+
+
+atexit.register(flush)
