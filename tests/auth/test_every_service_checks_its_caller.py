@@ -41,6 +41,10 @@ REVIEWED_MODULES = {
     "mtkcare.devdata": "demo data generator (the package); refuses to run in production",
     "mtkcare.manage": "the operator's command line (migrate, bootstrap, checks)",
     "mtkcare.api.keys": "establishes which organisation is calling the partner API (its key)",
+    "mtkcare.api.idempotency": (
+        "the partner API's record of answers, per organisation, used only after mtkcare.api.keys "
+        "has established the caller"
+    ),
 }
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {
