@@ -10,7 +10,7 @@ from mtkcare.documents.page_state import DocumentsPageState
 from mtkcare.fields import spec
 from mtkcare.ui import routes
 from mtkcare.ui.components import empty_state, loading_block, records_table
-from mtkcare.ui.forms import filter_field
+from mtkcare.ui.forms import filter_buttons, filter_field
 
 S = DocumentsPageState
 FORM = "documents-filter"
@@ -80,18 +80,7 @@ def _filters() -> rx.Component:
             control("uploaded_by", "12rem"),
             control("since", "10rem"),
             control("until", "10rem"),
-            rx.flex(
-                rx.button("Apply filters", type="submit", size="2"),
-                rx.button(
-                    "Clear",
-                    type="reset",
-                    variant="soft",
-                    color_scheme="gray",
-                    size="2",
-                    on_click=S.clear_filters,
-                ),  # fmt: skip
-                spacing="2",
-            ),
+            filter_buttons(S.clear_filters, clear_type="reset"),
             spacing="3",
             wrap="wrap",
             align="end",

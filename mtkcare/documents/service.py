@@ -108,6 +108,7 @@ class Target:
     referral: Referral | None
     previous: Document | None
     document_type: DocumentTypeOption
+    details: UploadInput
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,7 +264,9 @@ def check_upload(session: Session, actor: Principal, data: dict[str, Any]) -> Ta
         if not actor.can(Permission.CLIENT_VIEW):
             raise NotAllowed("You are not allowed to see clients.")
         client = get_row(session, Client, client_id)
-    return Target(client=client, referral=referral, previous=previous, document_type=kind)
+    return Target(
+        client=client, referral=referral, previous=previous, document_type=kind, details=details
+    )
 
 
 @service(Permission.DOCUMENT_UPLOAD)
@@ -287,7 +290,7 @@ def accept_upload(
     from mtkcare.jobs.queue import enqueue
 
     target = check_upload(session, actor, data)
-    details = validate(UploadInput, data)
+    details = target.details
     previous = target.previous
     version = previous.version + 1 if previous is not None else 1
     title = details.title or (previous.title if previous else title_from(file_name))

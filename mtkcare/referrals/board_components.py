@@ -15,7 +15,7 @@ from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import MoveChoice
 from mtkcare.ui import routes
 from mtkcare.ui.components import loading_block
-from mtkcare.ui.forms import filter_field
+from mtkcare.ui.forms import filter_buttons, filter_field
 
 S = BoardState
 FILTER_FORM = "board-filter"
@@ -65,19 +65,7 @@ def filters_form() -> rx.Component:
                 direction="column",
                 spacing="1",
             ),
-            rx.flex(
-                rx.button("Apply filters", type="submit", size="2"),
-                rx.button(
-                    "Clear",
-                    type="button",
-                    variant="soft",
-                    color_scheme="gray",
-                    size="2",
-                    on_click=S.clear_filters,
-                ),  # fmt: skip
-                spacing="2",
-                align="end",
-            ),
+            filter_buttons(S.clear_filters),
             spacing="3",
             wrap="wrap",
             align="end",

@@ -565,6 +565,23 @@ def filter_field(
     )
 
 
+def filter_buttons(on_clear: Any, *, clear_type: str = "button") -> rx.Component:
+    """A filter form's "Apply filters" (submits) and "Clear" (``on_clear``)."""
+    return rx.flex(
+        rx.button("Apply filters", type="submit", size="2"),
+        rx.button(
+            "Clear",
+            type=clear_type,
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            on_click=on_clear,
+        ),
+        spacing="2",
+        align="end",
+    )
+
+
 def form_fields(
     model: type[BaseModel],
     layout: Layout,
