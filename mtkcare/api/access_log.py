@@ -2,7 +2,9 @@
 process's buffer (no database work on the request's path); a writer thread inserts what is
 buffered every ``FLUSH_SECONDS`` (or sooner, at ``FLUSH_AT`` entries) in one statement, and
 what is left when the process stops. The calling organisation is found at that insert from its
-key's prefix, so an unknown or refused key is logged too (without an organisation).
+key's prefix, so an unknown or refused key is logged too (without an organisation). The same
+flush sets each key's ``last_used_at`` (the latest call it authenticated), so that costs the
+request nothing either; it is bookkeeping, not a business change, so it is not audited.
 
 The price: a process that dies hard loses at most the last second's entries.
 """
@@ -36,7 +38,14 @@ class Entry:
     key_prefix: str | None
     ip_address: str | None
     idempotency_key: str | None
+    # The key that authenticated the call (None when none did): its ``last_used_at`` moves.
+    key_id: int | None = None
     timestamp: datetime = field(default_factory=utcnow)
+
+
+def _row(fields: list[tuple[str, object]]) -> dict[str, object]:
+    """An entry as its access-log row (the key's id is for ``last_used_at`` only)."""
+    return {name: value for name, value in fields if name != "key_id"}
 
 
 _pending: list[Entry] = []
@@ -80,8 +89,33 @@ def flush() -> int:
             )
             db.execute(
                 sa.insert(ApiAccessLog),
-                [{**asdict(e), "organisation_id": owners.get(e.key_prefix or "")} for e in batch],
+                [
+                    {
+                        **asdict(e, dict_factory=_row),
+                        "organisation_id": owners.get(e.key_prefix or ""),
+                    }
+                    for e in batch
+                ],
             )
+            used: dict[int, datetime] = {}
+            for e in batch:
+                if e.key_id is not None:
+                    used[e.key_id] = max(e.timestamp, used.get(e.key_id, e.timestamp))
+            if used:
+                # Never backwards: another process's flush may have written a later time.
+                table = ApiKey.__table__  # type: ignore[attr-defined]
+                db.execute(
+                    sa.update(table)
+                    .where(table.c.id == sa.bindparam("key"))
+                    .where(
+                        sa.or_(
+                            table.c.last_used_at.is_(None),
+                            table.c.last_used_at < sa.bindparam("used"),
+                        )
+                    )
+                    .values(last_used_at=sa.bindparam("used")),
+                    [{"key": k, "used": t} for k, t in sorted(used.items())],
+                )
     except Exception:
         log.exception("could not write %d API access-log entries", len(batch))
         return 0

@@ -217,6 +217,7 @@ def _answer(request: Request, response: Response, started: float) -> Response:
             key_prefix=prefix_of(request.headers.get("authorization")),
             ip_address=scope_address(request.scope),
             idempotency_key=(request.headers.get("idempotency-key") or None),
+            key_id=getattr(request.state, "api_key_id", None),
         )
     )
     return response
@@ -454,6 +455,7 @@ async def _post_referral(request: Request) -> Response:
     caller, limit = await run_in_threadpool(_caller_and_limit, authorization)
     if not caller.ok:
         return _key_refused(caller)
+    request.state.api_key_id = caller.key_id
     wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
     if wait:
         return problem(
@@ -485,14 +487,15 @@ async def referrals(request: Request) -> Response:
 # GET /api/v1/referrals/<tracking_id>
 
 
-def _status(tracking_id: str, authorization: str | None) -> Response:
+def _status(tracking_id: str, authorization: str | None) -> tuple[Response, int | None]:
+    """The answer, and the key that authenticated the call (None when none did)."""
     with session_scope() as session:
         caller = authenticate_key(session, authorization)
         if not caller.ok:
-            return _key_refused(caller)
+            return _key_refused(caller), None
         gone = not_found("No referral of your organisation has that tracking id.")
         if not TRACKING_ID.match(tracking_id):
-            return gone
+            return gone, caller.key_id
         referral = session.exec(
             select(Referral).where(
                 Referral.tracking_id == tracking_id,
@@ -501,7 +504,7 @@ def _status(tracking_id: str, authorization: str | None) -> Response:
             )
         ).first()
         if referral is None:
-            return gone
+            return gone, caller.key_id
         body: dict[str, Any] = {
             "tracking_id": referral.tracking_id,
             "status": referral.status,
@@ -513,7 +516,7 @@ def _status(tracking_id: str, authorization: str | None) -> Response:
             reason = session.get(DeclineReason, referral.decline_reason_id)
             if reason is not None:
                 body["decision_reason"] = reason.label
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, headers={"Cache-Control": "no-store"}), caller.key_id
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
@@ -522,7 +525,9 @@ async def referral_status(request: Request) -> Response:
     if request.method not in ("GET", "HEAD"):
         return _answer(request, method_not_allowed(("GET", "HEAD")), started)
     tracking_id = request.path_params["tracking_id"]
-    response = await run_in_threadpool(_status, tracking_id, request.headers.get("authorization"))
+    response, request.state.api_key_id = await run_in_threadpool(
+        _status, tracking_id, request.headers.get("authorization")
+    )
     return _answer(request, response, started)
 
 

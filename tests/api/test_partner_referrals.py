@@ -28,7 +28,7 @@ from mtkcare import dates
 from mtkcare.api.app import build_api
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
-from mtkcare.db import session_scope
+from mtkcare.db import session_scope, utcnow
 from mtkcare.notifications.models import Notification
 from mtkcare.organisations.api_keys import issue_api_key, revoke_api_key
 from mtkcare.organisations.models import ExternalOrganisation
@@ -558,3 +558,34 @@ def test_every_call_is_logged_with_its_organisation_answer_and_duration(
     assert rows[0].idempotency_key == key and rows[0].key_prefix == partner.secret[:12]
     assert rows[2].key_prefix == stranger_prefix
     assert all(r.duration_ms >= 0 and r.path.startswith("/api/v1/referrals/") for r in rows)
+
+
+def test_a_keys_last_use_is_recorded_with_the_log_and_a_wrong_secret_does_not_count(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    from mtkcare.api import access_log
+    from mtkcare.organisations.models import ApiKey
+
+    def last_used() -> datetime | None:
+        with session_scope(url=pg_url) as db:
+            key = db.get(ApiKey, partner.key_id)
+            assert key is not None
+            return key.last_used_at
+
+    access_log.flush()
+    assert last_used() is None
+    # Its prefix with a wrong secret: the caller is unknown, the key was not used.
+    forged = f"Bearer {partner.secret[:12]}_{'x' * 40}"
+    assert api.post(URL, json=_body(), headers={"Authorization": forged}).status_code == 401
+    access_log.flush()
+    assert last_used() is None
+    before = utcnow()
+    created = api.post(URL, json=_body(), headers=partner.headers)
+    assert created.status_code == 201
+    access_log.flush()
+    first = last_used()
+    assert first is not None and first >= before
+    assert api.get(created.headers["location"], headers=partner.headers).status_code == 200
+    access_log.flush()
+    second = last_used()
+    assert second is not None and second > first
