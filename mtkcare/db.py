@@ -213,6 +213,16 @@ def _not_deleted(cls: Any) -> Any:
     return cls.is_deleted == sa.false()
 
 
+@lru_cache(maxsize=1)
+def _soft_delete_criteria() -> tuple[Any, ...]:
+    """One loader criterion per soft-deleted model, made once: building them for every select
+    (a lambda analysed each time) cost about 0.3 ms a statement."""
+    return tuple(
+        with_loader_criteria(cls, _not_deleted, include_aliases=True)
+        for cls in _soft_delete_classes()
+    )
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _hide_soft_deleted(state: ORMExecuteState) -> None:
     if (
@@ -220,12 +230,7 @@ def _hide_soft_deleted(state: ORMExecuteState) -> None:
         and not state.is_column_load
         and not state.execution_options.get("include_deleted", False)
     ):
-        state.statement = state.statement.options(
-            *(
-                with_loader_criteria(cls, _not_deleted, include_aliases=True)
-                for cls in _soft_delete_classes()
-            )
-        )
+        state.statement = state.statement.options(*_soft_delete_criteria())
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Caller:
     key_id: int | None
     prefix: str | None
     problem: KeyProblem | None
+    # The organisation's own partner-API requests a minute (None: MTKCARE_API_RATE_LIMIT).
+    rate_limit: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,20 +73,30 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
     prefix = _prefix_of(secret)
     if prefix is None:
         return Caller(None, None, None, KeyProblem.UNKNOWN)
-    found = session.exec(
-        select(ApiKey, ExternalOrganisation)
+    # Plain columns in one query: this runs on every call.
+    found = session.execute(
+        select(
+            ApiKey.id,
+            ApiKey.key_hash,
+            ApiKey.revoked_at,
+            ApiKey.expires_at,
+            ExternalOrganisation.id,
+            ExternalOrganisation.is_active,
+            ExternalOrganisation.is_deleted,
+            ExternalOrganisation.api_rate_limit,
+        )
         .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
         .where(ApiKey.prefix == prefix)
         .execution_options(include_deleted=True)
     ).first()
-    if found is None or not hmac.compare_digest(found[0].key_hash, key_hash(secret)):
+    if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
         return Caller(None, None, prefix, KeyProblem.UNKNOWN)
-    key, organisation = found
+    key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit = found
     problem = None
-    if key.revoked_at is not None:
+    if revoked_at is not None:
         problem = KeyProblem.REVOKED
-    elif key.expires_at is not None and key.expires_at <= utcnow():
+    elif expires_at is not None and expires_at <= utcnow():
         problem = KeyProblem.EXPIRED
-    elif not organisation.is_active or organisation.is_deleted:
+    elif not active or deleted:
         problem = KeyProblem.INACTIVE
-    return Caller(organisation.id, key.id, prefix, problem)
+    return Caller(organisation_id, key_id, prefix, problem, rate_limit)

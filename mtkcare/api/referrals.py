@@ -354,17 +354,16 @@ def _created(body: dict[str, Any], location: str, *, status_code: int = 201) -> 
     )
 
 
-def _submit(raw: bytes, authorization: str | None, idempotency_key: str | None) -> Response:
-    """Everything after the body is read, in one transaction (the key check only reads)."""
+def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response:
+    """Everything after the body is read, in one transaction, for the caller whose key was
+    checked before the body was read (a key revoked in the milliseconds between still
+    finishes the request it had begun)."""
     if idempotency_key is not None and not idempotency.valid_key(idempotency_key):
         return problem(
             400, "The Idempotency-Key header must be 1 to 200 printable characters, no spaces."
         )
     try:
         with session_scope() as session:
-            caller = authenticate_key(session, authorization)
-            if not caller.ok:
-                return _key_refused(caller)
             assert caller.organisation_id is not None
             if idempotency_key is not None:
                 replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
@@ -414,18 +413,9 @@ def _limiter() -> RateLimiter:
     return make_rate_limiter()
 
 
-def _caller_and_limit(authorization: str | None) -> tuple[Caller, int]:
-    """The caller, and the requests a minute its organisation may send."""
+def _caller(authorization: str | None) -> Caller:
     with session_scope() as session:
-        caller = authenticate_key(session, authorization)
-        own = None
-        if caller.ok:
-            own = session.exec(
-                select(ExternalOrganisation.api_rate_limit).where(
-                    ExternalOrganisation.id == caller.organisation_id
-                )
-            ).first()
-        return caller, own or get_settings().api_rate_limit
+        return authenticate_key(session, authorization)
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -452,10 +442,11 @@ async def _post_referral(request: Request) -> Response:
             return problem(413, f"The body may be at most {MAX_BODY} bytes.")
     # Who is asking, and whether they are within their rate limit: before the body is read.
     authorization = request.headers.get("authorization")
-    caller, limit = await run_in_threadpool(_caller_and_limit, authorization)
+    caller = await run_in_threadpool(_caller, authorization)
     if not caller.ok:
         return _key_refused(caller)
     request.state.api_key_id = caller.key_id
+    limit = caller.rate_limit or get_settings().api_rate_limit
     wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
     if wait:
         return problem(
@@ -470,9 +461,7 @@ async def _post_referral(request: Request) -> Response:
         return problem(400, "The request ended before its body did.")
     if raw is None:
         return problem(413, f"The body may be at most {MAX_BODY} bytes.")
-    return await run_in_threadpool(
-        _submit, raw, authorization, request.headers.get("idempotency-key")
-    )
+    return await run_in_threadpool(_submit, raw, caller, request.headers.get("idempotency-key"))
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
