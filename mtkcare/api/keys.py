@@ -13,7 +13,8 @@ import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from mtkcare.db import utcnow
 from mtkcare.organisations.models import ApiKey, ExternalOrganisation
@@ -75,15 +76,15 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
         return Caller(None, None, None, KeyProblem.UNKNOWN)
     # Plain columns in one query: this runs on every call.
     found = session.execute(
-        select(
-            ApiKey.id,
-            ApiKey.key_hash,
-            ApiKey.revoked_at,
-            ApiKey.expires_at,
-            ExternalOrganisation.id,
-            ExternalOrganisation.is_active,
-            ExternalOrganisation.is_deleted,
-            ExternalOrganisation.api_rate_limit,
+        sa.select(
+            col(ApiKey.id),
+            col(ApiKey.key_hash),
+            col(ApiKey.revoked_at),
+            col(ApiKey.expires_at),
+            col(ExternalOrganisation.id),
+            col(ExternalOrganisation.is_active),
+            col(ExternalOrganisation.is_deleted),
+            col(ExternalOrganisation.api_rate_limit),
         )
         .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
         .where(ApiKey.prefix == prefix)
