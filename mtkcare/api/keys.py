@@ -87,7 +87,7 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
             col(ExternalOrganisation.api_rate_limit),
         )
         .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
-        .where(ApiKey.prefix == prefix)
+        .where(col(ApiKey.prefix) == prefix)
         .execution_options(include_deleted=True)
     ).first()
     if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
