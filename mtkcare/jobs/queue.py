@@ -106,6 +106,7 @@ def backoff_seconds(attempt: int, settings: Settings | None = None) -> float:
 
 def _declared() -> None:
     """Import the modules that declare jobs (so the consumer and the app know every one)."""
+    import mtkcare.api.idempotency
     import mtkcare.documents.jobs
     import mtkcare.documents.sync
     import mtkcare.jobs.azure_sync
@@ -171,6 +172,10 @@ def _register(huey: Huey) -> Any:
         minutes = get_settings().document_sync_minutes
         if minutes and _minute_of_day() % minutes == 0:
             start_periodic("documents.sync")
+
+    @huey.periodic_task(crontab(minute="7"), name="mtkcare.forget_idempotency_keys")
+    def forget_idempotency_keys() -> None:
+        start_periodic("partner_api.forget_idempotency_keys")
 
     return run_job
 
