@@ -14,10 +14,9 @@ from mtkcare.api import idempotency
 from mtkcare.db import session_scope, utcnow
 from mtkcare.jobs.queue import KINDS, get_huey
 from mtkcare.organisations.models import IdempotencyKey
-from tests.api.test_partner_referrals import URL, Partner, _body
 
 # The fixtures ``api`` and ``partner`` come from the partner API's contract tests.
-from tests.api.test_partner_referrals import api, partner, references  # noqa: F401
+from tests.api.test_partner_referrals import URL, Partner, _body, api, partner, references  # noqa: F401
 
 
 def _age(pg_url: str, organisation_id: int, key: str, hours: float) -> None:
