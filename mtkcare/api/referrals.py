@@ -59,7 +59,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import name_key
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import ClientDetails, Phone, born_before_today, create_client
-from mtkcare.db import session_scope
+from mtkcare.db import read_scope, session_scope
 from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.organisations.service import OrganisationInput
@@ -246,8 +246,21 @@ def _iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Codes:
-    service_type_id: int
-    language_id: int | None
+    """The reference rows the codes name. Held for the whole request: the session's identity
+    map keeps only what is referenced, and the services look the same rows up again by id
+    (answered from that map while these are alive, with no query)."""
+
+    service_type: ServiceType
+    language: Language | None
+
+    @property
+    def service_type_id(self) -> int:
+        assert self.service_type.id is not None
+        return self.service_type.id
+
+    @property
+    def language_id(self) -> int | None:
+        return self.language.id if self.language is not None else None
 
 
 def _resolve_codes(session: Session, submission: SubmissionIn) -> _Codes | list[dict[str, str]]:
@@ -258,18 +271,16 @@ def _resolve_codes(session: Session, submission: SubmissionIn) -> _Codes | list[
     ).first()
     if service_type is None or not service_type.is_active:
         errors.append({"field": "referral.service_type", "message": "Unknown service type code"})
-    language_id = None
+    language = None
     if submission.client.primary_language is not None:
         language = session.exec(
             select(Language).where(Language.code == submission.client.primary_language)
         ).first()
         if language is None or not language.is_active:
             errors.append({"field": "client.primary_language", "message": "Unknown language code"})
-        else:
-            language_id = language.id
     if errors or service_type is None or service_type.id is None:
         return errors
-    return _Codes(service_type.id, language_id)
+    return _Codes(service_type, language)
 
 
 def _exact_match(session: Session, client: ClientIn) -> int | None:
@@ -363,7 +374,8 @@ def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response
             400, "The Idempotency-Key header must be 1 to 200 printable characters, no spaces."
         )
     try:
-        with session_scope() as session:
+        # Any error (ours or a service's) leaves this block and undoes the whole request.
+        with session_scope(all_or_nothing=True) as session:
             assert caller.organisation_id is not None
             if idempotency_key is not None:
                 replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
@@ -414,7 +426,7 @@ def _limiter() -> RateLimiter:
 
 
 def _caller(authorization: str | None) -> Caller:
-    with session_scope() as session:
+    with read_scope() as session:  # one read: no transaction round trips
         return authenticate_key(session, authorization)
 
 

@@ -13,6 +13,8 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
+from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session
 
@@ -33,15 +35,22 @@ def announce(session: Session, referral_id: int | None) -> None:
         on_commit(session, lambda: publish(referral_id))
 
 
+@lru_cache(maxsize=4)
+def _publisher(url: str) -> Any:
+    """One client per Redis URL for the process (thread-safe, with its own connection pool):
+    a connection made for each announcement cost a connect, and a name look-up, per write."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def publish(referral_id: int) -> None:
     url = get_settings().redis_url
     if url:
         import redis
 
         try:
-            client = redis.Redis.from_url(url, socket_timeout=2)
-            client.publish(CHANNEL, str(referral_id))
-            client.close()
+            _publisher(url).publish(CHANNEL, str(referral_id))
         except redis.RedisError:
             log.warning("could not announce a referral change through Redis", exc_info=True)
         return
