@@ -138,6 +138,12 @@ def _ping_when_idle(engine: Engine) -> None:
             raise sa.exc.DisconnectionError() from exc
 
 
+# Session flags: the caller abandons the whole transaction on any error (``session_scope``),
+# and how deep in service calls the session is (``acting_as``).
+ALL_OR_NOTHING = "all_or_nothing"
+_DEPTH = "service_depth"
+
+
 @contextmanager
 def session_scope(
     actor_id: int | None = None, *, url: str | None = None, all_or_nothing: bool = False
@@ -234,10 +240,6 @@ def _spoken(class_name: str) -> str:
 
 def set_actor(session: Session, actor_id: int | None) -> None:
     session.info["actor_id"] = actor_id
-
-
-ALL_OR_NOTHING = "all_or_nothing"
-_DEPTH = "service_depth"
 
 
 @contextmanager
