@@ -539,6 +539,9 @@ async def anything_else(request: Request) -> Response:
 
 ROUTES = [
     Route(REFERRALS, referrals, methods=EVERY_METHOD),
+    # The contract's address ends in a slash; a partner's client that drops it (many do) is
+    # served the same rather than sent a redirect it might not follow with its body.
+    Route(REFERRALS.rstrip("/"), referrals, methods=EVERY_METHOD),
     Route(REFERRAL, referral_status, methods=EVERY_METHOD),
     Route(ANYTHING_ELSE, anything_else, methods=EVERY_METHOD),
 ]

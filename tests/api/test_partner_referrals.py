@@ -611,3 +611,13 @@ def test_a_keys_last_use_is_recorded_with_the_log_and_a_wrong_secret_does_not_co
     access_log.flush()
     second = last_used()
     assert second is not None and second > first
+
+
+def test_the_submission_address_without_its_trailing_slash_is_served_the_same(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    created = api.post(URL.rstrip("/"), json=_body(), headers=partner.headers)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"].startswith("/api/v1/referrals/REF-")
+    assert _theirs(pg_url, partner) == 1
+    _is_problem(api.get(URL.rstrip("/"), headers=partner.headers), 405)
