@@ -80,11 +80,13 @@ def _codes(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{code} ({words})" for code, words in pairs)
 
 
+PHONE_WORDS = "6 to 15 digits; spaces, +, -, ( and ) may separate them. Like 021 555 0123."
 FIELD_WORDS = {
     ("ClientIn", "date_of_birth"): "A date in the past, like 1988-04-12.",
-    ("ClientIn", "phone"): "A phone number, like 021 555 0123.",
+    ("ClientIn", "phone"): PHONE_WORDS,
     ("ClientIn", "primary_language"): "A language code. A new installation knows "
     f"{_codes(LANGUAGES)}; MTK Care may add or retire codes.",
+    ("OrganisationIn", "contact_phone"): PHONE_WORDS,
     ("ReferralIn", "referral_date"): "The day you referred the client: today or earlier.",
     ("ReferralIn", "service_type"): "A service type code. A new installation knows "
     f"{_codes(SERVICE_TYPES)}; MTK Care may add or retire codes.",
