@@ -26,10 +26,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
+from sqlmodel import col, select
+from starlette.testclient import TestClient
 
 from mtkcare.api import access_log
 from mtkcare.api.app import build_api
 from mtkcare.api.openapi import document
+from mtkcare.db import session_scope
+from mtkcare.organisations.models import ApiAccessLog
 from mtkcare.settings import get_settings
 from tests.api.conftest import Partner, new_partner
 
@@ -117,3 +121,38 @@ def test_the_fuzzing_checks_fail_on_an_answer_the_document_does_not_describe(
     case = broken[REFERRALS]["POST"].Case(body=body, media_type="application/json")
     with pytest.raises(FailureGroup, match="Undocumented status code"):
         case.call_and_validate(headers=partner.authorization)
+
+
+# --------------------------------------------------------------------------------------------
+# Found while fuzzing by hand: text from the caller that the access log's table cannot hold
+# (a NUL from "%00" in the address, an over-long Idempotency-Key answered 400) made the
+# writer's insert fail, losing every entry of its batch, other callers' too.
+
+
+def test_a_nul_in_the_address_or_an_overlong_key_costs_the_access_log_no_entry(
+    partner: Partner, pg_url: str
+) -> None:
+    access_log.flush()
+    with TestClient(API) as client:
+        nul = client.get("/api/v1/referrals/REF-A%00B", headers=partner.authorization)
+        long_key = client.post(
+            REFERRALS,
+            content=b"{}",
+            headers={
+                **partner.authorization,
+                "Content-Type": "application/json",
+                "Idempotency-Key": "k" * 300,
+            },
+        )
+        fine = client.get("/api/v1/referrals/REF-FINE", headers=partner.authorization)
+    assert (nul.status_code, long_key.status_code, fine.status_code) == (404, 400, 404)
+    assert access_log.flush() == 3
+    with session_scope(url=pg_url) as db:
+        rows = db.exec(
+            select(ApiAccessLog)
+            .where(ApiAccessLog.organisation_id == partner.organisation_id)
+            .order_by(col(ApiAccessLog.id))
+        ).all()
+    assert [r.status for r in rows] == [404, 400, 404]
+    assert rows[0].path == "/api/v1/referrals/REF-A\ufffdB"
+    assert rows[1].idempotency_key == "k" * 200
