@@ -258,7 +258,7 @@ def _curl(doc: Document, method: str, path: str, operation: dict, params: list) 
         if p["in"] == "path":
             url = url.replace("{" + p["name"] + "}", str(p.get("example", p["name"])))
     # A relative server address is this installation's: MTKCARE_URL stands for it.
-    where = url if "://" in base else f"$MTKCARE_URL{url.lstrip('/')}"
+    where = url if "://" in base else "${MTKCARE_URL}" + url
     lines = [f'curl -i -X {method.upper()} "{where}"']
     if _needs_bearer(doc, operation):
         lines.append('-H "Authorization: Bearer $MTKCARE_API_KEY"')
@@ -462,8 +462,8 @@ def render(raw: dict[str, Any], *, document_address: str = "/api/v1/openapi.json
         f"{contents}<li><a href='#errors'>Errors</a></li></ul></nav>"
         f"<p>Addresses are relative to this installation's address "
         f"(<code>{_e(base)}</code> on the server that serves this page). In the examples, "
-        "<code>MTKCARE_URL</code> is that address ending in <code>/</code>, like "
-        "<code>https://mtkcare.example.org/</code>, and <code>MTKCARE_API_KEY</code> your "
+        "<code>MTKCARE_URL</code> is that address, like "
+        "<code>https://mtkcare.example.org</code>, and <code>MTKCARE_API_KEY</code> your "
         "organisation's key.</p>"
         f"{_authentication(doc)}"
         f"{''.join(_operation(doc, *op) for op in operations)}"

@@ -7,6 +7,7 @@ status. The docs page draws the same document without scripts."""
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 import time
@@ -425,7 +426,10 @@ def test_the_docs_page_is_self_contained_and_says_what_the_document_says(
                 for status in operation["responses"]:
                     assert f"{status}</span>" in text, (method, path, status)
     assert "/api/v1/problems/validation-failed" in text
-    assert "Authorization: Bearer" in text and "curl" in text
+    commands = html.unescape(text)
+    assert 'curl -i -X POST "${MTKCARE_URL}/api/v1/referrals/"' in commands
+    assert 'curl -i -X GET "${MTKCARE_URL}/api/v1/referrals/REF-' in commands
+    assert '-H "Authorization: Bearer $MTKCARE_API_KEY"' in commands
     assert "Program at capacity" in text  # the declined example, with its reason
 
 
