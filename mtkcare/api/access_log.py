@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -54,9 +54,26 @@ _wake = threading.Event()
 _writer: threading.Thread | None = None
 
 
+TEXT_FIELDS = ("method", "path", "key_prefix", "ip_address", "idempotency_key")
+
+
+def _storable(entry: Entry) -> Entry:
+    """The entry as its table can hold it. Its text comes from the caller (an address with
+    ``%00``, an over-long Idempotency-Key that is answered 400): PostgreSQL refuses NUL in
+    text and a value longer than its column, and either would lose the whole batch."""
+    columns = ApiAccessLog.__table__.c  # type: ignore[attr-defined]
+    changes = {}
+    for name in TEXT_FIELDS:
+        value = getattr(entry, name)
+        if value is not None:
+            changes[name] = value.replace("\x00", "\ufffd")[: columns[name].type.length]
+    return replace(entry, **changes)
+
+
 def record(entry: Entry) -> None:
     """Buffer one call's entry (written within about a second)."""
     global _writer
+    entry = _storable(entry)
     with _lock:
         _pending.append(entry)
         if _writer is None or not _writer.is_alive():

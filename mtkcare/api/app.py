@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mtkcare.api.openapi import ROUTES as OPENAPI_ROUTES
 from mtkcare.api.referrals import ROUTES as PARTNER_API_ROUTES
 from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.azure import AZURE_ROUTES
@@ -180,7 +181,15 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
 def build_api() -> Starlette:
     settings = get_settings()
     return Starlette(
-        routes=[*AUTH_ROUTES, *AZURE_ROUTES, *DOCUMENT_ROUTES, *PARTNER_API_ROUTES],
+        # The API's description before the partner API's routes: they end with its 404 for
+        # any other /api/v1 address.
+        routes=[
+            *AUTH_ROUTES,
+            *AZURE_ROUTES,
+            *DOCUMENT_ROUTES,
+            *OPENAPI_ROUTES,
+            *PARTNER_API_ROUTES,
+        ],
         middleware=[
             # Holds only the OIDC state, nonce and PKCE verifier during an Azure sign-in.
             Middleware(

@@ -5,13 +5,15 @@ Partner organisations write code against these, so every refusal has the same sh
 ``{"field": "client.date_of_birth", "message": ...}`` — and a stable ``type`` per kind of
 problem that their code can branch on (``title`` and ``detail`` are for people and may be
 reworded). The ``type`` URIs are relative references under ``/api/v1/problems/``: they name
-the problem; the OpenAPI document (to come) describes each.
+the problem; the OpenAPI document (``mtkcare.api.openapi``) describes each, with the models
+below as the body's schema.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 PROBLEM_JSON = "application/problem+json"
@@ -31,6 +33,35 @@ KINDS: dict[int, tuple[str, str]] = {
     429: ("rate-limited", "Too many requests"),
     500: ("server-error", "Server error"),
 }
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 problem details, ``application/problem+json``)."""
+
+    type: str = Field(
+        title="Problem type",
+        description="Names the kind of problem; stable, so your code can branch on it. A "
+        f"relative reference under {TYPE_BASE}.",
+    )
+    title: str = Field(title="Title", description="The kind of problem, in words.")
+    status: int = Field(title="Status", description="The HTTP status code, repeated.")
+    detail: str = Field(
+        title="Detail", description="What went wrong with this request, for a person to read."
+    )
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(
+        title="Field",
+        description="The field's dotted path in the body, like client.date_of_birth.",
+    )
+    message: str = Field(title="Message", description="What is wrong with it, in words.")
+
+
+class ValidationProblem(Problem):
+    """A refused submission's problem details, with every field's problem at once."""
+
+    errors: list[FieldProblem] = Field(title="Errors", description="One entry per field.")
 
 
 def problem(

@@ -26,6 +26,9 @@ REVIEWED_PUBLIC_ROUTES = {
     "/api/v1/referrals/{tracking_id}",
     # partner API: its problem+json 404 for any other /api/v1 address (reveals nothing)
     "/api/v1/{rest:path}",
+    # partner API: its published description, the document and its page (no data, no key)
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
 }
 
 
