@@ -23,6 +23,7 @@ REVIEWED_PUBLIC_ROUTES = {
     "/auth/azure/callback",
     # partner API: authenticated by its key, mtkcare/api/keys.py
     "/api/v1/referrals/",
+    "/api/v1/referrals",  # the same, for a client that drops the trailing slash
     "/api/v1/referrals/{tracking_id}",
     # partner API: its problem+json 404 for any other /api/v1 address (reveals nothing)
     "/api/v1/{rest:path}",
