@@ -113,7 +113,12 @@ def test_an_update_changes_only_what_is_given_and_its_audit_row_names_each_chang
         ({"name": "x" * 201}, "name", "Organisation name must be 200 characters or fewer"),
         ({"email": "not-an-address"}, "email", "email address"),
         ({"org_type": "CHARITY"}, "org_type", "Choose type from the list"),
-        ({"api_rate_limit": 0}, "api_rate_limit", "API requests a minute"),
+        ({"api_rate_limit": 0}, "api_rate_limit", "API requests a minute must be 1 or more"),
+        (
+            {"api_rate_limit": 100_001},
+            "api_rate_limit",
+            "API requests a minute must be 100,000 or less",
+        ),
         ({"api_rate_limit": "lots"}, "api_rate_limit", "must be a whole number"),
         ({"api_key_hash": "x"}, "api_key_hash", "not a field that can be set here"),
     ],
