@@ -22,6 +22,7 @@ from mtkcare.documents import pages as documents_pages
 from mtkcare.intake import pages as intake_pages
 from mtkcare.jobs import pages as jobs_pages
 from mtkcare.manage import check_production
+from mtkcare.organisations import pages as organisations_pages
 from mtkcare.programs import pages as programs_pages
 from mtkcare.referrals import pages as referrals_pages
 from mtkcare.reports import pages as reports_pages
@@ -38,6 +39,7 @@ _PAGE_MODULES = (
     intake_pages,
     programs_pages,
     jobs_pages,
+    organisations_pages,
     referrals_pages,
     reports_pages,
     users_pages,

@@ -63,6 +63,11 @@ def _message(model: type[BaseModel], err: Any) -> tuple[str, str]:
         )
     if kind in {"int_parsing", "int_type"}:
         return field, f"{label} must be a whole number"
+    if kind in {"greater_than_equal", "less_than_equal"} and isinstance(
+        bound := ctx.get("ge", ctx.get("le")), int
+    ):
+        side = "or more" if kind == "greater_than_equal" else "or less"
+        return field, f"{label} must be {bound:,} {side}"
     if kind == "bool_parsing":
         return field, f"Choose yes or no for {label[0].lower() + label[1:]}"
     if kind == "value_error":

@@ -93,6 +93,10 @@ def rotate_api_key(session: Session, actor: Principal, key_id: int) -> IssuedKey
     old = get_row(session, ApiKey, key_id)
     if old.revoked_at is not None or old.replaced_by_id is not None:
         raise ValidationFailed({"key_id": "This key was already revoked or rotated"})
+    if not get_row(session, ExternalOrganisation, old.organisation_id).is_active:
+        raise ValidationFailed(
+            {"key_id": "This organisation is inactive: reactivate it before rotating its keys"}
+        )
     new, secret = _issue(session, old.organisation_id)
     grace_end = utcnow() + timedelta(hours=get_settings().api_key_grace_hours)
     old.replaced_by_id = new.id

@@ -50,6 +50,9 @@ class ApiKey(Audited, table=True):
     stops at once."""
 
     __tablename__ = "external_organisation_management_apikey"
+    # The audit trail is kept for years and read by auditors: it keeps that a key was
+    # issued, by whom and its prefix, never anything that could check a guess.
+    __audit_redact__ = frozenset({"key_hash"})
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(

@@ -1,8 +1,10 @@
-"""External organisations that refer clients."""
+"""External organisations that refer clients: their details, their partner-API limit and
+where decisions on their referrals are sent; deactivating one stops its API keys at once
+(``mtkcare.api.keys.authenticate_key`` reads ``is_active`` on every request)."""
 
 from __future__ import annotations
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, field_validator
 from sqlmodel import Session, col, select
 
 from mtkcare.auth.access import reads, service
@@ -10,18 +12,45 @@ from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
 from mtkcare.db import get_row
 from mtkcare.errors import ValidationFailed
+from mtkcare.fields import IDENTIFYING, Kind, field
 from mtkcare.notifications.outbound import webhook_problem
 from mtkcare.organisations.models import ExternalOrganisation, OrganisationType
 from mtkcare.validation import Input, validate
 
+TYPE_WORDS: dict[str, str] = {
+    OrganisationType.GOVERNMENT.value: "Government agency",
+    OrganisationType.HEALTH.value: "Health provider",
+    OrganisationType.EDUCATION.value: "School or education provider",
+    OrganisationType.COMMUNITY.value: "Community organisation",
+    OrganisationType.JUSTICE.value: "Justice or police",
+    OrganisationType.OTHER.value: "Other",
+}
+# Partner API requests a minute one organisation may be given (the default is
+# MTKCARE_API_RATE_LIMIT).
+MAX_RATE_LIMIT = 100_000
+
 
 class OrganisationInput(Input):
-    name: str = Field(title="Organisation name", min_length=1, max_length=200)
-    org_type: OrganisationType = Field(default=OrganisationType.OTHER, title="Type")
-    contact_name: str | None = Field(default=None, title="Contact name", max_length=200)
-    email: EmailStr | None = Field(default=None, title="Email address")
-    phone: str | None = Field(default=None, title="Phone number", max_length=40)
-    address: str | None = Field(default=None, title="Address", max_length=1000)
+    name: str = field("Organisation name", min_length=1, max_length=200)
+    org_type: OrganisationType = field("Type", default=OrganisationType.OTHER, choices=TYPE_WORDS)
+    contact_name: str | None = field(
+        "Contact name",
+        hint="The person we talk to there",
+        default=None,
+        max_length=200,
+        privacy=IDENTIFYING,
+    )
+    email: EmailStr | None = field("Email address", default=None, privacy=IDENTIFYING)
+    phone: str | None = field("Phone number", default=None, max_length=40, privacy=IDENTIFYING)
+    address: str | None = field("Address", kind=Kind.TEXTAREA, default=None, max_length=1000)
+    api_rate_limit: int | None = field(
+        "API requests a minute",
+        hint="How many partner API requests a minute its systems may send. Leave blank for "
+        "the default every organisation gets.",
+        default=None,
+        ge=1,
+        le=MAX_RATE_LIMIT,
+    )
 
     @field_validator("email", mode="before")
     @classmethod
@@ -32,10 +61,18 @@ class OrganisationInput(Input):
 class NoticeInput(Input):
     """Where an organisation hears of decisions on its referrals."""
 
-    notice_webhook_url: str | None = Field(
-        default=None, title="Webhook address for decision notices", max_length=500
+    notice_webhook_url: str | None = field(
+        "Webhook address for decision notices",
+        hint="Its system gets a JSON message here when a referral is declined, withdrawn or "
+        "starts service. It must start with https://",
+        default=None,
+        max_length=500,
     )
-    notice_email: EmailStr | None = Field(default=None, title="E-mail for decision notices")
+    notice_email: EmailStr | None = field(
+        "E-mail for decision notices",
+        hint="Someone there gets an e-mail for the same decisions",
+        default=None,
+    )
 
     @field_validator("notice_webhook_url", "notice_email", mode="before")
     @classmethod
@@ -91,10 +128,60 @@ def require_active_organisation(
     return org
 
 
+def _details(data: dict[str, object]) -> OrganisationInput:
+    details = validate(OrganisationInput, data)
+    # One space between words, as the command line cleans a name (so both find the same one).
+    details.name = " ".join(details.name.split())
+    return details
+
+
 @service(Permission.ORGANISATION_MANAGE)
 def create_organisation(session: Session, actor: Principal, **data: object) -> ExternalOrganisation:
-    details = validate(OrganisationInput, data)
+    details = _details(data)
     org = ExternalOrganisation(**details.model_dump())
+    session.add(org)
+    return org
+
+
+@service(Permission.ORGANISATION_MANAGE)
+def update_organisation(
+    session: Session, actor: Principal, organisation_id: int, **data: object
+) -> ExternalOrganisation:
+    """Change an organisation's details and API limit (fields not given keep their values);
+    the audit row names each change."""
+    org = get_row(session, ExternalOrganisation, organisation_id)
+    current = {name: getattr(org, name) for name in OrganisationInput.model_fields}
+    details = _details({**current, **data})
+    for name, value in details.model_dump().items():
+        setattr(org, name, value)
+    session.add(org)
+    return org
+
+
+@service(Permission.ORGANISATION_MANAGE)
+def deactivate_organisation(
+    session: Session, actor: Principal, organisation_id: int
+) -> ExternalOrganisation:
+    """The organisation stops: every API key of it is refused (403) from its next request,
+    and it can no longer be chosen for new referrals. Its referrals, keys and log are kept."""
+    org = get_row(session, ExternalOrganisation, organisation_id)
+    if not org.is_active:
+        raise ValidationFailed({"organisation_id": "This organisation is already inactive"})
+    org.is_active = False
+    session.add(org)
+    return org
+
+
+@service(Permission.ORGANISATION_MANAGE)
+def reactivate_organisation(
+    session: Session, actor: Principal, organisation_id: int
+) -> ExternalOrganisation:
+    """The organisation may refer again; its keys that are neither revoked nor expired work
+    again."""
+    org = get_row(session, ExternalOrganisation, organisation_id)
+    if org.is_active:
+        raise ValidationFailed({"organisation_id": "This organisation is already active"})
+    org.is_active = True
     session.add(org)
     return org
 

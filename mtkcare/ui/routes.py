@@ -23,6 +23,8 @@ ADMIN_USER = "/admin/user"  # ?id=<user id>: a static route, so PAGE_PERMISSIONS
 ADMIN_ROLES = "/admin/roles"
 ADMIN_MAPPINGS = "/admin/mappings"
 JOBS = "/admin/jobs"
+ADMIN_ORGANISATIONS = "/admin/organisations"
+ADMIN_ORGANISATION = "/admin/organisation"  # ?id=<organisation id>: one organisation
 ACCOUNT = "/account"  # any signed-in user's own page
 LOGIN = "/login"
 
@@ -46,6 +48,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Reports", REPORTS, "chart_column", Permission.REPORT_VIEW),
     NavItem("Admin", ADMIN, "settings", Permission.ADMIN_USERS),
     NavItem("Jobs", JOBS, "timer", Permission.JOBS_MANAGE),
+    # Managers run organisations too, without the rest of the admin area.
+    NavItem("Organisations", ADMIN_ORGANISATIONS, "building_2", Permission.ORGANISATION_MANAGE),
 )
 
 # Pages anyone may open. Every other page needs a signed-in user (fail closed).
@@ -63,6 +67,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     ADMIN_USER: Permission.ADMIN_USERS.value,
     ADMIN_ROLES: Permission.ADMIN_USERS.value,
     ADMIN_MAPPINGS: Permission.ADMIN_USERS.value,
+    ADMIN_ORGANISATION: Permission.ORGANISATION_MANAGE.value,
 }
 
 

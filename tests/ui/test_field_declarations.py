@@ -26,7 +26,11 @@ SERVICE_MODULES = (
     "mtkcare.users.roles",
     "mtkcare.intake.service",
 )
-LAYOUT_MODULES = ("mtkcare.clients.layouts", "mtkcare.intake.steps")
+LAYOUT_MODULES = (
+    "mtkcare.clients.layouts",
+    "mtkcare.intake.steps",
+    "mtkcare.organisations.layouts",
+)
 
 
 def declared_inputs() -> list[type[BaseModel]]:

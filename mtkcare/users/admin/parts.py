@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from mtkcare.auth.state import AppState
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog
 from mtkcare.ui.styles import PLAIN_LIST, VISUALLY_HIDDEN
@@ -14,7 +15,10 @@ ADMIN_TABS: tuple[tuple[str, str, str], ...] = (
     ("Users", routes.ADMIN, "users"),
     ("Roles and permissions", routes.ADMIN_ROLES, "shield_check"),
     ("Azure AD group mappings", routes.ADMIN_MAPPINGS, "network"),
+    ("Organisations", routes.ADMIN_ORGANISATIONS, "building_2"),
 )
+# Tabs to pages of their own navigation area, shown only to those who may open them.
+_NAV_ROUTES = frozenset(item.route for item in routes.NAV_ITEMS)
 # What a handler says when the browser sent an id that cannot be one (a stale or forged page).
 RELOAD = "Reload the page and try again"
 
@@ -24,30 +28,29 @@ def admin_tabs(current: str) -> rx.Component:
     items = []
     for label, route, icon in ADMIN_TABS:
         is_current = route == current
-        items.append(
-            rx.el.li(
-                rx.link(
-                    rx.flex(
-                        rx.icon(icon, size=16, aria_hidden="true"),
-                        rx.text(label, size="2", weight="bold" if is_current else "regular"),
-                        align="center",
-                        spacing="2",
-                    ),
-                    href=route,
-                    underline="none",
-                    color_scheme="indigo" if is_current else "gray",
-                    high_contrast=not is_current,
-                    custom_attrs={"aria-current": "page"} if is_current else {},
-                    display="block",
-                    padding="var(--space-2) var(--space-3)",
-                    border_bottom=(
-                        f"2px solid {rx.color('accent', 9)}"
-                        if is_current
-                        else "2px solid transparent"
-                    ),
+        item = rx.el.li(
+            rx.link(
+                rx.flex(
+                    rx.icon(icon, size=16, aria_hidden="true"),
+                    rx.text(label, size="2", weight="bold" if is_current else "regular"),
+                    align="center",
+                    spacing="2",
                 ),
-            )
+                href=route,
+                underline="none",
+                color_scheme="indigo" if is_current else "gray",
+                high_contrast=not is_current,
+                custom_attrs={"aria-current": "page"} if is_current else {},
+                display="block",
+                padding="var(--space-2) var(--space-3)",
+                border_bottom=(
+                    f"2px solid {rx.color('accent', 9)}" if is_current else "2px solid transparent"
+                ),
+            ),
         )
+        if route in _NAV_ROUTES:
+            item = rx.cond(AppState.nav_areas.contains(route), item)  # type: ignore[attr-defined]
+        items.append(item)
     return rx.el.nav(
         rx.el.ul(*items, display="flex", gap="var(--space-2)", **PLAIN_LIST),
         aria_label="Admin",
