@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from mtkcare import dates
@@ -36,8 +36,10 @@ from mtkcare.organisations.api_keys import issue_api_key
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.programs.models import Program
 from mtkcare.reference.service import ensure_reference_data
+from mtkcare.referrals.board import BoardFilters, read_board
 from mtkcare.referrals.duplicate_check import (
     CHECK,
+    check_for_duplicate,
     dismiss_possible_duplicate,
     duplicate_check,
     link_referral_to_client,
@@ -46,7 +48,7 @@ from mtkcare.referrals.models import ConsentRecord, Referral
 from mtkcare.referrals.page import open_referral
 from mtkcare.users.models import User
 from tests.auth.test_every_handler_is_guarded import app_handlers
-from tests.factories import SYSTEM, join_team, make_client
+from tests.factories import SYSTEM, join_team, make_client, make_referral
 from tests.support.jobs import drain
 from tests.support.web import Person, Tab, session_cookie, sign_in
 
@@ -441,3 +443,26 @@ def test_over_the_socket_a_case_worker_cannot_link_or_dismiss(
             assert "You are not allowed to do that." in received, (name, received)
     after = _referral(referral.id or 0)
     assert (after.client_id, after.possible_duplicate_of_id) == (referral.client_id, existing)
+
+
+def test_the_board_card_of_a_flagged_referral_says_possible_duplicate(
+    reference: Session, team_lead: Principal
+) -> None:
+    known = Someone.new("Katherine")
+    existing = make_client(
+        reference, first_name="Katherine", last_name=known.last_name,
+        date_of_birth=known.date_of_birth, phone=None,
+    )  # fmt: skip
+    made = make_client(
+        reference, first_name="Katherien", last_name=known.last_name,
+        date_of_birth=known.date_of_birth, phone=None,
+    )  # fmt: skip
+    flagged = make_referral(reference, client_id=made.id)
+    plain = make_referral(reference, client_id=existing.id)
+
+    assert check_for_duplicate(reference, SYSTEM, flagged.id) == existing.id  # type: ignore[arg-type]
+
+    board = read_board(reference, team_lead, BoardFilters(q=known.last_name), audit=False)
+    cards = {c.id: c for column in board.columns for c in column.cards}
+    assert cards[flagged.id].possible_duplicate  # type: ignore[index]
+    assert not cards[plain.id].possible_duplicate  # type: ignore[index]
