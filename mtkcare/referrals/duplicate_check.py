@@ -119,7 +119,8 @@ def duplicate_check(referral_id: int) -> None:
 @dataclass(frozen=True)
 class PossibleDuplicate:
     """The flag as the referral page shows it (``shown`` False: no flag, or one this user may
-    not look into: they see clients only with ``client.view``)."""
+    not look into: they see clients only with ``client.view``; a candidate deleted since is
+    not named)."""
 
     shown: bool = False
     client_id: int = 0
@@ -147,13 +148,16 @@ def possible_duplicate(
     ).first()
     if candidate is None:
         return NO_DUPLICATE
+    checked = dates.moment(referral.duplicate_checked_at)
+    if candidate.is_deleted:  # nothing to link to; who they were is for those who may restore
+        return PossibleDuplicate(shown=True, client_id=candidate_id, deleted=True, checked=checked)
     reasons: list[str] = []
     own = (
         session.exec(select(Client).where(Client.id == referral.client_id)).first()
         if referral.client_id is not None
         else None
     )
-    if own is not None and not candidate.is_deleted:
+    if own is not None:
         for match in find_likely_duplicates(
             session,
             actor,
@@ -179,8 +183,7 @@ def possible_duplicate(
         name=candidate.full_name,
         born=dates.day(candidate.date_of_birth),
         reasons="; ".join(reasons),
-        deleted=candidate.is_deleted,
-        checked=dates.moment(referral.duplicate_checked_at),
+        checked=checked,
     )
 
 

@@ -58,7 +58,6 @@ def possible_duplicate() -> rx.Component:
         ),
         ", born ",
         d.born,
-        rx.cond(d.deleted, " (this client has since been deleted)", ""),
         size="2",
     )
     link = confirm_dialog(
@@ -70,7 +69,8 @@ def possible_duplicate() -> rx.Component:
         + d.born
         + ", with its consent records, enrolments and documents. The record made for "
         + R.client_name
-        + " is deleted if it holds nothing else (a team lead can restore it), otherwise kept.",
+        + " is deleted if it was never edited and nothing else uses it (a team lead can "
+        "restore it); otherwise it is kept.",
         confirm_label="Link to this client",
         on_confirm=S.link_duplicate,
         destructive=False,
@@ -101,11 +101,23 @@ def possible_duplicate() -> rx.Component:
             rx.callout.icon(rx.icon("users", aria_hidden="true")),
             rx.flex(
                 rx.callout.text("Possible duplicate — check", weight="bold"),
-                rx.callout.text(
-                    "This referral's client may already be on the system as:", size="2"
+                rx.cond(
+                    d.deleted,
+                    rx.callout.text(
+                        "The client it was found to resemble has since been deleted: if this "
+                        "is nobody else on the system, record that it is not a duplicate.",
+                        size="2",
+                    ),
+                    rx.flex(
+                        rx.callout.text(
+                            "This referral's client may already be on the system as:", size="2"
+                        ),
+                        candidate,
+                        rx.cond(d.reasons != "", rx.text("Why: ", d.reasons, size="2")),
+                        direction="column",
+                        spacing="2",
+                    ),
                 ),
-                candidate,
-                rx.cond(d.reasons != "", rx.text("Why: ", d.reasons, size="2")),
                 rx.text("Found by the duplicate check, ", d.checked, size="1"),
                 answers,
                 direction="column",

@@ -27,9 +27,9 @@ from mtkcare.api.app import build_api
 from mtkcare.audit.models import AuditLog
 from mtkcare.auth.service import Principal, principal_of
 from mtkcare.clients.models import Client
-from mtkcare.clients.service import add_emergency_contact
+from mtkcare.clients.service import add_emergency_contact, delete_client
 from mtkcare.db import session_scope
-from mtkcare.errors import EditConflict, NotAllowed
+from mtkcare.errors import EditConflict, NotAllowed, NotFound
 from mtkcare.jobs.models import Job
 from mtkcare.jobs.queue import Queue, enqueue
 from mtkcare.organisations.api_keys import issue_api_key
@@ -466,3 +466,21 @@ def test_the_board_card_of_a_flagged_referral_says_possible_duplicate(
     cards = {c.id: c for column in board.columns for c in column.cards}
     assert cards[flagged.id].possible_duplicate  # type: ignore[index]
     assert not cards[plain.id].possible_duplicate  # type: ignore[index]
+
+
+def test_a_candidate_deleted_since_is_not_named_and_cannot_be_linked_to(
+    api: TestClient, partner_key: str, jobs: Queue, pg_url: str
+) -> None:
+    referral, existing = _flagged(api, partner_key, jobs, pg_url)
+    lead = _person(pg_url, "Team lead", referral=referral)
+    with session_scope() as db:
+        delete_client(db, lead, existing)
+
+    with session_scope() as db:
+        shown = open_referral(db, lead, referral.id).duplicate  # type: ignore[arg-type]
+    assert (shown.shown, shown.deleted, shown.name, shown.born) == (True, True, "", "")
+    with session_scope() as db, pytest.raises(NotFound):
+        link_referral_to_client(db, lead, referral.id, existing)
+    with session_scope() as db:
+        dismiss_possible_duplicate(db, lead, referral.id)
+    assert _referral(referral.id or 0).possible_duplicate_of_id is None
