@@ -65,6 +65,7 @@ from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.organisations.service import OrganisationInput
 from mtkcare.programs.service import active_programs_for
 from mtkcare.reference.models import DeclineReason, Language, ServiceType
+from mtkcare.referrals.duplicate_check import request_duplicate_check
 from mtkcare.referrals.models import Referral, ReferralSource
 from mtkcare.referrals.service import ReferralInput, create_referral, referred_today_or_before
 from mtkcare.settings import get_settings
@@ -312,6 +313,7 @@ def _intake(
     actor = Principal.system(f"partner API: {organisation.name}")
     given = submission.client
     client_id = _exact_match(session, given)
+    new_client = client_id is None
     if client_id is None:
         client_id = create_client(
             session,
@@ -340,6 +342,8 @@ def _intake(
         target_program_id=programs[0].id if len(programs) == 1 else None,
         client_id=client_id,
     )
+    if new_client:  # an exact match needs no check; a new client may still be a likely one
+        request_duplicate_check(session, actor, referral)
     # ``consent_obtained`` and ``external_reference`` are validated but have no place on the
     # referral yet (a consent record would satisfy the workflow's consent guard on a partner's
     # word alone): see issue 12.

@@ -111,7 +111,8 @@ def _declared() -> None:
     import mtkcare.documents.sync
     import mtkcare.jobs.azure_sync
     import mtkcare.jobs.reminders
-    import mtkcare.notifications.outbound  # noqa: F401
+    import mtkcare.notifications.outbound
+    import mtkcare.referrals.duplicate_check  # noqa: F401
 
 
 # --- Huey -------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ class Card:
     age: str
     follow_up: str
     overdue: bool
+    # Flagged by the partner API's duplicate check, not yet decided (referrals/duplicate_check).
+    possible_duplicate: bool
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def _card_rows(where: list[Any]) -> Any:
             col(Referral.follow_up_date).label("follow_up_date"),
             col(Referral.status_changed_at).label("status_changed_at"),
             col(Referral.is_orphaned).label("is_orphaned"),
+            col(Referral.possible_duplicate_of_id).label("possible_duplicate_of_id"),
             col(Client.first_name).label("client_first"),
             col(Client.last_name).label("client_last"),
             col(Program.name).label("program"),
@@ -342,6 +345,7 @@ def _card(r: Any, *, today: date) -> Card:
         age="today" if age == 0 else ("1 day" if age == 1 else f"{age} days"),
         follow_up=follow_up,
         overdue=overdue,
+        possible_duplicate=r.possible_duplicate_of_id is not None,
     )
 
 

@@ -179,6 +179,7 @@ def board_card(
     priority_label: rx.Var[str],
     follow_up: rx.Var[str],
     overdue: rx.Var[bool],
+    possible_duplicate: rx.Var[bool],
     moves: rx.Var[list[MoveChoice]],
 ) -> rx.Component:
     return DragBox.create(
@@ -198,6 +199,21 @@ def board_card(
         rx.el.p(
             client_name,
             style={"margin": "0", "fontSize": "var(--font-size-2)", "fontWeight": "500"},
+        ),
+        rx.cond(
+            possible_duplicate,
+            rx.el.p(
+                rx.icon("users", size=12, aria_hidden="true"),
+                "Possible duplicate",
+                style={
+                    **LINE,
+                    "display": "flex",
+                    "alignItems": "center",
+                    "gap": "var(--space-1)",
+                    "color": "var(--orange-11)",
+                    "fontWeight": "500",
+                },
+            ),
         ),
         rx.el.p(program, style=LINE),
         rx.el.p(worker, " · ", age, style=LINE),
@@ -242,6 +258,7 @@ def _card(card: rx.Var[Card], column: rx.Var[Column]) -> rx.Component:
             priority_label=card.priority_label,
             follow_up=card.follow_up,
             overdue=card.overdue,
+            possible_duplicate=card.possible_duplicate,
             moves=S.menus[column.status],
         ),
         key=card.id,

@@ -107,6 +107,13 @@ class Referral(Audited, SoftDelete, table=True):
     )
     # Bumped by every change: a move or edit made on an older version is refused.
     version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+    # The duplicate check of a client the partner API created (referrals/duplicate_check.py):
+    # when it ran, and the existing client it found likely to be the same person — "possible
+    # duplicate — check" until staff link the referral to them or say it is someone else.
+    duplicate_checked_at: datetime | None = Field(default=None)
+    possible_duplicate_of_id: int | None = Field(
+        default=None, foreign_key="client_management_client.id", index=True
+    )
 
 
 class ConsentRecord(Audited, SoftDelete, table=True):

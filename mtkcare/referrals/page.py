@@ -21,6 +21,7 @@ from mtkcare.errors import NotFound
 from mtkcare.fields import SENSITIVE, Kind, field, spec
 from mtkcare.programs.models import Program, ProgramTeamMember
 from mtkcare.reference.models import DeclineReason, ServiceType
+from mtkcare.referrals.duplicate_check import NO_DUPLICATE, PossibleDuplicate, possible_duplicate
 from mtkcare.referrals.models import (
     ConsentRecord,
     Referral,
@@ -111,6 +112,8 @@ class ReferralPage:
     consents: list[ConsentLine]
     notes: list[NoteLine]
     moves: list[MoveChoice]
+    # "Possible duplicate — check" (referrals/duplicate_check.py), when flagged.
+    duplicate: PossibleDuplicate = NO_DUPLICATE
 
 
 def _choice_words(model: type[Input], name: str, value: str | None) -> str:
@@ -165,7 +168,9 @@ def _timeline(session: Session, referral_id: int, names: dict[int, str]) -> list
     return lines
 
 
-def _page(session: Session, actor: Principal, referral: Referral) -> ReferralPage:
+def _page(
+    session: Session, actor: Principal, referral: Referral, *, opened: bool = False
+) -> ReferralPage:
     assert referral.id is not None
     client = session.get(Client, referral.client_id) if referral.client_id else None
     program = (
@@ -250,6 +255,7 @@ def _page(session: Session, actor: Principal, referral: Referral) -> ReferralPag
             for n in notes
         ],
         moves=move_choices(actor, referral.status),
+        duplicate=possible_duplicate(session, actor, referral, audit=opened),
     )
 
 
@@ -273,7 +279,7 @@ def open_referral(session: Session, actor: Principal, referral_id: int) -> Refer
     record_event(
         session, AuditAction.VIEW, "Referral", user_id=actor.user_id, resource_id=referral_id
     )
-    return _page(session, actor, referral)
+    return _page(session, actor, referral, opened=True)
 
 
 @reads(Permission.REFERRAL_VIEW)

@@ -12,7 +12,7 @@ from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import NoteInput
 from mtkcare.referrals.page_state import NOTE_FORM, ReferralPageState
 from mtkcare.ui import routes
-from mtkcare.ui.components import empty_state, list_or_empty, loading_block
+from mtkcare.ui.components import confirm_dialog, empty_state, list_or_empty, loading_block
 from mtkcare.ui.forms import error_summary, input_for
 
 S = ReferralPageState
@@ -44,6 +44,91 @@ def summary() -> rx.Component:
         align="center",
         spacing="4",
         wrap="wrap",
+    )
+
+
+def possible_duplicate() -> rx.Component:
+    """The duplicate check's flag: who the client may already be, why, and the two answers."""
+    d = R.duplicate
+    candidate = rx.text(
+        rx.link(
+            d.name,
+            href=routes.CLIENT + "?id=" + d.client_id.to_string(),  # type: ignore[attr-defined]
+            weight="medium",
+        ),
+        ", born ",
+        d.born,
+        size="2",
+    )
+    link = confirm_dialog(
+        rx.button(rx.icon("link", size=16, aria_hidden="true"), "Link to this client", size="2"),
+        title="Link this referral to " + d.name + "?",
+        body="The referral moves to the record of "
+        + d.name
+        + ", born "
+        + d.born
+        + ", with its consent records, enrolments and documents. The record made for "
+        + R.client_name
+        + " is deleted if it was never edited and nothing else uses it (a team lead can "
+        "restore it); otherwise it is kept.",
+        confirm_label="Link to this client",
+        on_confirm=S.link_duplicate,
+        destructive=False,
+    )
+    answers = rx.cond(
+        S.can_resolve_duplicate,
+        rx.flex(
+            rx.cond(~d.deleted, link),
+            rx.button(
+                "Not a duplicate",
+                on_click=S.dismiss_duplicate,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.callout.text(
+            "An intake worker or team lead can link the referral to this client or record "
+            "that it is someone else.",
+            size="2",
+        ),
+    )
+    return rx.cond(
+        d.shown,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("users", aria_hidden="true")),
+            rx.flex(
+                rx.callout.text("Possible duplicate — check", weight="bold"),
+                rx.cond(
+                    d.deleted,
+                    rx.callout.text(
+                        "The client it was found to resemble has since been deleted: if this "
+                        "is nobody else on the system, record that it is not a duplicate.",
+                        size="2",
+                    ),
+                    rx.flex(
+                        rx.callout.text(
+                            "This referral's client may already be on the system as:", size="2"
+                        ),
+                        candidate,
+                        rx.cond(d.reasons != "", rx.text("Why: ", d.reasons, size="2")),
+                        direction="column",
+                        spacing="2",
+                    ),
+                ),
+                rx.text("Found by the duplicate check, ", d.checked, size="1"),
+                answers,
+                direction="column",
+                spacing="2",
+                align="start",
+            ),
+            color_scheme="orange",
+            role="region",
+            aria_label="Possible duplicate",
+            size="2",
+        ),
     )
 
 
@@ -192,6 +277,7 @@ def referral_page() -> rx.Component:
         ),
         rx.flex(
             summary(),
+            possible_duplicate(),
             move_buttons(),
             move_dialog(S),
             rx.grid(

@@ -24,6 +24,7 @@ from mtkcare.auth.state import AppState, Refused
 from mtkcare.errors import EditConflict
 from mtkcare.fields import submitted
 from mtkcare.referrals import page as view
+from mtkcare.referrals.duplicate_check import dismiss_possible_duplicate, link_referral_to_client
 from mtkcare.referrals.move_form import MOVE_FIELDS, MoveFormState
 from mtkcare.referrals.moves import MoveInput, move_referral
 from mtkcare.referrals.workflow import find_move, status_label
@@ -49,12 +50,15 @@ class ReferralPageState(MoveFormState, AppState):
     referral: view.ReferralPage = EMPTY
     can_note: bool = False
     can_see_documents: bool = False
+    can_resolve_duplicate: bool = False
 
     note_errors: dict[str, str] = {}
     note_key: int = 0
 
     _referral_id: int = 0
     _version: int = 0
+    # The client the referral is flagged as a possible duplicate of, as the server read it.
+    _duplicate_id: int = 0
 
     @rx.var
     def heading(self) -> str:
@@ -76,11 +80,15 @@ class ReferralPageState(MoveFormState, AppState):
         self.referral = page
         self.can_note = self._can(Permission.REFERRAL_CREATE)
         self.can_see_documents = self._can(Permission.DOCUMENT_VIEW)
+        self._duplicate_id = page.duplicate.client_id if page.duplicate.shown else 0
+        self.can_resolve_duplicate = self._can(Permission.REFERRAL_ASSIGN) and self._can(
+            Permission.CLIENT_VIEW
+        )
         self.status = "ready"
 
     def _not_found(self) -> None:
         self.reset()
-        self._referral_id = self._version = 0
+        self._referral_id = self._version = self._duplicate_id = 0
         self.status = "not_found"
 
     def _reread(self) -> Any:
@@ -190,3 +198,50 @@ class ReferralPageState(MoveFormState, AppState):
         self.note_key += 1
         self._reread()
         return rx.toast.success("Note added")
+
+    # -- possible duplicate (the partner API's duplicate check)
+
+    def _refused(self, done: Refused) -> Any:
+        if isinstance(done.error, EditConflict):  # decided or changed meanwhile: show it
+            self._reread()
+        return done.events
+
+    @requires(Permission.REFERRAL_ASSIGN)
+    @rx.event
+    def link_duplicate(self) -> Any:
+        """Move the referral to the existing client it was flagged with (the one the server
+        read, never an id from the browser)."""
+        if self._referral_id <= 0 or self._duplicate_id <= 0:
+            return rx.toast.error("There is nothing to link: reload the page.")
+        referral_id, client_id, version = self._referral_id, self._duplicate_id, self._version
+        done = self._call(
+            lambda db, me: link_referral_to_client(
+                db, me, referral_id, client_id, expected_version=version
+            )
+        )
+        if isinstance(done, Refused):
+            return self._refused(done)
+        self._reread()
+        left = ""
+        if done.left_deleted:
+            left = f" The new record for {done.left_behind} held nothing else and was deleted."
+        elif done.left_behind:
+            left = f" The new record for {done.left_behind} was kept: it holds other information."
+        return rx.toast.success(
+            f"Referral {done.tracking_id} is now linked to {done.client_name}.{left}"
+        )
+
+    @requires(Permission.REFERRAL_ASSIGN)
+    @rx.event
+    def dismiss_duplicate(self) -> Any:
+        """The referral's client is someone else: clear the flag (on the record)."""
+        if self._referral_id <= 0 or self._duplicate_id <= 0:
+            return rx.toast.error("There is nothing to check: reload the page.")
+        referral_id, version = self._referral_id, self._version
+        done = self._call(
+            lambda db, me: dismiss_possible_duplicate(db, me, referral_id, expected_version=version)
+        )
+        if isinstance(done, Refused):
+            return self._refused(done)
+        self._reread()
+        return rx.toast.success("Noted: not a duplicate. The referral stays with its client.")

@@ -160,7 +160,9 @@ def test_a_consumer_killed_mid_upload_is_recovered_and_the_file_arrives_whole(
             .where(col(Job.id) == row.id)
             .values(started_at=utcnow() - timedelta(seconds=get_settings().job_lease_seconds + 60))
         )
-    assert sweep() == 1
+    # At least this one: other tests' committed jobs, never run (the partner API's duplicate
+    # checks), may be lost by now too; the stored file below shows this one was handed over.
+    assert sweep() >= 1
     drain(jobs.huey)
     stored = _reload(document)
     assert stored.status == "AVAILABLE"

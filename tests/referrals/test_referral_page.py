@@ -145,6 +145,8 @@ def test_without_referral_view_every_referral_page_handler_is_refused(
         "set_move_open": {"is_open": False},
         "make_move": {"form_data": {"decline_reason_id": str(reason)}},
         "add_note": {"form_data": {"text": "Sneaky note"}},
+        "link_duplicate": {},
+        "dismiss_duplicate": {},
     }
     with Tab(backend, cookie=token) as tab:
         for name, payload in calls.items():
