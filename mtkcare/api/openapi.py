@@ -91,10 +91,11 @@ FIELD_WORDS = {
     ("ReferralIn", "service_type"): "A service type code. A new installation knows "
     f"{_codes(SERVICE_TYPES)}; MTK Care may add or retire codes.",
     ("ReferralIn", "priority"): "How urgent the referral is.",
-    ("ReferralIn", "consent_obtained"): "Whether the client agreed to be referred. Checked, "
-    "not yet kept: MTK Care records consent with the client itself.",
-    ("ReferralIn", "external_reference"): "Your own reference for the referral. Checked, not "
-    "yet kept.",
+    ("ReferralIn", "consent_obtained"): "Whether the client agreed to be referred, as you "
+    "know it. Shown to staff on the referral; MTK Care still records consent with the client "
+    "itself before the referral can be accepted.",
+    ("ReferralIn", "external_reference"): "Your own reference for the referral, shown to staff "
+    "on it.",
 }
 FIELD_EXAMPLES = {
     ("ClientIn", "primary_language"): [code for code, _ in LANGUAGES],
@@ -293,33 +294,38 @@ def _submit_refusals() -> list[Refusal]:
                 )
             },
         ),
-        Refusal(
-            429,
-            "Your organisation sent more requests this minute than it may (its own limit, "
-            f"else {get_settings().api_rate_limit} a minute). Wait the seconds `Retry-After` "
-            "gives, then send again (with the same Idempotency-Key).",
-            {
-                "over the limit": problem(
-                    429,
-                    f"Over this organisation's limit of {get_settings().api_rate_limit} requests "
-                    "a minute. Try again in 12 seconds.",
-                    headers={"Retry-After": "12"},
-                )
-            },
-            {
-                "Retry-After": _header(
-                    "Seconds to wait before sending again.",
-                    {"type": "integer", "minimum": 1},
-                    12,
-                )
-            },
-        ),
+        _rate_refusal(),
     ]
+
+
+def _rate_refusal() -> Refusal:
+    return Refusal(
+        429,
+        "Your organisation sent more requests this minute than it may (its own limit, "
+        f"else {get_settings().api_rate_limit} a minute). Wait the seconds `Retry-After` "
+        "gives, then send again (a submission with the same Idempotency-Key).",
+        {
+            "over the limit": problem(
+                429,
+                f"Over this organisation's limit of {get_settings().api_rate_limit} requests "
+                "a minute. Try again in 12 seconds.",
+                headers={"Retry-After": "12"},
+            )
+        },
+        {
+            "Retry-After": _header(
+                "Seconds to wait before sending again.",
+                {"type": "integer", "minimum": 1},
+                12,
+            )
+        },
+    )
 
 
 def _status_refusals() -> list[Refusal]:
     return [
         *_key_refusals(),
+        _rate_refusal(),
         Refusal(
             404,
             "No referral of your organisation has this tracking id. Another organisation's "

@@ -135,8 +135,8 @@ class ReferralIn(_Strict):
     priority: Literal["LOW", "NORMAL", "HIGH", "URGENT"] = _like(
         ReferralInput, "priority", default="NORMAL"
     )
-    consent_obtained: bool | None = Field(default=None, title="Consent obtained")
-    external_reference: str | None = Field(default=None, title="Your reference", max_length=100)
+    consent_obtained: bool | None = _like(ReferralInput, "partner_reports_consent", default=None)
+    external_reference: str | None = _like(ReferralInput, "external_reference", default=None)
 
     _referred = field_validator("referral_date")(referred_today_or_before)
 
@@ -193,6 +193,8 @@ SERVICE_FIELDS = {
     "service_type_id": "referral.service_type",
     "reason": "referral.reason",
     "priority": "referral.priority",
+    "external_reference": "referral.external_reference",
+    "partner_reports_consent": "referral.consent_obtained",
 }
 
 
@@ -341,12 +343,11 @@ def _intake(
         service_type_id=codes.service_type_id,
         target_program_id=programs[0].id if len(programs) == 1 else None,
         client_id=client_id,
+        external_reference=asked.external_reference,
+        partner_reports_consent=asked.consent_obtained,
     )
     if new_client:  # an exact match needs no check; a new client may still be a likely one
         request_duplicate_check(session, actor, referral)
-    # ``consent_obtained`` and ``external_reference`` are validated but have no place on the
-    # referral yet (a consent record would satisfy the workflow's consent guard on a partner's
-    # word alone): see issue 12.
     if submission.organisation is not None:
         contact = submission.organisation.model_dump(exclude_none=True)
         for given_name, column in (
@@ -434,6 +435,24 @@ def _caller(authorization: str | None) -> Caller:
         return authenticate_key(session, authorization)
 
 
+async def _refused(request: Request, caller: Caller) -> Response | None:
+    """Why the caller may not be served now (its key, or its organisation's requests a minute
+    used up: 429 with ``Retry-After``), or None. Every call of the API counts."""
+    if not caller.ok:
+        return _key_refused(caller)
+    request.state.api_key_id = caller.key_id
+    limit = caller.rate_limit or get_settings().api_rate_limit
+    wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
+    if wait:
+        return problem(
+            429,
+            f"Over this organisation's limit of {limit} requests a minute. "
+            f"Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+    return None
+
+
 async def _read_capped(request: Request) -> bytes | None:
     """The body, or None once it runs over ``MAX_BODY`` (the rest is never read)."""
     chunks: list[bytes] = []
@@ -457,20 +476,10 @@ async def _post_referral(request: Request) -> Response:
         if int(declared) > MAX_BODY:
             return problem(413, f"The body may be at most {MAX_BODY} bytes.")
     # Who is asking, and whether they are within their rate limit: before the body is read.
-    authorization = request.headers.get("authorization")
-    caller = await run_in_threadpool(_caller, authorization)
-    if not caller.ok:
-        return _key_refused(caller)
-    request.state.api_key_id = caller.key_id
-    limit = caller.rate_limit or get_settings().api_rate_limit
-    wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
-    if wait:
-        return problem(
-            429,
-            f"Over this organisation's limit of {limit} requests a minute. "
-            f"Try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
+    caller = await run_in_threadpool(_caller, request.headers.get("authorization"))
+    refused = await _refused(request, caller)
+    if refused is not None:
+        return refused
     try:
         raw = await _read_capped(request)
     except ClientDisconnect:
@@ -492,15 +501,12 @@ async def referrals(request: Request) -> Response:
 # GET /api/v1/referrals/<tracking_id>
 
 
-def _status(tracking_id: str, authorization: str | None) -> tuple[Response, int | None]:
-    """The answer, and the key that authenticated the call (None when none did)."""
-    with session_scope() as session:
-        caller = authenticate_key(session, authorization)
-        if not caller.ok:
-            return _key_refused(caller), None
-        gone = not_found("No referral of your organisation has that tracking id.")
-        if not TRACKING_ID.match(tracking_id):
-            return gone, caller.key_id
+def _status(tracking_id: str, caller: Caller) -> Response:
+    """The referral's status for the organisation whose key was checked."""
+    gone = not_found("No referral of your organisation has that tracking id.")
+    if not TRACKING_ID.match(tracking_id):
+        return gone
+    with read_scope() as session:  # reads only: no transaction round trips
         referral = session.exec(
             select(Referral).where(
                 Referral.tracking_id == tracking_id,
@@ -509,7 +515,7 @@ def _status(tracking_id: str, authorization: str | None) -> tuple[Response, int 
             )
         ).first()
         if referral is None:
-            return gone, caller.key_id
+            return gone
         body: dict[str, Any] = {
             "tracking_id": referral.tracking_id,
             "status": referral.status,
@@ -521,7 +527,7 @@ def _status(tracking_id: str, authorization: str | None) -> tuple[Response, int 
             reason = session.get(DeclineReason, referral.decline_reason_id)
             if reason is not None:
                 body["decision_reason"] = reason.label
-    return JSONResponse(body, headers={"Cache-Control": "no-store"}), caller.key_id
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
@@ -529,11 +535,12 @@ async def referral_status(request: Request) -> Response:
     started = time.perf_counter()
     if request.method not in ("GET", "HEAD"):
         return _answer(request, method_not_allowed(("GET", "HEAD")), started)
+    caller = await run_in_threadpool(_caller, request.headers.get("authorization"))
+    refused = await _refused(request, caller)
+    if refused is not None:
+        return _answer(request, refused, started)
     tracking_id = request.path_params["tracking_id"]
-    response, request.state.api_key_id = await run_in_threadpool(
-        _status, tracking_id, request.headers.get("authorization")
-    )
-    return _answer(request, response, started)
+    return _answer(request, await run_in_threadpool(_status, tracking_id, caller), started)
 
 
 @public  # reveals nothing: the API's own 404 for any address it does not serve

@@ -154,12 +154,8 @@ class SetupSteps(GeneratorBase):
                     "address": f"{self.rng.randint(1, 400)} {self.rng.choice(self.pools.streets)}\n"
                     f"{suburb}\n{place[0]} {postcode}",
                     "is_active": True,
-                    "api_client_id": None,
-                    "api_key_hash": None,
                     **stamps(at, creator),
                 }
-                self._insert_created(
-                    "organisation", "ExternalOrganisation", row, frozenset({"api_key_hash"})
-                )
+                self._insert_created("organisation", "ExternalOrganisation", row)
                 weights.append(((row["id"], name, domain), weight))
         self.organisations = Weighted(weights)

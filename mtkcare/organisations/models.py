@@ -22,7 +22,6 @@ class OrganisationType(StrEnum):
 
 class ExternalOrganisation(Audited, SoftDelete, table=True):
     __tablename__ = "external_organisation_management_externalorganisation"
-    __audit_redact__ = frozenset({"api_key_hash"})
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, nullable=False, index=True)
@@ -38,9 +37,6 @@ class ExternalOrganisation(Audited, SoftDelete, table=True):
     notice_email: str | None = Field(default=None, max_length=254)
     # Partner API requests a minute this organisation may send (None: MTKCARE_API_RATE_LIMIT).
     api_rate_limit: int | None = Field(default=None)
-    # API credentials: a public client id and the argon2 hash of its secret key.
-    api_client_id: str | None = Field(default=None, max_length=64, unique=True)
-    api_key_hash: str | None = Field(default=None, max_length=255)
 
 
 class ApiKey(Audited, table=True):

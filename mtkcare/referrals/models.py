@@ -83,6 +83,11 @@ class Referral(Audited, SoftDelete, table=True):
     referrer_name: str | None = Field(default=None, max_length=200)
     referrer_email: str | None = Field(default=None, max_length=254)
     referrer_phone: str | None = Field(default=None, max_length=40)
+    # What a referring organisation's system said (the partner API): its own reference for
+    # the case, and whether it says the client consented. Information for staff only: the
+    # workflow's consent guard still needs a consent record that staff make.
+    external_reference: str | None = Field(default=None, max_length=100)
+    partner_reports_consent: bool | None = Field(default=None)
     referral_date: date = Field(nullable=False)
     reason: str = Field(sa_type=sa.Text, nullable=False)
     priority: str = Field(default=ReferralPriority.NORMAL.value, max_length=10, nullable=False)

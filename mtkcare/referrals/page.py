@@ -101,6 +101,8 @@ class ReferralPage:
     priority: str
     source: str
     referrer: str
+    external_reference: str
+    partner_consent: str  # what the referring organisation says ("" when it said nothing)
     referral_date: str
     received: str
     reason: str
@@ -226,6 +228,14 @@ def _page(
             p
             for p in (referral.referrer_name, referral.referrer_email, referral.referrer_phone)
             if p
+        ),
+        external_reference=referral.external_reference or "",
+        partner_consent=(
+            ""
+            if referral.partner_reports_consent is None
+            else "Yes, they say"
+            if referral.partner_reports_consent
+            else "No, they say"
         ),
         referral_date=dates.day(referral.referral_date),
         received=dates.moment(referral.created_at),

@@ -11,6 +11,7 @@ from mtkcare.fields import spec
 from mtkcare.referrals.move_form import move_dialog
 from mtkcare.referrals.page import NoteInput
 from mtkcare.referrals.page_state import NOTE_FORM, ReferralPageState
+from mtkcare.referrals.service import ReferralInput
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, list_or_empty, loading_block
 from mtkcare.ui.forms import error_summary, input_for
@@ -168,6 +169,14 @@ def details() -> rx.Component:
             fact("Priority", R.priority),
             fact("Source", R.source),
             fact("Referrer", R.referrer),
+            rx.cond(
+                R.external_reference != "",
+                fact(spec(ReferralInput, "external_reference").label, R.external_reference),
+            ),
+            rx.cond(
+                R.partner_consent != "",
+                fact(spec(ReferralInput, "partner_reports_consent").label, R.partner_consent),
+            ),
             fact("Referral date", R.referral_date),
             fact("Received", R.received),
             fact("Client consent", R.consent),

@@ -36,7 +36,7 @@ NOTE_FORM = "note"
 EMPTY = view.ReferralPage(
     id=0, tracking_id="", version=0, status="", status_label="", is_open=False, client_id=0,
     client_name="", program_id=0, program_name="", service_type="", worker="", priority="",
-    source="", referrer="", referral_date="", received="", reason="", follow_up_date="",
+    source="", referrer="", external_reference="", partner_consent="", referral_date="", received="", reason="", follow_up_date="",
     commencement_date="", consent="", decline="", timeline=[], consents=[], notes=[], moves=[],
 )  # fmt: skip
 

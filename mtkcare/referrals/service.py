@@ -86,6 +86,19 @@ class ReferralInput(Input):
         max_length=40,
         privacy=IDENTIFYING,
     )
+    external_reference: str | None = field(
+        "Their reference",
+        hint="The referring organisation's own reference for this case",
+        default=None,
+        max_length=100,
+    )
+    partner_reports_consent: bool | None = field(
+        "Consent, as the referrer reports it",
+        hint="What the referring organisation says; a consent record is still made by staff",
+        kind=Kind.CHECKBOX,
+        default=None,
+        privacy=SENSITIVE,
+    )
     referral_date: date = field(
         "Referral date", hint="The day the referral was made: today or earlier"
     )

@@ -35,11 +35,10 @@ REFERRALS = "/api/v1/referrals/"
 REFERRAL = "/api/v1/referrals/{tracking_id}"
 PROBLEM = "application/problem+json"
 
-# The contract's answers, per operation (issue 12). GET is not rate-limited (yet): see the
-# README's partner API section.
+# The contract's answers, per operation (issue 12).
 CONTRACT = {
     ("post", REFERRALS): {201, 400, 401, 403, 405, 409, 413, 415, 422, 429},
-    ("get", REFERRAL): {200, 401, 403, 404, 405},
+    ("get", REFERRAL): {200, 401, 403, 404, 405, 429},
 }
 REQUIRED_HEADERS = {
     ("post", REFERRALS): {
@@ -48,7 +47,7 @@ REQUIRED_HEADERS = {
         405: "Allow",
         429: "Retry-After",
     },
-    ("get", REFERRAL): {401: "WWW-Authenticate", 405: "Allow"},
+    ("get", REFERRAL): {401: "WWW-Authenticate", 405: "Allow", 429: "Retry-After"},
 }
 
 
@@ -370,6 +369,16 @@ def test_real_answers_to_a_status_read_fit_the_document_for_every_status(
     get(location, inactive.authorization)
     get(location, new_partner(pg_url).authorization)  # another organisation's: not found
     get(location, partner.authorization, method="DELETE")
+
+    for _ in range(3):  # reads count against the limit too; a round straddling a minute again
+        limited, minute = new_partner(pg_url, rate_limit=1), int(time.time() // 60)
+        first = api.get(location, headers=limited.authorization)  # not theirs: 404
+        second = api.get(location, headers=limited.authorization)
+        if int(time.time() // 60) == minute:
+            break
+    assert first.status_code == 404
+    _conforms(served, "get", REFERRAL, second)
+    seen.setdefault(second.status_code, second)
 
     words = decline_on_the_board(pg_url, lead, created.json()["tracking_id"], "no_capacity")
     declined = get(location, partner.authorization)

@@ -35,7 +35,7 @@ from mtkcare.organisations.api_keys import issue_api_key, revoke_api_key
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.reference.models import ServiceType
 from mtkcare.reference.service import ensure_reference_data
-from mtkcare.referrals.models import Referral
+from mtkcare.referrals.models import ConsentRecord, Referral
 from mtkcare.settings import get_settings
 from tests.factories import SYSTEM, join_team, make_person, make_program
 
@@ -196,6 +196,11 @@ def test_a_submission_creates_one_client_and_one_pending_referral_the_partner_ca
             "HIGH",
         )
         assert referral.external_organisation_id == partner.organisation_id
+        # What the partner says is kept for staff; it makes no consent record.
+        assert (referral.external_reference, referral.partner_reports_consent) == ("CASE-77", True)
+        assert not db.exec(
+            select(ConsentRecord).where(ConsentRecord.referral_id == referral.id)
+        ).all()
         assert client is not None and client.last_name == body["client"]["last_name"]
         assert client.date_of_birth == date(1990, 5, 17)
         assert organisation is not None

@@ -66,6 +66,18 @@ def test_opening_a_referral_is_audited_and_shows_its_timeline_and_the_users_move
     assert {v.user_id for v in views} == {team_lead.user_id, case_worker.user_id}
 
 
+def test_what_a_referring_organisation_says_is_shown_for_what_it_is(
+    reference: Session, team_lead: Principal, housing: Program
+) -> None:
+    said = make_referral(reference, external_reference="CASE-9", partner_reports_consent=False)
+    silent = make_referral(reference)
+
+    page = open_referral(reference, team_lead, said.id)  # type: ignore[arg-type]
+    assert (page.external_reference, page.partner_consent) == ("CASE-9", "No, they say")
+    quiet = open_referral(reference, team_lead, silent.id)  # type: ignore[arg-type]
+    assert (quiet.external_reference, quiet.partner_consent) == ("", "")
+
+
 def test_a_referral_outside_the_users_programs_is_not_found_by_id_or_tracking_id(
     reference: Session, team_lead: Principal, housing: Program
 ) -> None:
