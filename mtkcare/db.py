@@ -103,7 +103,13 @@ def _engine_for(url: str) -> Engine:
         return engine
     # Last in, first out: the connections in steady use stay warm and a surplus one goes idle
     # (and is pinged before its next use), rather than every connection taking turns.
-    engine = sa.create_engine(url, pool_use_lifo=True)
+    settings = get_settings()
+    engine = sa.create_engine(
+        url,
+        pool_use_lifo=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     _ping_when_idle(engine)
     return engine
 

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     # Migrations run as the tables' owner; the app (DATABASE_URL) as a role that may only read
     # and add audit rows. Unset means DATABASE_URL (one role: development and the demo).
     migration_database_url: str = Field(default="", validation_alias="MIGRATION_DATABASE_URL")
+    # PostgreSQL connections each process keeps open, and how many more it may open at a busy
+    # moment (closed again when returned). A pool smaller than the requests a worker serves at
+    # once makes it connect and disconnect all the time (a new server process each time).
+    db_pool_size: int = Field(default=10, ge=1, le=200, validation_alias="MTKCARE_DB_POOL_SIZE")
+    db_max_overflow: int = Field(
+        default=10, ge=0, le=200, validation_alias="MTKCARE_DB_MAX_OVERFLOW"
+    )
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     secret_key: str = Field(default=DEMO_SECRET_KEY, validation_alias="MTKCARE_SECRET_KEY")
     frontend_port: int = Field(default=3000, validation_alias="MTKCARE_FRONTEND_PORT")

@@ -206,7 +206,8 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
             changed_at=now,
         )
     )
-    tell_team_of_arrival(session, actor, referral)
+    if referral.target_program_id is not None:  # else there is no team to tell
+        tell_team_of_arrival(session, actor, referral)
     live.announce(session, referral.id)
     return referral
 
