@@ -29,6 +29,7 @@ from mtkcare.organisations.models import (
     OrganisationType,
 )
 from mtkcare.organisations.service import TYPE_WORDS, NoticeInput, OrganisationInput
+from mtkcare.paged import Paged
 from mtkcare.referrals.models import Referral
 from mtkcare.referrals.moves import visible
 from mtkcare.referrals.workflow import status_label
@@ -99,16 +100,7 @@ class OrganisationRow:
     keys_in_use: int
 
 
-@dataclass
-class OrganisationPage:
-    rows: list[OrganisationRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+OrganisationPage = Paged[OrganisationRow]
 
 
 @dataclass(frozen=True)
@@ -140,16 +132,7 @@ class ReferralLine:
     updated: str
 
 
-@dataclass
-class ReferralPage:
-    rows: list[ReferralLine]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+ReferralPage = Paged[ReferralLine]
 
 
 @dataclass(frozen=True)
@@ -165,16 +148,7 @@ class AccessLine:
     idempotency_key: str
 
 
-@dataclass
-class AccessLogPage:
-    rows: list[AccessLine]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+AccessLogPage = Paged[AccessLine]
 
 
 def _bounds(page: int, page_size: int, total: int) -> tuple[int, int]:

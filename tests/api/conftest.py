@@ -37,6 +37,11 @@ class Partner:
     def authorization(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secret}"}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a submission carries: the key and the JSON content type."""
+        return {**self.authorization, "Content-Type": "application/json"}
+
 
 @pytest.fixture(scope="session")
 def reference_data(pg_url: str) -> None:
@@ -48,7 +53,7 @@ def new_partner(pg_url: str, *, rate_limit: int | None = None) -> Partner:
     """An organisation of its own with a new key (and its own requests-a-minute limit)."""
     with session_scope(url=pg_url) as db:
         organisation = ExternalOrganisation(
-            name=f"Openapi partner {uuid.uuid4().hex[:8]}", api_rate_limit=rate_limit
+            name=f"Api partner {uuid.uuid4().hex[:8]}", api_rate_limit=rate_limit
         )
         db.add(organisation)
         db.flush()

@@ -16,7 +16,7 @@ from mtkcare.jobs.queue import KINDS, get_huey
 from mtkcare.organisations.models import IdempotencyKey
 
 # The fixtures ``api`` and ``partner`` come from the partner API's contract tests.
-from tests.api.test_partner_referrals import URL, Partner, _body, api, partner, references  # noqa: F401
+from tests.api.test_partner_referrals import URL, Partner, _body, partner, references  # noqa: F401
 
 
 def _age(pg_url: str, organisation_id: int, key: str, hours: float) -> None:
@@ -32,7 +32,7 @@ def _age(pg_url: str, organisation_id: int, key: str, hours: float) -> None:
 
 
 def test_a_key_is_answered_for_24_hours_and_forgotten_after_by_the_hourly_job(
-    api: TestClient,  # noqa: F811
+    api: TestClient,
     pg_url: str,
     partner: Partner,  # noqa: F811
 ) -> None:

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,64 +25,32 @@ from starlette.testclient import TestClient
 
 from mtkcare import dates
 from mtkcare.api import access_log
-from mtkcare.api.app import build_api
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
 from mtkcare.db import session_scope, utcnow
 from mtkcare.notifications.models import Notification
-from mtkcare.organisations.api_keys import issue_api_key, revoke_api_key
+from mtkcare.organisations.api_keys import revoke_api_key
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.reference.models import ServiceType
-from mtkcare.reference.service import ensure_reference_data
 from mtkcare.referrals.models import ConsentRecord, Referral
-from mtkcare.settings import get_settings
+from tests.api.conftest import Partner, new_partner
 from tests.factories import SYSTEM, join_team, make_person, make_program
 
 URL = "/api/v1/referrals/"
 PROBLEM = "application/problem+json"
 
 
-@dataclass(frozen=True)
-class Partner:
-    organisation_id: int
-    key_id: int
-    secret: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.secret}", "Content-Type": "application/json"}
-
-
 @pytest.fixture(scope="module")
-def references(pg_url: str) -> None:
-    with session_scope(url=pg_url) as db:
-        ensure_reference_data(db)
+def references(reference_data: None) -> None:
+    """The reference data (kept by name for the test modules that import it)."""
 
 
 @pytest.fixture
 def partner(pg_url: str, references: None) -> Partner:
-    return _partner(pg_url)
+    return new_partner(pg_url)
 
 
-def _partner(pg_url: str) -> Partner:
-    with session_scope(url=pg_url) as db:
-        organisation = ExternalOrganisation(name=f"Apipartner {uuid.uuid4().hex[:8]}")
-        db.add(organisation)
-        db.flush()
-        assert organisation.id is not None
-        issued = issue_api_key(db, SYSTEM, organisation.id)
-        return Partner(organisation.id, issued.key_id, issued.secret)
-
-
-@pytest.fixture
-def api(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("DATABASE_URL", pg_url)
-    get_settings.cache_clear()
-    with TestClient(build_api()) as client:
-        yield client
-    # What the access log's writer thread holds belongs in this database, not the next one's.
-    access_log.flush()
-    get_settings.cache_clear()
+_partner = new_partner
 
 
 def _body(**parts: dict[str, Any]) -> dict[str, Any]:
