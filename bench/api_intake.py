@@ -21,7 +21,9 @@ share (``--existing``) of clients who are already on file (the exact-match link)
 new. After a warm-up of ``--warmup`` seconds, for ``--seconds`` seconds, it counts answers by
 status and records each one's latency (request written → answer read). It prints
 referrals/s, p50/p95/p99/max latency, the errors, the server's CPU per request (all its
-processes, from psutil) and the generator's own CPU share, so a starved server would show.
+processes, from psutil), PostgreSQL's (its server processes on this machine; connections
+opened during the run are not counted) and the generator's own CPU share, so a starved
+server would show.
 Nothing is asserted: this is a measurement, not a test.
 """
 
@@ -177,6 +179,18 @@ async def _client(
     writer.close()
 
 
+def _cpu(processes: list[psutil.Process]) -> float:
+    """CPU seconds the processes have used (those that ended meanwhile count as nothing)."""
+    total = 0.0
+    for p in processes:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 async def _load(port: int, key: str, bodies: list[bytes], clients: int, warmup: float,
                 seconds: float, server: psutil.Process) -> dict[str, float | str]:  # fmt: skip
     results = Results()
@@ -187,7 +201,9 @@ async def _load(port: int, key: str, bodies: list[bytes], clients: int, warmup: 
     ]
     await asyncio.sleep(warmup)
     procs = [server, *server.children(recursive=True)]
+    database = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
     cpu_before = sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+    db_before = _cpu(database)
     own_before = time.process_time()
     results.counting = True
     began = time.perf_counter()
@@ -196,6 +212,7 @@ async def _load(port: int, key: str, bodies: list[bytes], clients: int, warmup: 
     elapsed = time.perf_counter() - began
     own = time.process_time() - own_before
     cpu = sum(p.cpu_times().user + p.cpu_times().system for p in procs) - cpu_before
+    db_cpu = _cpu(database) - db_before
     await asyncio.gather(*tasks)
     done = results.statuses.get(201, 0)
     lat = sorted(results.latencies)
@@ -210,6 +227,7 @@ async def _load(port: int, key: str, bodies: list[bytes], clients: int, warmup: 
         "failures": dict(results.failures),  # type: ignore[dict-item]
         "server CPU ms/request": cpu / max(1, len(lat)) * 1000,
         "server CPU cores busy": cpu / elapsed,
+        "PostgreSQL CPU ms/request": db_cpu / max(1, len(lat)) * 1000,
         "generator CPU share of a core": own / elapsed,
     }
 

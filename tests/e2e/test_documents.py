@@ -90,7 +90,7 @@ def test_a_team_lead_uploads_opens_and_replaces_a_pdf_and_sees_who_opened_it(
     history.get_by_role("button", name="Close").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Documents").click()
     expect(page.get_by_role("heading", name="Documents", level=1)).to_be_visible(timeout=TIMEOUT)
-    page.get_by_label("Client").fill(surname)
+    page.get_by_label("Client", exact=True).fill(surname)
     page.get_by_role("button", name="Apply filters").click()
     listed = page.get_by_role("row").filter(has_text="Housing assessment")
     expect(listed).to_have_count(1, timeout=TIMEOUT)
