@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mtkcare.clients.record_parts import fact
+from mtkcare.fields import spec
 from mtkcare.organisations.admin.access_log_components import access_log_section
 from mtkcare.organisations.admin.access_log_state import AccessLogState
 from mtkcare.organisations.admin.keys_components import keys_section
@@ -18,7 +20,7 @@ from mtkcare.organisations.admin.organisation_page_state import (
 from mtkcare.organisations.admin.referrals_components import referrals_section
 from mtkcare.organisations.admin.referrals_state import OrganisationReferralsState
 from mtkcare.organisations.layouts import NOTICES_LAYOUT
-from mtkcare.organisations.service import NoticeInput
+from mtkcare.organisations.service import NoticeInput, OrganisationInput
 from mtkcare.ui import routes
 from mtkcare.ui.components import confirm_dialog, empty_state, loading_block
 from mtkcare.ui.forms import error_summary, form_fields
@@ -28,12 +30,9 @@ from mtkcare.users.admin.parts import status_badge
 P = OrganisationPageState
 
 
-def _fact(label: str, value: rx.Var | rx.Component) -> rx.Component:
-    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
-
-
-def _or_none(value: rx.Var) -> rx.Var:
-    return rx.cond(value != "", value, "Not recorded")
+def _label(name: str) -> str:
+    """A detail's label: the one its input field declares."""
+    return spec(OrganisationInput, name).label
 
 
 def _status_actions() -> rx.Component:
@@ -92,14 +91,14 @@ def organisation_summary() -> rx.Component:
                 spacing="3",
             ),
             rx.data_list.root(
-                _fact("Type", org.type_label),
-                _fact("Contact name", _or_none(org.contact_name)),
-                _fact("Email address", _or_none(org.email)),
-                _fact("Phone number", _or_none(org.phone)),
-                _fact("Address", _or_none(org.address)),
-                _fact("Partner API limit", org.rate_limit),
-                _fact("Referrals", org.referrals),
-                _fact("Added", org.created),
+                fact(_label("org_type"), org.type_label),
+                fact(_label("contact_name"), org.contact_name),
+                fact(_label("email"), org.email),
+                fact(_label("phone"), org.phone),
+                fact(_label("address"), org.address),
+                fact(_label("api_rate_limit"), org.rate_limit),
+                fact("Referrals", org.referrals.to_string()),  # type: ignore[attr-defined]
+                fact("Added", org.created),
                 orientation="horizontal",
                 size="2",
             ),
