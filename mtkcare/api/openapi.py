@@ -45,6 +45,7 @@ from mtkcare.api.referrals import (
     SubmissionIn,
 )
 from mtkcare.auth.guard import public
+from mtkcare.clients.service import PHONE_EXAMPLE, PHONE_RULE
 from mtkcare.reference.defaults import LANGUAGES, SERVICE_TYPES
 from mtkcare.settings import get_settings
 
@@ -80,7 +81,7 @@ def _codes(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{code} ({words})" for code, words in pairs)
 
 
-PHONE_WORDS = "6 to 15 digits; spaces, +, -, ( and ) may separate them. Like 021 555 0123."
+PHONE_WORDS = f"{PHONE_RULE}. Like {PHONE_EXAMPLE}."
 FIELD_WORDS = {
     ("ClientIn", "date_of_birth"): "A date in the past, like 1988-04-12.",
     ("ClientIn", "phone"): PHONE_WORDS,

@@ -43,13 +43,24 @@ from mtkcare.validation import Input, validate
 # Inputs
 
 
+# A phone number: how many digits, what may separate them, and the rule in words (forms'
+# messages and the partner API's description both say it this way).
+PHONE_DIGITS = (6, 15)
+PHONE_SEPARATORS = " +-()"
+PHONE_RULE = (
+    f"{PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits; spaces, +, -, ( and ) may separate them"
+)
+PHONE_EXAMPLE = "021 555 0123"
+
+
 def _phone(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     digits = [c for c in value if c.isdigit()]
-    allowed = set("0123456789 +-()")
-    if len(digits) < 6 or len(digits) > 15 or not set(value) <= allowed:
-        raise ValueError("Enter a phone number with 6 to 15 digits, like 021 555 0123")
+    allowed = set("0123456789" + PHONE_SEPARATORS)
+    low, high = PHONE_DIGITS
+    if not low <= len(digits) <= high or not set(value) <= allowed:
+        raise ValueError(f"Enter a phone number with {low} to {high} digits, like {PHONE_EXAMPLE}")
     return value
 
 
