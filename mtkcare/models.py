@@ -24,6 +24,7 @@ from mtkcare.reference.models import (
     DeclineReason,
     DocumentTypeOption,
     Language,
+    ReferenceGeneration,
     RelationshipType,
     ServiceType,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "Role",
     "RolePermission",
     "ServiceType",
+    "ReferenceGeneration",
     "SignInAttempt",
     "User",
     "UserProfile",

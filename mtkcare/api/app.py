@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -178,6 +179,22 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
     return wrapped
 
 
+class SignInSessions:
+    """Starlette's session cookie, only where it is used: the Azure sign-in's round trip under
+    ``/auth/`` (its OIDC state, nonce and PKCE verifier). Every other request (the partner API,
+    documents) skips the cookie's parsing and signing."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self._app = app
+        self._with_sessions = SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/auth/"):
+            await self._with_sessions(scope, receive, send)
+        else:
+            await self._app(scope, receive, send)
+
+
 def build_api() -> Starlette:
     settings = get_settings()
     return Starlette(
@@ -193,7 +210,7 @@ def build_api() -> Starlette:
         middleware=[
             # Holds only the OIDC state, nonce and PKCE verifier during an Azure sign-in.
             Middleware(
-                SessionMiddleware,
+                SignInSessions,
                 secret_key=settings.secret_key,
                 session_cookie="mtkcare_oidc",
                 max_age=600,

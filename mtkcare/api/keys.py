@@ -74,22 +74,26 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
     prefix = _prefix_of(secret)
     if prefix is None:
         return Caller(None, None, None, KeyProblem.UNKNOWN)
-    # Plain columns in one query: this runs on every call.
-    found = session.execute(
-        sa.select(
-            col(ApiKey.id),
-            col(ApiKey.key_hash),
-            col(ApiKey.revoked_at),
-            col(ApiKey.expires_at),
-            col(ExternalOrganisation.id),
-            col(ExternalOrganisation.is_active),
-            col(ExternalOrganisation.is_deleted),
-            col(ExternalOrganisation.api_rate_limit),
+    # Plain columns in one Core query (no ORM, no soft-delete filter: a deleted organisation
+    # is an answer of its own): this runs on every call.
+    found = (
+        session.connection()
+        .execute(
+            sa.select(
+                col(ApiKey.id),
+                col(ApiKey.key_hash),
+                col(ApiKey.revoked_at),
+                col(ApiKey.expires_at),
+                col(ExternalOrganisation.id),
+                col(ExternalOrganisation.is_active),
+                col(ExternalOrganisation.is_deleted),
+                col(ExternalOrganisation.api_rate_limit),
+            )
+            .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
+            .where(col(ApiKey.prefix) == prefix)
         )
-        .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
-        .where(col(ApiKey.prefix) == prefix)
-        .execution_options(include_deleted=True)
-    ).first()
+        .first()
+    )
     if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
         return Caller(None, None, prefix, KeyProblem.UNKNOWN)
     key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit = found

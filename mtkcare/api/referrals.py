@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -64,7 +64,8 @@ from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.organisations.service import OrganisationInput
 from mtkcare.programs.service import active_programs_for
-from mtkcare.reference.models import DeclineReason, Language, ServiceType
+from mtkcare.reference.cache import lists
+from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals.duplicate_check import request_duplicate_check
 from mtkcare.referrals.models import Referral, ReferralSource
 from mtkcare.referrals.service import ReferralInput, create_referral, referred_today_or_before
@@ -214,7 +215,7 @@ def _answer(request: Request, response: Response, started: float) -> Response:
     access_log.record(
         access_log.Entry(
             method=request.method,
-            path=request.url.path[:300],
+            path=request.scope["path"][:300],
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             key_prefix=prefix_of(request.headers.get("authorization")),
@@ -249,41 +250,36 @@ def _iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class _Codes:
-    """The reference rows the codes name. Held for the whole request: the session's identity
-    map keeps only what is referenced, and the services look the same rows up again by id
-    (answered from that map while these are alive, with no query)."""
+    """The ids of the reference options the codes name."""
 
-    service_type: ServiceType
-    language: Language | None
-
-    @property
-    def service_type_id(self) -> int:
-        assert self.service_type.id is not None
-        return self.service_type.id
-
-    @property
-    def language_id(self) -> int | None:
-        return self.language.id if self.language is not None else None
+    service_type_id: int
+    language_id: int | None
 
 
 def _resolve_codes(session: Session, submission: SubmissionIn) -> _Codes | list[dict[str, str]]:
-    """The reference rows the codes name (active ones only), or every code that names none."""
+    """The options the codes name (active ones only), or every code that names none."""
+    options = lists(session)
     errors = []
-    service_type = session.exec(
-        select(ServiceType).where(ServiceType.code == submission.referral.service_type)
-    ).first()
-    if service_type is None or not service_type.is_active:
+    service_type = options.active_code("service_type", submission.referral.service_type)
+    if service_type is None:
         errors.append({"field": "referral.service_type", "message": "Unknown service type code"})
     language = None
     if submission.client.primary_language is not None:
-        language = session.exec(
-            select(Language).where(Language.code == submission.client.primary_language)
-        ).first()
-        if language is None or not language.is_active:
+        language = options.active_code("language", submission.client.primary_language)
+        if language is None:
             errors.append({"field": "client.primary_language", "message": "Unknown language code"})
-    if errors or service_type is None or service_type.id is None:
+    if errors or service_type is None:
         return errors
-    return _Codes(service_type, language)
+    return _Codes(service_type.id, language.id if language is not None else None)
+
+
+_CLIENTS = Client.__table__  # type: ignore[attr-defined]
+# Live clients born on a day, oldest first (plain SQL: it runs on every submission).
+_SAME_BIRTHDAY = (
+    sa.select(_CLIENTS.c.id, _CLIENTS.c.first_name, _CLIENTS.c.last_name)
+    .where(_CLIENTS.c.date_of_birth == sa.bindparam("born"), _CLIENTS.c.is_deleted == sa.false())
+    .order_by(_CLIENTS.c.id)
+)
 
 
 def _exact_match(session: Session, client: ClientIn) -> int | None:
@@ -299,11 +295,7 @@ def _exact_match(session: Session, client: ClientIn) -> int | None:
             sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))"),
             {"person": f"partner-api client {wanted} {client.date_of_birth.isoformat()}"},
         )
-    rows = session.exec(
-        select(Client.id, Client.first_name, Client.last_name)
-        .where(Client.date_of_birth == client.date_of_birth)
-        .order_by(col(Client.id))
-    ).all()
+    rows = session.connection().execute(_SAME_BIRTHDAY, {"born": client.date_of_birth})
     return next((row[0] for row in rows if name_key(row[1], row[2]) == wanted), None)
 
 
@@ -315,9 +307,11 @@ def _intake(
     actor = Principal.system(f"partner API: {organisation.name}")
     given = submission.client
     client_id = _exact_match(session, given)
-    new_client = client_id is None
+    new_client = None
     if client_id is None:
-        client_id = create_client(
+        # Held while the referral is made: the session keeps only rows someone refers to, and
+        # the referral's check of its client then finds this one without a query.
+        new_client = create_client(
             session,
             actor,
             first_name=given.first_name,
@@ -327,7 +321,8 @@ def _intake(
             email=given.email,
             address_line1=given.address,
             primary_language_id=codes.language_id,
-        ).id
+        )
+        client_id = new_client.id
     # The program's column on the board, and its team told, when the service type leads to
     # one program; otherwise staff assign the program from the pending column.
     programs = active_programs_for(session, actor, codes.service_type_id)
@@ -346,7 +341,9 @@ def _intake(
         external_reference=asked.external_reference,
         partner_reports_consent=asked.consent_obtained,
     )
-    if new_client:  # an exact match needs no check; a new client may still be a likely one
+    if (
+        new_client is not None
+    ):  # an exact match needs no check; a new client may still be a likely one
         request_duplicate_check(session, actor, referral)
     if submission.organisation is not None:
         contact = submission.organisation.model_dump(exclude_none=True)
@@ -430,27 +427,31 @@ def _limiter() -> RateLimiter:
     return make_rate_limiter()
 
 
-def _caller(authorization: str | None) -> Caller:
+def _admit(authorization: str | None) -> tuple[Caller, Response | None]:
+    """Who is calling, and why they may not be served now (their key, or their
+    organisation's requests a minute used up: 429 with ``Retry-After``), or None. Every call
+    of the API counts. Blocking (one read, one count): run on a worker thread, in one hop."""
     with read_scope() as session:  # one read: no transaction round trips
-        return authenticate_key(session, authorization)
-
-
-async def _refused(request: Request, caller: Caller) -> Response | None:
-    """Why the caller may not be served now (its key, or its organisation's requests a minute
-    used up: 429 with ``Retry-After``), or None. Every call of the API counts."""
+        caller = authenticate_key(session, authorization)
     if not caller.ok:
-        return _key_refused(caller)
-    request.state.api_key_id = caller.key_id
+        return caller, _key_refused(caller)
     limit = caller.rate_limit or get_settings().api_rate_limit
-    wait = await _limiter().hit(f"partner-api:{caller.organisation_id}", limit)
+    wait = _limiter().count(f"partner-api:{caller.organisation_id}", limit)
     if wait:
-        return problem(
+        return caller, problem(
             429,
             f"Over this organisation's limit of {limit} requests a minute. "
             f"Try again in {wait} seconds.",
             headers={"Retry-After": str(wait)},
         )
-    return None
+    return caller, None
+
+
+async def _admitted(request: Request) -> tuple[Caller, Response | None]:
+    caller, refused = await run_in_threadpool(_admit, request.headers.get("authorization"))
+    if caller.ok:
+        request.state.api_key_id = caller.key_id
+    return caller, refused
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -476,8 +477,7 @@ async def _post_referral(request: Request) -> Response:
         if int(declared) > MAX_BODY:
             return problem(413, f"The body may be at most {MAX_BODY} bytes.")
     # Who is asking, and whether they are within their rate limit: before the body is read.
-    caller = await run_in_threadpool(_caller, request.headers.get("authorization"))
-    refused = await _refused(request, caller)
+    caller, refused = await _admitted(request)
     if refused is not None:
         return refused
     try:
@@ -535,8 +535,7 @@ async def referral_status(request: Request) -> Response:
     started = time.perf_counter()
     if request.method not in ("GET", "HEAD"):
         return _answer(request, method_not_allowed(("GET", "HEAD")), started)
-    caller = await run_in_threadpool(_caller, request.headers.get("authorization"))
-    refused = await _refused(request, caller)
+    caller, refused = await _admitted(request)
     if refused is not None:
         return _answer(request, refused, started)
     tracking_id = request.path_params["tracking_id"]

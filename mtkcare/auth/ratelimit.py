@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from mtkcare.settings import get_settings
 
@@ -29,6 +30,11 @@ class RateLimiter(Protocol):
         the current window, else the whole seconds until the window ends (``Retry-After``)."""
         ...
 
+    def count(self, key: str, limit: int) -> int:
+        """The same as ``hit``, blocking: for code already on a worker thread (the partner
+        API counts in the same thread hop as its key check)."""
+        ...
+
 
 def _window(now: float) -> tuple[int, int]:
     """The current window's number and the whole seconds left in it (at least 1)."""
@@ -40,45 +46,78 @@ class MemoryRateLimiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
         self._prune_at = _PRUNE_AT
+        self._lock = threading.Lock()  # ``count`` runs on worker threads too
 
     async def hit(self, key: str, limit: int) -> int:
+        return self.count(key, limit)
+
+    def count(self, key: str, limit: int) -> int:
         window, left = _window(time.time())
-        if len(self._counts) >= self._prune_at:
-            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
-            # Many live keys: prune again only when they have doubled (never on every hit).
-            self._prune_at = max(_PRUNE_AT, 2 * len(self._counts))
-        seen, count = self._counts.get(key, (window, 0))
-        count = count + 1 if seen == window else 1
-        self._counts[key] = (window, count)
+        with self._lock:
+            if len(self._counts) >= self._prune_at:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+                # Many live keys: prune again only when they have doubled (never on every hit).
+                self._prune_at = max(_PRUNE_AT, 2 * len(self._counts))
+            seen, count = self._counts.get(key, (window, 0))
+            count = count + 1 if seen == window else 1
+            self._counts[key] = (window, count)
         return 0 if count <= limit else left
+
+
+# One command (one round trip, one reply to parse): count the hit, and give a new window's
+# counter its expiry. Atomic, as Redis runs a script whole.
+_COUNT_SCRIPT = """
+local seen = redis.call('INCR', KEYS[1])
+if seen == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return seen
+"""
 
 
 class RedisRateLimiter:
     def __init__(self, url: str) -> None:
         self._url = url
-        self._redis: object | None = None
+        self._async: Any = None  # made on first use, inside the server's event loop
+        self._blocking: Any = None
         self._fallback = MemoryRateLimiter()
+
+    @staticmethod
+    def _counter(key: str) -> tuple[str, int]:
+        window, left = _window(time.time())
+        return f"mtkcare:ratelimit:{key}:{window}", left
+
+    def _unreachable(self, exc: Exception, key: str, limit: int) -> int:
+        log.warning("rate limit: Redis unreachable, counting in this process: %s", exc)
+        return self._fallback.count(key, limit)
 
     async def hit(self, key: str, limit: int) -> int:
         import redis.asyncio as aioredis
         from redis.exceptions import RedisError
 
-        if self._redis is None:  # made on first use, inside the server's event loop
-            self._redis = aioredis.Redis.from_url(
+        if self._async is None:
+            client = aioredis.Redis.from_url(
                 self._url, socket_timeout=1.0, socket_connect_timeout=1.0
             )
-        client: aioredis.Redis = self._redis  # type: ignore[assignment]
-        window, left = _window(time.time())
-        name = f"mtkcare:ratelimit:{key}:{window}"
+            self._async = client.register_script(_COUNT_SCRIPT)
+        name, left = self._counter(key)
         try:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.incr(name)
-                pipe.expire(name, WINDOW_SECONDS + 1)
-                count, _ = await pipe.execute()
+            seen = await self._async(keys=[name], args=[WINDOW_SECONDS + 1])
         except (RedisError, OSError) as exc:
-            log.warning("rate limit: Redis unreachable, counting in this process: %s", exc)
-            return await self._fallback.hit(key, limit)
-        return 0 if int(count) <= limit else left
+            return self._unreachable(exc, key, limit)
+        return 0 if int(seen) <= limit else left
+
+    def count(self, key: str, limit: int) -> int:
+        import redis
+        from redis.exceptions import RedisError
+
+        if self._blocking is None:
+            client = redis.Redis.from_url(self._url, socket_timeout=1.0, socket_connect_timeout=1.0)
+            self._blocking = client.register_script(_COUNT_SCRIPT)
+        name, left = self._counter(key)
+        try:
+            seen = self._blocking(keys=[name], args=[WINDOW_SECONDS + 1])
+        except (RedisError, OSError) as exc:
+            return self._unreachable(exc, key, limit)
+        return 0 if int(seen) <= limit else left
 
 
 def make_rate_limiter() -> RateLimiter:

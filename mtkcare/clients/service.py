@@ -30,11 +30,12 @@ from mtkcare.clients.models import (
     Gender,
     RiskLevel,
 )
-from mtkcare.db import get_row, utcnow
+from mtkcare.db import get_row, insert_now, utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
-from mtkcare.reference.models import CulturalIdentity, Language, RelationshipType
+from mtkcare.reference.cache import lists
+from mtkcare.reference.models import CulturalIdentity, RelationshipType
 from mtkcare.referrals.models import Referral, ReferralStatus
 from mtkcare.referrals.workflow import OPEN_STATUSES
 from mtkcare.validation import Input, validate
@@ -563,8 +564,7 @@ def load_client_for(
 def _check_language(session: Session, language_id: int | None) -> None:
     if language_id is None:
         return
-    language = session.get(Language, language_id)
-    if language is None or not language.is_active:
+    if lists(session).active("language", language_id) is None:
         raise ValidationFailed({"primary_language_id": "Choose a primary language from the list"})
 
 
@@ -621,9 +621,7 @@ def create_client(
     client = Client(**details.model_dump())
     if assessment is not None:
         _set_risk(client, assessment, actor)
-    session.add(client)
-    session.flush()
-    return client
+    return insert_now(session, client)
 
 
 @service(Permission.CLIENT_EDIT)

@@ -27,7 +27,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from sqlmodel import Session, col, select
 
-from mtkcare.db import on_commit, session_scope, utcnow
+from mtkcare.db import insert_now, on_commit, session_scope, utcnow
 from mtkcare.jobs.models import Job, JobStatus
 from mtkcare.settings import Settings, get_settings
 
@@ -104,6 +104,7 @@ def backoff_seconds(attempt: int, settings: Settings | None = None) -> float:
     )
 
 
+@lru_cache(maxsize=1)
 def _declared() -> None:
     """Import the modules that declare jobs (so the consumer and the app know every one)."""
     import mtkcare.api.idempotency
@@ -216,8 +217,7 @@ def enqueue(
         ticket=uuid.uuid4().hex,
         requested_by=requested_by,
     )
-    session.add(row)
-    session.flush()
+    insert_now(session, row)
     job_id, ticket = row.id or 0, row.ticket
     on_commit(session, _later(job_id, ticket))
     return row

@@ -19,6 +19,7 @@ from mtkcare.programs.models import (
     ProgramTeamMember,
     TeamRole,
 )
+from mtkcare.reference.cache import ProgramOption, lists
 from mtkcare.reference.models import ServiceType
 from mtkcare.users.service import require_active_user
 from mtkcare.validation import Input, validate
@@ -59,10 +60,10 @@ def check_program_matches_service_type(
     service_type_id: int | None,
     *,
     field: str = "target_program_id",
-) -> Program:
+) -> ProgramOption:
     """The design rule "program assignment must match service type"."""
-    program = session.get(Program, program_id)
-    if program is None or program.is_deleted or not program.is_active:
+    program = lists(session).program(program_id)
+    if program is None or not program.is_active:
         raise ValidationFailed({field: "Choose a program that is taking referrals"})
     if service_type_id is not None and program.service_type_id != service_type_id:
         raise ValidationFailed(
@@ -84,14 +85,11 @@ def program_choices(session: Session, actor: Principal) -> list[tuple[int, str]]
 
 
 @reads(Permission.PROGRAM_VIEW)
-def active_programs_for(session: Session, actor: Principal, service_type_id: int) -> list[Program]:
-    return list(
-        session.exec(
-            select(Program)
-            .where(Program.service_type_id == service_type_id, Program.is_active)
-            .order_by(col(Program.name))
-        )
-    )
+def active_programs_for(
+    session: Session, actor: Principal, service_type_id: int
+) -> list[ProgramOption]:
+    """The programs taking referrals for the service type, by name."""
+    return lists(session).active_programs_for(service_type_id)
 
 
 @service(Permission.PROGRAM_MANAGE)

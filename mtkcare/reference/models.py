@@ -4,7 +4,7 @@ keep their meaning."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from mtkcare.db import Audited
 
@@ -60,3 +60,23 @@ REFERENCE_TABLES: dict[str, type[ReferenceOption]] = {
     "service_type": ServiceType,
     "document_type": DocumentTypeOption,
 }
+
+
+# The lists a process keeps in memory (``mtkcare.reference.cache``) and the tables whose every
+# change gives ``ReferenceGeneration`` a new value (database triggers, migration 0022).
+CACHED_TABLES: tuple[str, ...] = (
+    *(str(model.__tablename__) for model in REFERENCE_TABLES.values()),
+    "programs_program",
+)
+
+
+class ReferenceGeneration(SQLModel, table=True):
+    """One row whose ``value`` is set to a new random number by database triggers whenever a
+    row of ``CACHED_TABLES`` is inserted, changed or deleted (by the app, a migration or by
+    hand). A process's copy of those lists is good while the value it was read under is
+    current. Random, not counted up: a change rolled back leaves a value nobody sees again."""
+
+    __tablename__ = "reference_generation"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=0, nullable=False, sa_type=sa.BigInteger)

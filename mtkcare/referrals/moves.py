@@ -31,6 +31,7 @@ from mtkcare.fields import SENSITIVE, Kind, field
 from mtkcare.notifications.outbound import tell_organisation
 from mtkcare.notifications.service import NoticeKind, notify
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program, ProgramTeamMember
+from mtkcare.reference.cache import lists
 from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals import live
 from mtkcare.referrals.models import (
@@ -399,7 +400,7 @@ def tell_team_of_arrival(session: Session, actor: Principal, referral: Referral)
     """Tell the program's team a referral arrived in their program (not whoever moved it)."""
     if referral.target_program_id is None:
         return
-    program = session.get(Program, referral.target_program_id)
+    program = lists(session).program(referral.target_program_id)
     team = session.exec(
         select(ProgramTeamMember.user_id).where(
             ProgramTeamMember.program_id == referral.target_program_id

@@ -13,12 +13,13 @@ from mtkcare import dates
 from mtkcare.auth.access import reads, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import utcnow
+from mtkcare.db import insert_now, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.organisations.service import require_active_organisation
 from mtkcare.programs.service import check_program_matches_service_type
-from mtkcare.reference.models import DeclineReason, ServiceType
+from mtkcare.reference.cache import Option, lists
+from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals import live
 from mtkcare.referrals.models import (
     ConsentMethod,
@@ -152,10 +153,11 @@ class ReferralInput(Input):
         return self
 
 
-def _check_service_type(session: Session, service_type_id: int) -> None:
-    st = session.get(ServiceType, service_type_id)
-    if st is None or not st.is_active:
+def _check_service_type(session: Session, service_type_id: int) -> Option:
+    service_type = lists(session).active("service_type", service_type_id)
+    if service_type is None:
         raise ValidationFailed({"service_type_id": "Choose a service type from the list"})
+    return service_type
 
 
 @reads(Permission.REFERRAL_CREATE)
@@ -183,28 +185,28 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
         from mtkcare.clients.service import require_client
 
         require_client(session, actor, details.client_id)
-    service_type = session.get(ServiceType, details.service_type_id)
+    service_type = _check_service_type(session, details.service_type_id)
     now = utcnow()
     referral = Referral(
         **details.model_dump(),
         tracking_id=new_tracking_id(),
         status=ReferralStatus.PENDING.value,
         status_changed_at=now,
-        consent_required=service_type.consent_required if service_type else True,
+        consent_required=service_type.consent_required,
     )
-    session.add(referral)
-    session.flush()
+    insert_now(session, referral)
     if referral.assigned_staff_id is not None:
         # The same "staff available?" guards as every assignment (active, in the team, room).
         check_staff_available(session, actor, referral, referral.assigned_staff_id)
     # The history's first row: the referral arrived (no ``from``).
-    session.add(
+    insert_now(
+        session,
         ReferralStatusHistory(
             referral_id=referral.id,  # type: ignore[arg-type]
             to_status=referral.status,
             changed_by=actor.user_id,
             changed_at=now,
-        )
+        ),
     )
     if referral.target_program_id is not None:  # else there is no team to tell
         tell_team_of_arrival(session, actor, referral)

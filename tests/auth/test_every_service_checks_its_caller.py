@@ -38,6 +38,9 @@ REVIEWED_MODULES = {
     "mtkcare.auth.service": "establishes who the principal is (sessions, sign-in, roles)",
     "mtkcare.auth.azure": "Azure AD sign-in: establishes who the principal is",
     "mtkcare.reference.service": "option lists (languages, service types): not protected",
+    "mtkcare.reference.cache": (
+        "the option lists and programs held in memory for the services' checks: not protected"
+    ),
     "mtkcare.devdata": "demo data generator (the package); refuses to run in production",
     "mtkcare.manage": "the operator's command line (migrate, bootstrap, checks)",
     "mtkcare.api.keys": "establishes which organisation is calling the partner API (its key)",

@@ -182,6 +182,31 @@ def test_the_rate_limiter_allows_the_limit_per_window_then_says_how_long_to_wait
     assert all(1 <= wait <= WINDOW_SECONDS for wait in answers[3:])
 
 
+@pytest.mark.parametrize(
+    "limiter",
+    [
+        pytest.param(lambda: MemoryRateLimiter(), id="memory"),
+        pytest.param(lambda: RedisRateLimiter("redis://127.0.0.1:6379/15"), id="redis"),
+        pytest.param(lambda: RedisRateLimiter("redis://127.0.0.1:1/0"), id="redis-unreachable"),
+    ],
+)
+def test_the_blocking_count_and_the_async_hit_share_one_window(
+    limiter: Callable[[], RateLimiter],
+) -> None:
+    start_of_a_fresh_window()
+    key = f"test:{client_address()}"
+
+    async def both_ways() -> list[int]:  # one event loop, as in a worker process
+        counter = limiter()
+        blocking, hit = counter.count, counter.hit
+        return [blocking(key, 3), await hit(key, 3), blocking(key, 3), blocking(key, 3),
+                await hit(key, 3)]  # fmt: skip
+
+    answers = asyncio.run(both_ways())
+    assert answers[:3] == [0, 0, 0]
+    assert all(1 <= wait <= WINDOW_SECONDS for wait in answers[3:])
+
+
 def test_the_redis_rate_limiter_shares_one_count_between_workers() -> None:
     start_of_a_fresh_window()
     key = f"test:{client_address()}"

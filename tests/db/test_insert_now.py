@@ -1,0 +1,146 @@
+"""``insert_now`` writes a new row with one plain INSERT, stamped and audited exactly as a
+flush writes it, and leaves it a persistent row of the session. In an all-or-nothing
+transaction the audit rows wait for the commit and go in together; whatever a failed
+savepoint took back loses its audit rows too, and a rollback writes none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session, col, select
+
+from mtkcare.audit.models import AuditLog
+from mtkcare.clients.models import Client
+from mtkcare.db import acting_as, get_engine, insert_now, session_scope
+
+
+def _client(last_name: str, **extra: Any) -> Client:
+    return Client(first_name="Ines", last_name=last_name, date_of_birth=date(1984, 5, 6), **extra)
+
+
+def _audit_rows(session: Session, resource_ids: list[str]) -> list[AuditLog]:
+    return list(
+        session.exec(
+            select(AuditLog)
+            .where(AuditLog.resource == "Client", col(AuditLog.resource_id).in_(resource_ids))
+            .order_by(col(AuditLog.id))
+        )
+    )
+
+
+@contextmanager
+def _statements(url: str) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()[:3]))
+
+    engine = get_engine(url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_row_inserted_now_is_stamped_and_audited_as_a_flush_would_do_it(db: Session) -> None:
+    db.info["actor_id"] = None
+    flushed = _client("Flushed", phone="0700 900 123", email="ines@example.org")
+    db.add(flushed)
+    db.flush()
+    now = insert_now(db, _client("Flushed", phone="0700 900 123", email="ines@example.org"))
+
+    assert now.id is not None and now.id != flushed.id
+    stored = (
+        db.connection()
+        .execute(
+            sa.select(Client.__table__).where(Client.__table__.c.id == now.id)  # type: ignore[attr-defined]
+        )
+        .one()
+    )
+    assert stored.last_name == "Flushed" and stored.email == "ines@example.org"
+    assert stored.created_at is not None and stored.updated_at == stored.created_at
+    assert stored.version == 1 and stored.is_deleted is False
+
+    by_flush, by_insert = _audit_rows(db, [str(flushed.id), str(now.id)])
+    assert (by_insert.action, by_insert.resource) == (by_flush.action, by_flush.resource)
+    assert by_insert.changes == by_flush.changes  # the same fields, the same values
+
+
+def test_a_row_inserted_now_belongs_to_the_session_and_later_changes_are_audited(
+    db: Session,
+) -> None:
+    row = insert_now(db, _client("Persistent"))
+    assert sa.inspect(row).persistent
+    assert db.get(Client, row.id) is row  # from the session, no second copy
+
+    row.phone = "0700 111 222"
+    db.flush()
+    changes = [(a.action, a.changes) for a in _audit_rows(db, [str(row.id)])]
+    assert changes[-1] == ("UPDATE", {"phone": [None, "0700 111 222"]})
+
+
+def test_a_column_the_database_fills_is_filled_on_the_row_too(db: Session) -> None:
+    row = _client("Defaulted")
+    row.version = None  # type: ignore[assignment]  # left to its server default
+    insert_now(db, row)
+    assert row.version == 1
+    assert (
+        db.connection()
+        .execute(
+            sa.text("SELECT version FROM client_management_client WHERE id = :id"), {"id": row.id}
+        )
+        .scalar_one()
+        == 1
+    )
+
+
+def test_an_all_or_nothing_transaction_writes_its_audit_rows_once_at_commit(
+    pg_url: str,
+) -> None:
+    name = f"Together-{uuid4().hex[:8]}"
+    with _statements(pg_url) as seen, session_scope(url=pg_url, all_or_nothing=True) as db:
+        rows = [insert_now(db, _client(name)) for _ in range(3)]
+        rows[0].email = "first@example.org"  # an ORM change: its audit row waits too
+        db.flush()
+        assert not _audit_rows(db, [str(r.id) for r in rows])  # not yet written
+    assert sum(1 for s in seen if s.startswith("INSERT INTO audit_auditlog")) == 1
+    with session_scope(url=pg_url) as db:
+        written = _audit_rows(db, [str(r.id) for r in rows])
+    assert [a.action for a in written] == ["CREATE", "CREATE", "CREATE", "UPDATE"]
+
+
+def test_a_rolled_back_all_or_nothing_transaction_writes_no_audit_row(pg_url: str) -> None:
+    name = f"Abandoned-{uuid4().hex[:8]}"
+    ids: list[str] = []
+    with pytest.raises(RuntimeError), session_scope(url=pg_url, all_or_nothing=True) as db:
+        ids.append(str(insert_now(db, _client(name)).id))
+        raise RuntimeError("the caller gives up")
+    with session_scope(url=pg_url) as db:
+        assert not _audit_rows(db, ids)
+        assert db.exec(select(Client).where(Client.last_name == name)).first() is None
+
+
+def test_audit_rows_of_a_failed_savepoint_go_with_its_rows(pg_url: str) -> None:
+    name = f"Savepoint-{uuid4().hex[:8]}"
+    lost_ids: list[int | None] = []
+    # The outer acting_as is a service called directly (no savepoint of its own); the inner
+    # one a nested service (its own savepoint), which fails while the outer one carries on.
+    with session_scope(url=pg_url, all_or_nothing=True) as db, acting_as(db, None):
+        kept = insert_now(db, _client(name))
+        with pytest.raises(RuntimeError), acting_as(db, None):
+            lost_ids.append(insert_now(db, _client(name)).id)
+            raise RuntimeError("the nested service fails")
+    lost_id = lost_ids[0]
+    with session_scope(url=pg_url) as db:
+        assert [a.resource_id for a in _audit_rows(db, [str(kept.id), str(lost_id)])] == [
+            str(kept.id)
+        ]
+        assert db.get(Client, lost_id) is None
