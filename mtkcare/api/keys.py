@@ -46,6 +46,7 @@ class Caller:
     problem: KeyProblem | None
     # The organisation's own partner-API requests a minute (None: MTKCARE_API_RATE_LIMIT).
     rate_limit: int | None = None
+    organisation_name: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -65,6 +66,26 @@ def prefix_of(authorization: str | None) -> str | None:
     return _prefix_of(secret.strip()) if scheme.lower() == "bearer" else None
 
 
+# A key and its organisation by the key's prefix: plain columns in one Core query, built once
+# (no ORM, no soft-delete filter: a deleted organisation is an answer of its own). It runs on
+# every call.
+_KEY_BY_PREFIX = (
+    sa.select(
+        col(ApiKey.id),
+        col(ApiKey.key_hash),
+        col(ApiKey.revoked_at),
+        col(ApiKey.expires_at),
+        col(ExternalOrganisation.id),
+        col(ExternalOrganisation.is_active),
+        col(ExternalOrganisation.is_deleted),
+        col(ExternalOrganisation.api_rate_limit),
+        col(ExternalOrganisation.name),
+    )
+    .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
+    .where(col(ApiKey.prefix) == sa.bindparam("prefix"))
+)
+
+
 def authenticate_key(session: Session, authorization: str | None) -> Caller:
     """The caller named by an ``Authorization`` header's bearer key."""
     scheme, _, secret = (authorization or "").partition(" ")
@@ -74,29 +95,10 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
     prefix = _prefix_of(secret)
     if prefix is None:
         return Caller(None, None, None, KeyProblem.UNKNOWN)
-    # Plain columns in one Core query (no ORM, no soft-delete filter: a deleted organisation
-    # is an answer of its own): this runs on every call.
-    found = (
-        session.connection()
-        .execute(
-            sa.select(
-                col(ApiKey.id),
-                col(ApiKey.key_hash),
-                col(ApiKey.revoked_at),
-                col(ApiKey.expires_at),
-                col(ExternalOrganisation.id),
-                col(ExternalOrganisation.is_active),
-                col(ExternalOrganisation.is_deleted),
-                col(ExternalOrganisation.api_rate_limit),
-            )
-            .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
-            .where(col(ApiKey.prefix) == prefix)
-        )
-        .first()
-    )
+    found = session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).first()
     if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
         return Caller(None, None, prefix, KeyProblem.UNKNOWN)
-    key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit = found
+    key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit, name = found
     problem = None
     if revoked_at is not None:
         problem = KeyProblem.REVOKED
@@ -104,4 +106,4 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
         problem = KeyProblem.EXPIRED
     elif not active or deleted:
         problem = KeyProblem.INACTIVE
-    return Caller(organisation_id, key_id, prefix, problem, rate_limit)
+    return Caller(organisation_id, key_id, prefix, problem, rate_limit, name)

@@ -4,7 +4,8 @@ system submits a referral and follows its status.
 - ``POST /api/v1/referrals/``: checked in this order, so a refused request costs little and
   writes nothing: the content type (415); the declared length (413, before any byte of the
   body is read); then the body, read with a 64 KiB cap for a length that lies or is missing
-  (413); then, in one transaction, the bearer key (401/403), the JSON (400), the fields
+  (413); then, on one worker thread, the bearer key (401/403) and the organisation's
+  per-minute limit (429), and in one transaction the JSON (400), the fields
   (422: strict types, unknown fields refused, every problem at once) and the reference codes
   (422); then the client (linked on an exact match of normalised name and date of birth,
   else created), the referral (PENDING, source EXTERNAL, this organisation, the program when
@@ -19,10 +20,10 @@ The business work goes through the same services as the staff screens (``create_
 ``create_referral``), acting as ``Principal.system("partner API: <organisation>")``, so the
 same rules, audit rows and board announcements apply.
 
-The key is checked and the organisation's per-minute limit counted before the body is read
-(429 with ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this
-process). An ``Idempotency-Key`` is claimed right after the key is checked again in the
-request's transaction (``mtkcare.api.idempotency``). Every answer is logged in ``_answer``
+The key is checked and the organisation's per-minute limit counted (429 with
+``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this process) on
+the same worker thread hop as the work itself, before any transaction. An ``Idempotency-Key``
+is claimed first thing in the request's transaction (``mtkcare.api.idempotency``). Every answer is logged in ``_answer``
 (``mtkcare.api.access_log``: batched, never a transaction of its own per call).
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -299,12 +301,11 @@ def _exact_match(session: Session, client: ClientIn) -> int | None:
     return next((row[0] for row in rows if name_key(row[1], row[2]) == wanted), None)
 
 
-def _intake(
-    session: Session, organisation: ExternalOrganisation, submission: SubmissionIn, codes: _Codes
-) -> Referral:
+def _intake(session: Session, caller: Caller, submission: SubmissionIn, codes: _Codes) -> Referral:
     """The client (linked or new), the referral and the organisation's contact details, in
     the caller's transaction."""
-    actor = Principal.system(f"partner API: {organisation.name}")
+    assert caller.organisation_id is not None
+    actor = Principal.system(f"partner API: {caller.organisation_name}")
     given = submission.client
     client_id = _exact_match(session, given)
     new_client = None
@@ -331,7 +332,7 @@ def _intake(
         session,
         actor,
         source=ReferralSource.EXTERNAL,
-        external_organisation_id=organisation.id,
+        external_organisation_id=caller.organisation_id,
         referral_date=asked.referral_date,
         reason=asked.reason,
         priority=asked.priority,
@@ -341,11 +342,13 @@ def _intake(
         external_reference=asked.external_reference,
         partner_reports_consent=asked.consent_obtained,
     )
-    if (
-        new_client is not None
-    ):  # an exact match needs no check; a new client may still be a likely one
+    if new_client is not None:  # an exact match needs no check; a new one may be a likely one
         request_duplicate_check(session, actor, referral)
     if submission.organisation is not None:
+        # The row only when there is something to change (create_referral checked it is
+        # active without loading it).
+        organisation = session.get(ExternalOrganisation, caller.organisation_id)
+        assert organisation is not None
         contact = submission.organisation.model_dump(exclude_none=True)
         for given_name, column in (
             ("contact_name", "contact_name"),
@@ -368,9 +371,8 @@ def _created(body: dict[str, Any], location: str, *, status_code: int = 201) -> 
 
 
 def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response:
-    """Everything after the body is read, in one transaction, for the caller whose key was
-    checked before the body was read (a key revoked in the milliseconds between still
-    finishes the request it had begun)."""
+    """Everything after the key's check, in one transaction (a key revoked in the
+    milliseconds between still finishes the request it had begun)."""
     if idempotency_key is not None and not idempotency.valid_key(idempotency_key):
         return problem(
             400, "The Idempotency-Key header must be 1 to 200 printable characters, no spaces."
@@ -400,10 +402,7 @@ def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response
             codes = _resolve_codes(session, submission)
             if isinstance(codes, list):
                 return validation_failed(codes)
-            organisation = session.get(ExternalOrganisation, caller.organisation_id)
-            if organisation is None:  # deleted between the key check and now
-                return problem(403, "The organisation may not submit referrals now.")
-            referral = _intake(session, organisation, submission, codes)
+            referral = _intake(session, caller, submission, codes)
             session.flush()
             body = {
                 "tracking_id": referral.tracking_id,
@@ -417,6 +416,8 @@ def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response
                     status_code=201, answer=body, location=location,
                 )  # fmt: skip
     except ValidationFailed as exc:  # the services' own checks: everything rolled back
+        if "external_organisation_id" in exc.errors:  # deactivated since its key was checked
+            return problem(403, "The organisation may not submit referrals now.")
         return validation_failed(_service_errors(exc))
     return _created(body, location)
 
@@ -447,11 +448,22 @@ def _admit(authorization: str | None) -> tuple[Caller, Response | None]:
     return caller, None
 
 
-async def _admitted(request: Request) -> tuple[Caller, Response | None]:
-    caller, refused = await run_in_threadpool(_admit, request.headers.get("authorization"))
+def _admit_then(
+    authorization: str | None, work: Callable[[Caller], Response]
+) -> tuple[Caller, Response]:
+    caller, refused = _admit(authorization)
+    return caller, refused if refused is not None else work(caller)
+
+
+async def _serve(request: Request, work: Callable[[Caller], Response]) -> Response:
+    """``_admit``, then (if the caller may be served) ``work``: blocking both, so together in
+    one hop to a worker thread (each hop costs the event loop a handover)."""
+    caller, response = await run_in_threadpool(
+        _admit_then, request.headers.get("authorization"), work
+    )
     if caller.ok:
-        request.state.api_key_id = caller.key_id
-    return caller, refused
+        request.state.api_key_id = caller.key_id  # for the access log's last-used time
+    return response
 
 
 async def _read_capped(request: Request) -> bytes | None:
@@ -476,17 +488,14 @@ async def _post_referral(request: Request) -> Response:
             return problem(400, "The Content-Length header is not a number.")
         if int(declared) > MAX_BODY:
             return problem(413, f"The body may be at most {MAX_BODY} bytes.")
-    # Who is asking, and whether they are within their rate limit: before the body is read.
-    caller, refused = await _admitted(request)
-    if refused is not None:
-        return refused
     try:
         raw = await _read_capped(request)
     except ClientDisconnect:
         return problem(400, "The request ended before its body did.")
     if raw is None:
         return problem(413, f"The body may be at most {MAX_BODY} bytes.")
-    return await run_in_threadpool(_submit, raw, caller, request.headers.get("idempotency-key"))
+    idempotency_key = request.headers.get("idempotency-key")
+    return await _serve(request, lambda caller: _submit(raw, caller, idempotency_key))
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
@@ -535,11 +544,10 @@ async def referral_status(request: Request) -> Response:
     started = time.perf_counter()
     if request.method not in ("GET", "HEAD"):
         return _answer(request, method_not_allowed(("GET", "HEAD")), started)
-    caller, refused = await _admitted(request)
-    if refused is not None:
-        return _answer(request, refused, started)
     tracking_id = request.path_params["tracking_id"]
-    return _answer(request, await run_in_threadpool(_status, tracking_id, caller), started)
+    return _answer(
+        request, await _serve(request, lambda caller: _status(tracking_id, caller)), started
+    )
 
 
 @public  # reveals nothing: the API's own 404 for any address it does not serve

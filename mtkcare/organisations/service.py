@@ -4,6 +4,7 @@ where decisions on their referrals are sent; deactivating one stops its API keys
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from pydantic import EmailStr, field_validator
 from sqlmodel import Session, col, select
 
@@ -121,11 +122,18 @@ def require_active_organisation(
     organisation_id: int,
     *,
     field: str = "external_organisation_id",
-) -> ExternalOrganisation:
-    org = session.get(ExternalOrganisation, organisation_id)
-    if org is None or org.is_deleted or not org.is_active:
+) -> None:
+    """The organisation may refer clients now (active, not deleted); else ValidationFailed
+    naming ``field``. Two plain columns, not the ORM row: every referral from outside asks."""
+    found = session.execute(_STANDING, {"id": organisation_id}).first()
+    if found is None or found.is_deleted or not found.is_active:
         raise ValidationFailed({field: "Choose an organisation that is active"})
-    return org
+
+
+_ORGANISATIONS = ExternalOrganisation.__table__  # type: ignore[attr-defined]
+_STANDING = sa.select(_ORGANISATIONS.c.is_active, _ORGANISATIONS.c.is_deleted).where(
+    _ORGANISATIONS.c.id == sa.bindparam("id")
+)
 
 
 def _details(data: dict[str, object]) -> OrganisationInput:

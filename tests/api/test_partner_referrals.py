@@ -11,6 +11,7 @@ another process), so each test names its own organisation and client."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -321,6 +322,25 @@ def test_a_revoked_key_or_inactive_organisation_is_403(
     before = _business_rows(pg_url)
     for caller in (revoked, inactive):
         _is_problem(api.post(URL, json=_body(), headers=caller.headers), 403)
+    assert _business_rows(pg_url) == before
+
+
+def test_an_organisation_deactivated_after_its_key_was_checked_is_403(
+    api: TestClient, pg_url: str, partner: Partner
+) -> None:
+    """The key is checked just before the request's transaction; an organisation deactivated
+    in between is refused by the referral service's own check, and answered as a 403."""
+    from mtkcare.api.referrals import _admit, _submit
+
+    caller, refused = _admit(partner.authorization["Authorization"])
+    assert refused is None
+    with session_scope(url=pg_url) as db:
+        organisation = db.get(ExternalOrganisation, partner.organisation_id)
+        assert organisation is not None
+        organisation.is_active = False
+    before = _business_rows(pg_url)
+    answer = _submit(json.dumps(_body()).encode(), caller, None)
+    assert answer.status_code == 403 and b"may not submit referrals now" in answer.body
     assert _business_rows(pg_url) == before
 
 
