@@ -10,6 +10,7 @@ import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check
 from mtkcare.api.app import (
     build_api,
     guard_event_socket,
+    partner_api_first,
     rate_limit_auth,
     require_origin,
     security_headers,
@@ -47,9 +48,10 @@ _PAGE_MODULES = (
 
 check_production()
 
-# Each transformer wraps the ones before it: the Origin check runs first, then the socket's
-# tab count, then the security headers, then the /auth rate limit (its 429 still gets the
-# headers), then our routes, then Reflex.
+# Each transformer wraps the ones before it: the partner API's requests go straight to its
+# routes first; for the rest the Origin check runs first, then the socket's tab count, then
+# the security headers, then the /auth rate limit (its 429 still gets the headers), then our
+# routes, then Reflex.
 app = rx.App(
     api_transformer=[
         build_api(),
@@ -57,6 +59,7 @@ app = rx.App(
         security_headers,
         guard_event_socket,
         require_origin,
+        partner_api_first,
     ],
     head_components=[rx.el.script(src="/mtkcare.js")],
 )

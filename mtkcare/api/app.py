@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mtkcare.api.openapi import ROUTES as OPENAPI_ROUTES
@@ -175,6 +176,27 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
             await app(scope, receive, send)
         finally:
             counted.close(address, key)
+
+    return wrapped
+
+
+PARTNER_API_PREFIX = "/api/v1/"
+
+
+def partner_api_first(app: ASGIApp) -> ASGIApp:
+    """Sends the partner API's requests (``/api/v1/…``) straight to its routes, with the
+    security headers, past the layers that only other paths need (the event socket's checks,
+    the sign-in rate limit and session cookie, the other routes' matching): its hot path is
+    short. Its routes are the same ones ``build_api`` serves, so that app still answers
+    ``/api/v1`` wherever it runs on its own (tests, tools)."""
+    routes = Router(routes=[*OPENAPI_ROUTES, *PARTNER_API_ROUTES])
+    partner_api = security_headers(routes)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(PARTNER_API_PREFIX):
+            await partner_api(scope, receive, send)
+        else:
+            await app(scope, receive, send)
 
     return wrapped
 

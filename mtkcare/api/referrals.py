@@ -284,6 +284,9 @@ _SAME_BIRTHDAY = (
 )
 
 
+_PERSON_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))")
+
+
 def _exact_match(session: Session, client: ClientIn) -> int | None:
     """The oldest live client with the same normalised name (``name_key``: accents, case,
     apostrophes and separators folded) and date of birth. Looked up by date of birth (indexed,
@@ -293,8 +296,8 @@ def _exact_match(session: Session, client: ClientIn) -> int | None:
     if session.get_bind().dialect.name == "postgresql":
         # Two submissions for the same new person at once would both miss and both create:
         # the second waits here (until the first commits) and then finds the first's client.
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))"),
+        session.connection().execute(
+            _PERSON_LOCK,
             {"person": f"partner-api client {wanted} {client.date_of_birth.isoformat()}"},
         )
     rows = session.connection().execute(_SAME_BIRTHDAY, {"born": client.date_of_birth})

@@ -125,7 +125,8 @@ def require_active_organisation(
 ) -> None:
     """The organisation may refer clients now (active, not deleted); else ValidationFailed
     naming ``field``. Two plain columns, not the ORM row: every referral from outside asks."""
-    found = session.execute(_STANDING, {"id": organisation_id}).first()
+    session.flush()  # a change to it made in this session counts (nothing to do if none)
+    found = session.connection().execute(_STANDING, {"id": organisation_id}).first()
     if found is None or found.is_deleted or not found.is_active:
         raise ValidationFailed({field: "Choose an organisation that is active"})
 

@@ -145,6 +145,10 @@ def test_a_submission_creates_one_client_and_one_pending_referral_the_partner_ca
     body = _body(organisation={"contact_name": "Hine Walker", "contact_email": "hine@example.org"})
     created = httpx.post(f"{backend}{URL}", json=body, headers=partner.headers, timeout=30)
     assert created.status_code == 201, created.text
+    # The backend's security headers, on the partner API's short path too.
+    assert created.headers["x-content-type-options"] == "nosniff"
+    assert created.headers["x-frame-options"] == "DENY"
+    assert created.headers["cache-control"] == "no-store"
     answer = created.json()
     assert set(answer) == {"tracking_id", "status", "received_at"}
     assert answer["status"] == "PENDING"
