@@ -71,9 +71,9 @@ def _storable(entry: Entry) -> Entry:
 
 
 def record(entry: Entry) -> None:
-    """Buffer one call's entry (written within about a second)."""
+    """Buffer one call's entry (written within about a second; cleaned for its table by the
+    writer, off the request's path)."""
     global _writer
-    entry = _storable(entry)
     with _lock:
         _pending.append(entry)
         if _writer is None or not _writer.is_alive():
@@ -88,6 +88,7 @@ def flush() -> int:
     with _lock:
         batch = list(_pending)
         _pending.clear()
+    batch = [_storable(e) for e in batch]
     if not batch:
         return 0
     prefixes = {e.key_prefix for e in batch if e.key_prefix}

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from mtkcare.db import utcnow
 from mtkcare.organisations.models import ApiKey, ExternalOrganisation
+from mtkcare.reference.cache import GENERATION
 from mtkcare.settings import get_settings
 
 
@@ -47,6 +48,8 @@ class Caller:
     # The organisation's own partner-API requests a minute (None: MTKCARE_API_RATE_LIMIT).
     rate_limit: int | None = None
     organisation_name: str | None = None
+    # The reference lists' generation when the key was read (mtkcare.reference.cache).
+    reference_generation: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,6 +83,7 @@ _KEY_BY_PREFIX = (
         col(ExternalOrganisation.is_deleted),
         col(ExternalOrganisation.api_rate_limit),
         col(ExternalOrganisation.name),
+        GENERATION,  # which reference lists are current (mtkcare.reference.cache.prime)
     )
     .join(ExternalOrganisation, col(ExternalOrganisation.id) == col(ApiKey.organisation_id))
     .where(col(ApiKey.prefix) == sa.bindparam("prefix"))
@@ -98,7 +102,9 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
     found = session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).first()
     if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
         return Caller(None, None, prefix, KeyProblem.UNKNOWN)
-    key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit, name = found
+    key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit, name, lists = (
+        found
+    )
     problem = None
     if revoked_at is not None:
         problem = KeyProblem.REVOKED
@@ -106,4 +112,4 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
         problem = KeyProblem.EXPIRED
     elif not active or deleted:
         problem = KeyProblem.INACTIVE
-    return Caller(organisation_id, key_id, prefix, problem, rate_limit, name)
+    return Caller(organisation_id, key_id, prefix, problem, rate_limit, name, lists)

@@ -66,7 +66,7 @@ from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.organisations.service import OrganisationInput
 from mtkcare.programs.service import active_programs_for
-from mtkcare.reference.cache import lists
+from mtkcare.reference.cache import lists, prime
 from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals.duplicate_check import request_duplicate_check
 from mtkcare.referrals.models import Referral, ReferralSource
@@ -384,6 +384,7 @@ def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response
         # Any error (ours or a service's) leaves this block and undoes the whole request.
         with session_scope(all_or_nothing=True) as session:
             assert caller.organisation_id is not None
+            prime(session, caller.reference_generation)  # read with the key: one read fewer
             if idempotency_key is not None:
                 replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
                 if replay is not None and replay.body is None:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from mtkcare.db import get_engine, session_scope
 from mtkcare.programs.models import Program
-from mtkcare.reference.cache import lists
+from mtkcare.reference.cache import GENERATION, lists, prime
 from mtkcare.reference.models import CACHED_TABLES, Language, ServiceType
 from tests.factories import SYSTEM, make_program
 
@@ -168,3 +168,27 @@ def test_unchanged_lists_are_not_read_again(pg_url: str) -> None:
         event.remove(engine, "before_cursor_execute", seen)
     assert again is first
     assert len(statements) == 1 and "reference_generation" in statements[0]
+
+
+def test_a_session_primed_with_the_generation_read_before_it_makes_no_read_of_its_own(
+    pg_url: str,
+) -> None:
+    with session_scope(url=pg_url) as db:
+        warm = lists(db)
+    with get_engine(pg_url).connect() as conn:  # a read made just before (the key check)
+        generation = conn.execute(sa.select(GENERATION)).scalar_one()
+    statements: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = get_engine(pg_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(url=pg_url) as db:
+            prime(db, generation)
+            primed = lists(db)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert generation == warm.generation and primed is warm
+    assert statements == []
