@@ -44,7 +44,10 @@ def _kind(statement: str) -> str:
     if head == "SELECT" and "pg_advisory_xact_lock" in statement:
         return "SELECT pg_advisory_xact_lock"
     if head == "SELECT":
-        found = re.search(r"\bFROM\s+([\w.]+)", statement, re.IGNORECASE)
+        outer = statement  # the statement's own FROM: subqueries (in brackets) taken out
+        while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:
+            outer = inner
+        found = re.search(r"\bFROM\s+([\w.]+)", outer, re.IGNORECASE)
         return f"SELECT … FROM {found.group(1)}" if found else "SELECT (no table)"
     return head
 
