@@ -5,20 +5,18 @@ savepoint took back loses its audit rows too, and a rollback writes none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
-from mtkcare.db import acting_as, get_engine, insert_now, session_scope
+from mtkcare.db import acting_as, insert_now, session_scope
+from tests.support.statements import statements_sent
 
 
 def _client(last_name: str, **extra: Any) -> Client:
@@ -33,21 +31,6 @@ def _audit_rows(session: Session, resource_ids: list[str]) -> list[AuditLog]:
             .order_by(col(AuditLog.id))
         )
     )
-
-
-@contextmanager
-def _statements(url: str) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split()[:3]))
-
-    engine = get_engine(url)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_row_inserted_now_is_stamped_and_audited_as_a_flush_would_do_it(db: Session) -> None:
@@ -106,7 +89,7 @@ def test_an_all_or_nothing_transaction_writes_its_audit_rows_once_at_commit(
     pg_url: str,
 ) -> None:
     name = f"Together-{uuid4().hex[:8]}"
-    with _statements(pg_url) as seen, session_scope(url=pg_url, all_or_nothing=True) as db:
+    with statements_sent(pg_url) as seen, session_scope(url=pg_url, all_or_nothing=True) as db:
         rows = [insert_now(db, _client(name)) for _ in range(3)]
         rows[0].email = "first@example.org"  # an ORM change: its audit row waits too
         db.flush()

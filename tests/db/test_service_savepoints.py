@@ -5,39 +5,24 @@ needs no savepoint for the services it calls directly; services they call keep t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
 from mtkcare.auth.access import service
 from mtkcare.auth.service import Principal
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import create_client
-from mtkcare.db import get_engine, session_scope
+from mtkcare.db import session_scope
 from mtkcare.errors import ValidationFailed
 from mtkcare.reference.service import ensure_reference_data
 from tests.factories import SYSTEM
+from tests.support.statements import statements_sent
 
 
-@contextmanager
-def _savepoints(pg_url: str) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("SAVEPOINT"):
-            seen.append(statement)
-
-    engine = get_engine(pg_url)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+def _savepoints(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if statement.startswith("SAVEPOINT")]
 
 
 @service()
@@ -79,18 +64,18 @@ def test_a_failing_service_leaves_nothing_and_the_transaction_carries_on(
 def test_in_an_all_or_nothing_transaction_only_nested_services_take_savepoints(
     pg_url: str, references: None
 ) -> None:
-    with _savepoints(pg_url) as seen, session_scope(url=pg_url, all_or_nothing=True) as db:
+    with statements_sent(pg_url) as seen, session_scope(url=pg_url, all_or_nothing=True) as db:
         create_client(
             db, SYSTEM, first_name="Di", last_name="Wholesale", date_of_birth=date(1990, 1, 1)
         )
-        assert seen == []  # called directly: no savepoint
+        assert _savepoints(seen) == []  # called directly: no savepoint
     with (
-        _savepoints(pg_url) as seen,
+        statements_sent(pg_url) as seen,
         pytest.raises(ValidationFailed),
         session_scope(url=pg_url, all_or_nothing=True) as db,
     ):
         _two_clients_then_fail(db, SYSTEM, "Wholesale")
-    assert len(seen) == 2  # the two nested create_client calls
+    assert len(_savepoints(seen)) == 2  # the two nested create_client calls
     with session_scope(url=pg_url) as db:
         assert _named(db, "Wholesale") == 1  # the failed transaction left nothing
 
@@ -98,8 +83,8 @@ def test_in_an_all_or_nothing_transaction_only_nested_services_take_savepoints(
 def test_a_normal_transaction_gives_every_service_its_savepoint(
     pg_url: str, references: None
 ) -> None:
-    with _savepoints(pg_url) as seen, session_scope(url=pg_url) as db:
+    with statements_sent(pg_url) as seen, session_scope(url=pg_url) as db:
         create_client(
             db, SYSTEM, first_name="Ed", last_name="Ordinary", date_of_birth=date(1990, 1, 1)
         )
-    assert len(seen) == 1
+    assert len(_savepoints(seen)) == 1

@@ -7,12 +7,10 @@ not read again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import Session
 
 from mtkcare.db import get_engine, session_scope
@@ -20,6 +18,7 @@ from mtkcare.programs.models import Program
 from mtkcare.reference.cache import GENERATION, lists, prime
 from mtkcare.reference.models import CACHED_TABLES, Language, ServiceType
 from tests.factories import SYSTEM, make_program
+from tests.support.statements import statements_sent
 
 
 def _generation(conn: sa.Connection) -> int:
@@ -151,21 +150,11 @@ def test_a_change_that_was_rolled_back_is_never_served(pg_url: str) -> None:
 
 
 def test_unchanged_lists_are_not_read_again(pg_url: str) -> None:
-    statements: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
     with session_scope(url=pg_url) as db:
         lists(db)  # read under the current generation (if not already)
-    engine = get_engine(pg_url)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        with session_scope(url=pg_url) as db:
-            first = lists(db)
-            again = lists(db)  # the same session: the generation is not read twice
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    with statements_sent(pg_url) as statements, session_scope(url=pg_url) as db:
+        first = lists(db)
+        again = lists(db)  # the same session: the generation is not read twice
     assert again is first
     assert len(statements) == 1 and "reference_generation" in statements[0]
 
@@ -177,18 +166,8 @@ def test_a_session_primed_with_the_generation_read_before_it_makes_no_read_of_it
         warm = lists(db)
     with get_engine(pg_url).connect() as conn:  # a read made just before (the key check)
         generation = conn.execute(sa.select(GENERATION)).scalar_one()
-    statements: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = get_engine(pg_url)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        with session_scope(url=pg_url) as db:
-            prime(db, generation)
-            primed = lists(db)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    with statements_sent(pg_url) as statements, session_scope(url=pg_url) as db:
+        prime(db, generation)
+        primed = lists(db)
     assert generation == warm.generation and primed is warm
     assert statements == []
