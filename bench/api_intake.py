@@ -262,6 +262,10 @@ def main(argv: list[str] | None = None) -> None:
         "MTKCARE_API_RATE_LIMIT": "100000000",
         "PYTHONPATH": str(ROOT),
         "GRANIAN_WORKERS": str(args.workers),
+        # As `reflex run --env prod` starts its backend: the workers do not compile the pages
+        # (several workers compiling at once can leave .web/bun.lock empty, and then no
+        # backend starts until it is restored).
+        "REFLEX_SKIP_COMPILE": "true",
     }
     log = Path("/tmp/mtkcare_bench_api_intake.log")
     with log.open("w") as out:
