@@ -52,6 +52,18 @@ class EnrolmentInput(Input):
     commencement_date: date = field("Commencement date")
 
 
+def program_problem(session: Session, program_id: int, service_type_id: int | None) -> str | None:
+    """Why the program may not take a referral for the service type (None: it may): the
+    design rule "program assignment must match service type", for the service below and the
+    workflow's guard (``mtkcare.referrals.moves``). Reads nothing protected."""
+    program = lists(session).program(program_id)
+    if program is None or not program.is_active:
+        return "Choose a program that is taking referrals"
+    if service_type_id is not None and program.service_type_id != service_type_id:
+        return "Choose a program that provides the referral's service type"
+    return None
+
+
 @reads(Permission.PROGRAM_VIEW)
 def check_program_matches_service_type(
     session: Session,
@@ -60,16 +72,11 @@ def check_program_matches_service_type(
     service_type_id: int | None,
     *,
     field: str = "target_program_id",
-) -> ProgramOption:
+) -> None:
     """The design rule "program assignment must match service type"."""
-    program = lists(session).program(program_id)
-    if program is None or not program.is_active:
-        raise ValidationFailed({field: "Choose a program that is taking referrals"})
-    if service_type_id is not None and program.service_type_id != service_type_id:
-        raise ValidationFailed(
-            {field: "Choose a program that provides the referral's service type"}
-        )
-    return program
+    problem = program_problem(session, program_id, service_type_id)
+    if problem is not None:
+        raise ValidationFailed({field: problem})
 
 
 @reads(Permission.PROGRAM_VIEW)

@@ -30,7 +30,8 @@ from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import SENSITIVE, Kind, field
 from mtkcare.notifications.outbound import tell_organisation
 from mtkcare.notifications.service import NoticeKind, notify
-from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program, ProgramTeamMember
+from mtkcare.programs.models import Enrolment, EnrolmentStatus, ProgramTeamMember
+from mtkcare.programs.service import program_problem
 from mtkcare.reference.cache import lists
 from mtkcare.reference.models import DeclineReason
 from mtkcare.referrals import live
@@ -257,14 +258,9 @@ def _staff_facts(
 
 
 def _program_matches(session: Session, referral: Referral, program_id: int | None) -> bool:
-    if program_id is None:
-        return False
-    program = session.get(Program, program_id)
     return (
-        program is not None
-        and not program.is_deleted
-        and program.is_active
-        and program.service_type_id == referral.service_type_id
+        program_id is not None
+        and program_problem(session, program_id, referral.service_type_id) is None
     )
 
 

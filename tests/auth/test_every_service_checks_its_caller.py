@@ -51,6 +51,10 @@ REVIEWED_MODULES = {
 }
 # Single functions, and why.
 REVIEWED_FUNCTIONS: dict[str, str] = {
+    "mtkcare.programs.service.program_problem": (
+        "the program-matches-service-type rule on the cached program list, for the service "
+        "that checks its caller and the workflow's guard; returns only a message"
+    ),
     "mtkcare.jobs.queue.enqueue": (
         "adds a job row for the service that checked its caller, in its transaction; the job "
         "itself calls services as Principal.system"
