@@ -95,6 +95,16 @@ class PagedList(rx.State, mixin=True):  # type: ignore[call-arg]
         self.page_size = result.page_size
         self.loaded = True
 
+    def _show_or_refuse(self, done: Any, rows: Sequence[Any] | None = None) -> Any:
+        """A ``_fetch``'s ending: the page a service call returned (its rows, or ``rows`` made
+        from them), or the refusal's events when the call did not go through."""
+        from mtkcare.auth.state import Refused
+
+        if isinstance(done, Refused):
+            return done.events
+        self._show(done, done.rows if rows is None else rows)
+        return None
+
     def _load(self, page: int) -> Iterator[Any]:
         self.loading = True
         yield

@@ -10,7 +10,7 @@ import reflex as rx
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.state import AppState, Refused, first_message
+from mtkcare.auth.state import AppState, first_message
 from mtkcare.errors import ValidationFailed
 from mtkcare.fields import submitted
 from mtkcare.organisations.admin.parts import organisation_id_of
@@ -36,10 +36,7 @@ class AccessLogState(PagedList, AppState):
                 db, me, organisation_id, filters, page=page, page_size=get_settings().page_size
             )
         )
-        if isinstance(done, Refused):
-            return done.events
-        self._show(done, done.rows)
-        return None
+        return self._show_or_refuse(done)
 
     @requires(Permission.ORGANISATION_MANAGE)
     @rx.event

@@ -53,10 +53,7 @@ class OrganisationsState(OrganisationFormState, PagedList, AppState):
                 db, me, filters, page=page, page_size=get_settings().page_size
             )
         )
-        if isinstance(done, Refused):
-            return done.events
-        self._show(done, done.rows)
-        return None
+        return self._show_or_refuse(done)
 
     @requires(Permission.ORGANISATION_MANAGE)
     @rx.event

@@ -11,7 +11,7 @@ import reflex as rx
 
 from mtkcare.auth.guard import requires
 from mtkcare.auth.permissions import Permission
-from mtkcare.auth.state import AppState, Refused
+from mtkcare.auth.state import AppState
 from mtkcare.organisations.admin.parts import organisation_id_of
 from mtkcare.organisations.views import ReferralLine, organisation_referrals
 from mtkcare.settings import get_settings
@@ -31,10 +31,7 @@ class OrganisationReferralsState(PagedList, AppState):
                 db, me, organisation_id, page=page, page_size=get_settings().page_size
             )
         )
-        if isinstance(done, Refused):
-            return done.events
-        self._show(done, done.rows)
-        return None
+        return self._show_or_refuse(done)
 
     @requires(Permission.ORGANISATION_MANAGE)
     @rx.event
