@@ -58,11 +58,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--existing", type=float, default=0.2)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("MTKCARE_API_RATE_LIMIT", "100000000")
+    # As api_intake runs the server: the rate limit's counts and the jobs' hand-over in Redis.
+    os.environ.setdefault("REDIS_URL", args.redis_url)
     from mtkcare.api import referrals as api
     from mtkcare.db import get_engine
     from mtkcare.settings import get_settings
