@@ -195,6 +195,9 @@ class Settings(BaseSettings):
 
     # Partner API requests a minute per organisation, unless the organisation has its own.
     api_rate_limit: int = Field(default=600, ge=1, validation_alias="MTKCARE_API_RATE_LIMIT")
+    # Threads per backend worker process for the partner API's blocking work (mtkcare/api/lane.py:
+    # one is fastest; scale with worker processes).
+    api_threads: int = Field(default=1, ge=1, le=64, validation_alias="MTKCARE_API_THREADS")
 
     # Azure AD (Entra ID) sign-in: on when tenant and client ids are set.
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")

@@ -4,7 +4,7 @@ system submits a referral and follows its status.
 - ``POST /api/v1/referrals/``: checked in this order, so a refused request costs little and
   writes nothing: the content type (415); the declared length (413, before any byte of the
   body is read); then the body, read with a 64 KiB cap for a length that lies or is missing
-  (413); then, on one worker thread, the bearer key (401/403) and the organisation's
+  (413); then, on the API's own thread, the bearer key (401/403) and the organisation's
   per-minute limit (429), and in one transaction the JSON (400), the fields
   (422: strict types, unknown fields refused, every problem at once) and the reference codes
   (422); then the client (linked on an exact match of normalised name and date of birth,
@@ -22,7 +22,8 @@ same rules, audit rows and board announcements apply.
 
 The key is checked and the organisation's per-minute limit counted (429 with
 ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this process) on
-the same worker thread hop as the work itself, before any transaction. An ``Idempotency-Key``
+the same hop to the API's own thread (``mtkcare.api.lane``) as the work itself, before any
+transaction. An ``Idempotency-Key``
 is claimed first thing in the request's transaction (``mtkcare.api.idempotency``). Every
 answer is logged in ``_answer`` (``mtkcare.api.access_log``: batched, never a transaction of
 its own per call).
@@ -41,13 +42,13 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 from sqlmodel import Session, select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mtkcare.api import access_log, idempotency
 from mtkcare.api.keys import Caller, KeyProblem, authenticate_key, prefix_of
+from mtkcare.api.lane import run_in_lane
 from mtkcare.api.problems import (
     method_not_allowed,
     not_found,
@@ -436,7 +437,7 @@ def _limiter() -> RateLimiter:
 def _admit(authorization: str | None) -> tuple[Caller, Response | None]:
     """Who is calling, and why they may not be served now (their key, or their
     organisation's requests a minute used up: 429 with ``Retry-After``), or None. Every call
-    of the API counts. Blocking (one read, one count): run on a worker thread, in one hop."""
+    of the API counts. Blocking (one read, one count): run on the API's lane, in one hop."""
     with read_scope() as session:  # one read: no transaction round trips
         caller = authenticate_key(session, authorization)
     if not caller.ok:
@@ -462,10 +463,9 @@ def _admit_then(
 
 async def _serve(request: Request, work: Callable[[Caller], Response]) -> Response:
     """``_admit``, then (if the caller may be served) ``work``: blocking both, so together in
-    one hop to a worker thread (each hop costs the event loop a handover)."""
-    caller, response = await run_in_threadpool(
-        _admit_then, request.headers.get("authorization"), work
-    )
+    one hop to the API's lane (``mtkcare.api.lane``; each hop costs the event loop a
+    handover)."""
+    caller, response = await run_in_lane(_admit_then, request.headers.get("authorization"), work)
     if caller.ok:
         request.state.api_key_id = caller.key_id  # for the access log's last-used time
     return response

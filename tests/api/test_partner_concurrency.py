@@ -1,5 +1,6 @@
-"""Many partner submissions at the same moment, through the real backend (uvicorn, its thread
-pool, PostgreSQL): nothing is lost and nothing is created twice."""
+"""Many partner submissions at the same moment, through the real backend (uvicorn, eight
+partner-API threads: ``parallel_backend``, PostgreSQL): nothing is lost and nothing is created
+twice."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def _all_at_once(
 
 
 def test_fifty_parallel_submissions_with_distinct_keys_create_fifty_referrals(
-    backend: str,
+    parallel_backend: str,
     pg_url: str,
     partner: Partner,  # noqa: F811
 ) -> None:
@@ -38,7 +39,7 @@ def test_fifty_parallel_submissions_with_distinct_keys_create_fifty_referrals(
         (_body(), {**partner.headers, "Idempotency-Key": f"many-{uuid.uuid4().hex}"})
         for _ in range(AT_ONCE)
     ]
-    answers = asyncio.run(_all_at_once(backend, requests))
+    answers = asyncio.run(_all_at_once(parallel_backend, requests))
     assert [a.status_code for a in answers] == [201] * AT_ONCE, {a.text for a in answers}
     tracking = {a.json()["tracking_id"] for a in answers}
     assert len(tracking) == AT_ONCE
@@ -61,13 +62,13 @@ def test_fifty_parallel_submissions_with_distinct_keys_create_fifty_referrals(
 
 
 def test_fifty_parallel_submissions_with_one_key_create_one_referral(
-    backend: str,
+    parallel_backend: str,
     pg_url: str,
     partner: Partner,  # noqa: F811
 ) -> None:
     headers = {**partner.headers, "Idempotency-Key": f"one-{uuid.uuid4().hex}"}
     body = _body()
-    answers = asyncio.run(_all_at_once(backend, [(body, headers)] * AT_ONCE))
+    answers = asyncio.run(_all_at_once(parallel_backend, [(body, headers)] * AT_ONCE))
     assert [a.status_code for a in answers] == [201] * AT_ONCE, {a.text for a in answers}
     assert len({a.json()["tracking_id"] for a in answers}) == 1
     assert len({a.headers["location"] for a in answers}) == 1

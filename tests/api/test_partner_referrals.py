@@ -226,13 +226,15 @@ def test_an_exact_match_of_normalised_name_and_birth_date_links_the_existing_cli
 
 
 def test_simultaneous_submissions_for_one_new_person_create_one_client(
-    backend: str, pg_url: str, partner: Partner
+    parallel_backend: str, pg_url: str, partner: Partner
 ) -> None:
     body = _body()
     before = _rows(pg_url)
 
     def submit(_: int) -> int:
-        return httpx.post(f"{backend}{URL}", json=body, headers=partner.headers).status_code
+        return httpx.post(
+            f"{parallel_backend}{URL}", json=body, headers=partner.headers
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(submit, range(6))) == [201] * 6
@@ -490,13 +492,13 @@ def test_keys_are_per_organisation_and_a_bad_key_is_refused(
 
 
 def test_parallel_requests_with_one_key_create_one_referral(
-    backend: str, pg_url: str, partner: Partner
+    parallel_backend: str, pg_url: str, partner: Partner
 ) -> None:
     body = _body()
     headers = {**partner.headers, "Idempotency-Key": f"burst-{uuid.uuid4().hex}"}
 
     def submit(_: int) -> tuple[int, str]:
-        answer = httpx.post(f"{backend}{URL}", json=body, headers=headers, timeout=30)
+        answer = httpx.post(f"{parallel_backend}{URL}", json=body, headers=headers, timeout=30)
         return answer.status_code, answer.json().get("tracking_id", "")
 
     with ThreadPoolExecutor(max_workers=10) as pool:

@@ -125,6 +125,17 @@ def backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
 
 @pytest.fixture(scope="session")
+def parallel_backend(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The backend with eight partner-API threads in its one process (``MTKCARE_API_THREADS``),
+    so that requests sent at once really are in their transactions at once. Deployed, the same
+    races run across worker processes of one thread each (``mtkcare/api/lane.py``); one
+    process of one thread would take such requests one after another and prove nothing."""
+    log = tmp_path_factory.mktemp("parallel_backend") / "backend.log"
+    with running_backend(pg_url, log, MTKCARE_API_THREADS="8", **SUITE_LIMITS) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """A Redis database of its own for the tests (keys are per random tab token)."""
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
