@@ -5,6 +5,7 @@ The theme is set once in mtkcare/ui/styles.py and installed by rxconfig.py (Radi
 """
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 import mtkcare.models  # noqa: F401  (the full table list: Reflex's schema check and foreign keys)
 from mtkcare.api.app import (
@@ -48,18 +49,25 @@ _PAGE_MODULES = (
 
 check_production()
 
-# Each transformer wraps the ones before it: the partner API's requests go straight to its
-# routes first; for the rest the Origin check runs first, then the socket's tab count, then
-# the security headers, then the /auth rate limit (its 429 still gets the headers), then our
-# routes, then Reflex.
-app = rx.App(
+
+class MtkCareApp(rx.App):
+    """Reflex's app, with the partner API's requests (``/api/v1/…``) sent straight to its
+    routes before any of Reflex's own layers (``partner_api_first``): its hot path is short."""
+
+    def __call__(self) -> ASGIApp:
+        return partner_api_first(super().__call__())
+
+
+# Each transformer wraps the ones before it: the Origin check runs first, then the socket's
+# tab count, then the security headers, then the /auth rate limit (its 429 still gets the
+# headers), then our routes, then Reflex.
+app = MtkCareApp(
     api_transformer=[
         build_api(),
         rate_limit_auth,
         security_headers,
         guard_event_socket,
         require_origin,
-        partner_api_first,
     ],
     head_components=[rx.el.script(src="/mtkcare.js")],
 )

@@ -16,6 +16,7 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mtkcare.api.openapi import ROUTES as OPENAPI_ROUTES
+from mtkcare.api.problems import problem
 from mtkcare.api.referrals import ROUTES as PARTNER_API_ROUTES
 from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.azure import AZURE_ROUTES
@@ -183,14 +184,39 @@ def guard_event_socket(app: ASGIApp, tabs: TabsPerAddress | None = None) -> ASGI
 PARTNER_API_PREFIX = "/api/v1/"
 
 
+def _failures_answered(app: ASGIApp) -> ASGIApp:
+    """An exception that escapes the partner API's routes is logged and answered with a
+    problem+json 500 (if no answer has begun), as the layers it skips would answer it."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        begun = False
+
+        async def watched(message: Message) -> None:
+            nonlocal begun
+            begun = begun or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, watched)
+        except Exception:
+            log.exception("Partner API request failed: %s %s", scope.get("method"), scope["path"])
+            if begun:
+                raise
+            answer = problem(500, "Something went wrong on our side; nothing was saved.")
+            await answer(scope, receive, send)
+
+    return wrapped
+
+
 def partner_api_first(app: ASGIApp) -> ASGIApp:
     """Sends the partner API's requests (``/api/v1/…``) straight to its routes, with the
-    security headers, past the layers that only other paths need (the event socket's checks,
-    the sign-in rate limit and session cookie, the other routes' matching): its hot path is
-    short. Its routes are the same ones ``build_api`` serves, so that app still answers
-    ``/api/v1`` wherever it runs on its own (tests, tools)."""
+    security headers, past every layer that only other paths need: Reflex's own (its CORS,
+    error and context middleware, its routing: ``MtkCareApp`` puts this outside them), the
+    event socket's checks, the sign-in rate limit and session cookie, the other routes'
+    matching. Its hot path is short. Its routes are the same ones ``build_api`` serves, so
+    that app still answers ``/api/v1`` wherever it runs on its own (tests, tools)."""
     routes = Router(routes=[*OPENAPI_ROUTES, *PARTNER_API_ROUTES])
-    partner_api = security_headers(routes)
+    partner_api = security_headers(_failures_answered(routes))
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path", "").startswith(PARTNER_API_PREFIX):

@@ -1,0 +1,55 @@
+"""The partner API's requests skip Reflex's layers (``partner_api_first``), and with them its
+error middleware: an exception that escapes the API's routes still gets an answer, a
+problem+json 500, and is logged."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+
+from mtkcare.api.app import _failures_answered
+
+
+def _call(app, path: str = "/api/v1/referrals/") -> list[Message]:  # type: ignore[no-untyped-def]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "headers": [], "query_string": b""}
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_an_exception_before_the_answer_is_a_logged_problem_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("the database went away")
+
+    with caplog.at_level(logging.ERROR, logger="mtkcare.api.app"):
+        sent = _call(_failures_answered(broken))
+    start, body = sent
+    assert start["status"] == 500
+    assert (b"content-type", b"application/problem+json") in start["headers"]
+    problem = json.loads(body["body"])
+    assert problem["status"] == 500 and problem["title"] == "Server error"
+    assert "the database went away" not in body["body"].decode()  # nothing internal leaks
+    assert "the database went away" in caplog.text
+    assert "POST /api/v1/referrals/" in caplog.text
+
+
+def test_an_exception_after_the_answer_began_is_not_answered_twice() -> None:
+    async def half(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        raise RuntimeError("cut off")
+
+    with pytest.raises(RuntimeError, match="cut off"):
+        _call(_failures_answered(half))
