@@ -3,15 +3,20 @@ field, using each field's ``title`` as its label."""
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from mtkcare.errors import ValidationFailed
 
-# Line breaks and tabs are text; other control characters come from bad pastes or attacks.
+# Line breaks and tabs are text; other control characters (Unicode's category Cc: U+0000 to
+# U+001F and U+007F to U+009F) come from bad pastes or attacks.
 ALLOWED_CONTROL = frozenset("\n\r\t")
+_CONTROL = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in (*range(0x20), *range(0x7F, 0xA0))
+                  if chr(c) not in ALLOWED_CONTROL) + "]"
+)  # fmt: skip
 
 
 class Input(BaseModel):
@@ -23,9 +28,7 @@ class Input(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: object, info: ValidationInfo) -> object:
-        if isinstance(value, str) and any(
-            unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in value
-        ):
+        if isinstance(value, str) and _CONTROL.search(value):
             label = _label(cls, info.field_name or "")
             raise ValueError(f"{label} contains hidden control characters; retype it")
         return value
