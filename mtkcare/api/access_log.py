@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,9 +43,19 @@ class Entry:
     timestamp: datetime = field(default_factory=utcnow)
 
 
-def _row(fields: list[tuple[str, object]]) -> dict[str, object]:
+def _row(entry: Entry, organisation_id: int | None) -> dict[str, object]:
     """An entry as its access-log row (the key's id is for ``last_used_at`` only)."""
-    return {name: value for name, value in fields if name != "key_id"}
+    return {
+        "method": entry.method,
+        "path": entry.path,
+        "status": entry.status,
+        "duration_ms": entry.duration_ms,
+        "key_prefix": entry.key_prefix,
+        "ip_address": entry.ip_address,
+        "idempotency_key": entry.idempotency_key,
+        "timestamp": entry.timestamp,
+        "organisation_id": organisation_id,
+    }
 
 
 _pending: list[Entry] = []
@@ -105,15 +115,11 @@ def flush() -> int:
                 if prefixes
                 else {}
             )
-            db.execute(
-                sa.insert(ApiAccessLog),
-                [
-                    {
-                        **asdict(e, dict_factory=_row),
-                        "organisation_id": owners.get(e.key_prefix or ""),
-                    }
-                    for e in batch
-                ],
+            # Core's many-rows INSERT on the table: the ORM's bulk path costs several times
+            # the Python for the same statement, in a thread that shares the requests' lock.
+            db.connection().execute(
+                sa.insert(ApiAccessLog.__table__),  # type: ignore[attr-defined]
+                [_row(e, owners.get(e.key_prefix or "")) for e in batch],
             )
             used: dict[int, datetime] = {}
             for e in batch:
