@@ -2,14 +2,17 @@
 PostgreSQL, from concurrent clients, for a fixed time.
 
     PYTHONPATH=. .venv/bin/python bench/api_intake.py [--database-url URL] [--seconds 30] \
-        [--clients 20] [--workers 2] [--existing 0.2]
+        [--clients 20] [--workers 3] [--existing 0.2] [--in-place]
 
-The database (default ``mtkcare_bench``, made by ``bench/seed.py``: 100,000 clients) is used as
-it is: the run adds its referrals (and their new clients) to it, under an organisation
-"Bench partner" that ``issue_key_for`` creates once and gives a new key each run.
+The database (default ``mtkcare_bench``, made by ``bench/seed.py``: 100,000 clients) is copied
+first (``fresh_copy``: ``mtkcare_bench_run``), and the run adds its referrals (and their new
+clients) to the copy, under an organisation "Bench partner" that the CLI's ``issue-api-key``
+creates and gives a key. Every run so starts from the same rows (``--in-place`` uses the
+seeded database itself, and leaves the run's rows in it).
 
 The server is the backend as ``reflex run --env prod`` serves it: granian, ``--workers``
-worker processes, the app's Reflex state in Redis (``REDIS_URL``, which production needs for
+worker processes (three on two cores: each runs the partner API on one thread,
+``mtkcare/api/lane.py``, so a process waiting for PostgreSQL leaves its core to another), the app's Reflex state in Redis (``REDIS_URL``, which production needs for
 more than one worker, and which then also holds the partner API's rate-limit counters), the
 organisation's rate limit set out of the way.
 
@@ -46,6 +49,7 @@ from pathlib import Path
 import psutil
 import sqlalchemy as sa
 from reflex_base.environment import environment
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -63,6 +67,21 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def fresh_copy(url: str) -> str:
+    """A copy of the seeded database (``<name>_run``, made again each time with ``CREATE
+    DATABASE … TEMPLATE``), so every run starts from the same rows and the seeded database
+    does not grow from run to run (more clients per birthday would make the exact-match
+    look-up, and so the figures, drift). Its URL."""
+    seeded = make_url(url)
+    copy = seeded.set(database=f"{seeded.database}_run")
+    admin = sa.create_engine(seeded.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{seeded.database}"'))
+    admin.dispose()
+    return copy.render_as_string(hide_password=False)
 
 
 def _key(url: str) -> str:
@@ -250,11 +269,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--existing", type=float, default=0.2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="run on the seeded database itself, not on a fresh copy of it (the run's "
+        "referrals and clients stay in it)",
+    )
     args = parser.parse_args(argv)
+    if not args.in_place:
+        args.database_url = fresh_copy(args.database_url)
 
     engine = sa.create_engine(args.database_url)
     with engine.connect() as conn:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.api_intake import DEFAULT_URL, _bodies, _key  # noqa: E402
+from bench.api_intake import DEFAULT_URL, _bodies, _key, fresh_copy  # noqa: E402
 
 
 def _kind(statement: str) -> str:
@@ -60,7 +60,10 @@ def main() -> None:
     parser.add_argument("--existing", type=float, default=0.2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--in-place", action="store_true", help="as api_intake's")
     args = parser.parse_args()
+    if not args.in_place:  # as api_intake: a fresh copy of the seeded database
+        args.database_url = fresh_copy(args.database_url)
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("MTKCARE_API_RATE_LIMIT", "100000000")

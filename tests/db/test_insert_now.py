@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
-from mtkcare.db import acting_as, insert_now, session_scope
+from mtkcare.db import _direct_insert, acting_as, insert_now, session_scope
+from mtkcare.jobs.models import Job
 from tests.support.statements import statements_sent
 
 
@@ -127,3 +128,49 @@ def test_audit_rows_of_a_failed_savepoint_go_with_its_rows(pg_url: str) -> None:
             str(kept.id)
         ]
         assert db.get(Client, lost_id) is None
+
+
+def _stored(session: Session, model: type[Any], row_id: int) -> dict[str, Any]:
+    table = model.__table__
+    found = session.connection().execute(sa.select(table).where(table.c.id == row_id)).one()
+    return dict(found._mapping)
+
+
+def test_on_postgresql_it_is_one_statement_on_the_driver_and_writes_what_a_flush_writes(
+    db: Session, pg_url: str
+) -> None:
+    # A JSON column, a time zone, booleans, server defaults and constant defaults: each is
+    # converted as Core converts it.
+    args = {"referral": 7, "why": "étude", "nested": [1, None, True]}
+    flushed = Job(name="insert-now-test", args=args, ticket=str(uuid4()))
+    db.add(flushed)
+    db.flush()
+    flushed_client = _client("Direct", interpreter_required=True, email="d@example.org")
+    db.add(flushed_client)
+    db.flush()
+    every_column = tuple(c.key for c in Job.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
+    assert _direct_insert(Job, every_column, db.connection().dialect) is not None  # the direct way
+    with statements_sent(pg_url) as seen:
+        job = insert_now(db, Job(name="insert-now-test", args=args, ticket=flushed.ticket))
+        client = insert_now(db, _client("Direct", interpreter_required=True, email="d@example.org"))
+    # Each: its INSERT … RETURNING, seen by the engine's listeners as any statement is (the
+    # client's audit row follows it: outside all-or-nothing it is written at once).
+    assert [s.split(" (")[0] for s in seen] == [
+        "INSERT INTO jobs_job",
+        "INSERT INTO client_management_client",
+        "INSERT INTO audit_auditlog",
+    ]
+    moving = {"id", "created_at", "updated_at", "next_attempt_at", "ticket"}
+    for model, by_flush, by_insert in ((Job, flushed, job), (Client, flushed_client, client)):
+        want = _stored(db, model, by_flush.id)
+        got = _stored(db, model, by_insert.id)
+        assert {k: v for k, v in got.items() if k not in moving} == {
+            k: v for k, v in want.items() if k not in moving
+        }
+    assert _stored(db, Job, job.id)["args"] == args
+    assert client.is_deleted is False and client.version == 1  # the returned columns
+
+
+def test_a_refused_row_raises_as_sqlalchemy_raises_it(db: Session) -> None:
+    with pytest.raises(sa.exc.IntegrityError, match="ticket"):
+        insert_now(db, Job(name="insert-now-test", args={}, ticket=None))  # type: ignore[arg-type]
