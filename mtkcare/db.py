@@ -12,6 +12,7 @@ The audit trail and the soft-delete filter are session hooks, so no service writ
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -433,13 +434,56 @@ def _write_pending_audit(session: Session) -> None:
     _audit(session, pending)
 
 
+def on_driver(
+    connection: sa.Connection, statements: list[tuple[str, dict[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Send ``statements`` (SQL as the dialect compiled it, with converted parameters) on the
+    connection's PostgreSQL driver (psycopg), in its transaction, and return each one's rows.
+    Core's execute spends about as much Python on a statement as the round trip itself (its
+    cache key, parameter and result set-up); this about a quarter. The connection's statement
+    listeners are told of each one, and a refusal is raised as SQLAlchemy raises it.
+
+    Several statements go in one round trip (psycopg's pipeline mode), and with them the
+    transaction's BEGIN when it is the first. PostgreSQL still runs them one after another,
+    each with a snapshot taken when it starts: a read after a lock sees what the lock's holder
+    committed. Where a statement fails, the ones after it are not run."""
+    fairy = connection.connection
+    driver = fairy.driver_connection
+    assert driver is not None
+    error = connection.dialect.loaded_dbapi.Error
+    cursors = [fairy.cursor() for _ in statements]
+    try:
+        try:
+            with driver.pipeline() if len(statements) > 1 else contextlib.nullcontext():
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    if connection.dispatch.before_cursor_execute:
+                        connection.dispatch.before_cursor_execute(
+                            connection, cursor, sql, params, None, False
+                        )
+                    cursor.execute(sql, params)
+            return [list(cursor.fetchall()) if cursor.description else [] for cursor in cursors]
+        except error as exc:
+            if connection.dialect.is_disconnect(exc, fairy.dbapi_connection, None):
+                connection.invalidate(exc)
+            sql, params = (
+                statements[0] if len(statements) == 1 else ("; ".join(s for s, _ in statements), {})
+            )
+            raise sa.exc.DBAPIError.instance(sql, params, exc, error) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def sends_on_driver(dialect: sa.Dialect) -> bool:
+    """Whether ``on_driver`` can send on this dialect's connections (PostgreSQL, psycopg)."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
 @dataclass(frozen=True)
 class _DirectInsert:
     """A model's INSERT … RETURNING for one set of columns, compiled once for PostgreSQL
-    (psycopg), and sent on the connection's driver cursor: Core's execute spends about as
-    much Python on a statement as the round trip itself (its cache key, parameter and result
-    set-up), this about a quarter. The same SQL, the columns' own type conversions, the
-    connection's statement listeners, and errors raised as SQLAlchemy raises them."""
+    (psycopg), and sent with ``on_driver``: the same SQL as Core's, the columns' own type
+    conversions both ways."""
 
     sql: str
     convert: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # per column, in order
@@ -452,25 +496,7 @@ class _DirectInsert:
             name: (to_db(given[name]) if to_db is not None else given[name])
             for name, to_db in self.convert
         }
-        fairy = connection.connection
-        cursor = fairy.cursor()
-        try:
-            if connection.dispatch.before_cursor_execute:
-                connection.dispatch.before_cursor_execute(
-                    connection, cursor, self.sql, params, None, False
-                )
-            try:
-                cursor.execute(self.sql, params)
-                row = cursor.fetchone()
-            except connection.dialect.loaded_dbapi.Error as exc:
-                if connection.dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
-                    connection.invalidate(exc)
-                raise sa.exc.DBAPIError.instance(
-                    self.sql, params, exc, connection.dialect.loaded_dbapi.Error
-                ) from exc
-        finally:
-            cursor.close()
-        assert row is not None
+        (row,) = on_driver(connection, [(self.sql, params)])[0]
         return tuple(
             from_db(value) if from_db is not None else value
             for from_db, value in zip(self.returned, row, strict=True)
@@ -483,7 +509,7 @@ def _direct_insert(
 ) -> _DirectInsert | None:
     """``cls``'s INSERT of the columns ``keys`` ready to send directly, or None where Core
     sends it (another database; a parameter name the compiler changed)."""
-    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+    if not sends_on_driver(dialect):
         return None
     statement, _columns, _returned = _insert_plan(cls)
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))

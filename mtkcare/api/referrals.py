@@ -63,7 +63,7 @@ from mtkcare.auth.service import Principal
 from mtkcare.clients.duplicates import name_key
 from mtkcare.clients.models import Client
 from mtkcare.clients.service import ClientDetails, Phone, born_before_today, create_client
-from mtkcare.db import read_scope, session_scope
+from mtkcare.db import on_driver, read_scope, sends_on_driver, session_scope
 from mtkcare.errors import ValidationFailed
 from mtkcare.organisations.models import ExternalOrganisation
 from mtkcare.organisations.service import OrganisationInput
@@ -289,20 +289,33 @@ _SAME_BIRTHDAY = (
 _PERSON_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))")
 
 
+@lru_cache(maxsize=2)
+def _lock_then_match(dialect: sa.Dialect) -> tuple[str, str]:
+    """The person lock and the look-up of clients born that day, as PostgreSQL's driver gets
+    them (compiled once)."""
+    return str(_PERSON_LOCK.compile(dialect=dialect)), str(_SAME_BIRTHDAY.compile(dialect=dialect))
+
+
 def _exact_match(session: Session, client: ClientIn) -> int | None:
     """The oldest live client with the same normalised name (``name_key``: accents, case,
     apostrophes and separators folded) and date of birth. Looked up by date of birth (indexed,
     a handful of rows) and compared in Python, so it reads the same on PostgreSQL and SQLite.
     Likely-but-not-exact duplicates are for the full duplicate look-up, not this one."""
     wanted = name_key(client.first_name, client.last_name)
-    if session.get_bind().dialect.name == "postgresql":
-        # Two submissions for the same new person at once would both miss and both create:
-        # the second waits here (until the first commits) and then finds the first's client.
-        session.connection().execute(
-            _PERSON_LOCK,
-            {"person": f"partner-api client {wanted} {client.date_of_birth.isoformat()}"},
-        )
-    rows = session.connection().execute(_SAME_BIRTHDAY, {"born": client.date_of_birth})
+    # Two submissions for the same new person at once would both miss and both create: on
+    # PostgreSQL the second waits on this lock (until the first commits), and the look-up,
+    # run after it with a snapshot of its own, then finds the first's client.
+    person = {"person": f"partner-api client {wanted} {client.date_of_birth.isoformat()}"}
+    born = {"born": client.date_of_birth}
+    connection = session.connection()
+    if sends_on_driver(connection.dialect):
+        # Both statements (and the transaction's BEGIN) in one round trip.
+        lock, match = _lock_then_match(connection.dialect)
+        rows: Any = on_driver(connection, [(lock, person), (match, born)])[1]
+    else:
+        if connection.dialect.name == "postgresql":
+            connection.execute(_PERSON_LOCK, person)
+        rows = connection.execute(_SAME_BIRTHDAY, born)
     return next((row[0] for row in rows if name_key(row[1], row[2]) == wanted), None)
 
 

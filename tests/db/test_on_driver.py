@@ -1,0 +1,65 @@
+"""``on_driver`` sends statements straight to psycopg in the connection's transaction, several
+in one round trip: PostgreSQL still runs them in order, each with a snapshot of its own, so a
+read sent behind a lock sees what the lock's holder committed while it waited. A refusal is
+raised as SQLAlchemy raises it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from mtkcare.db import get_engine, on_driver
+from tests.support.statements import statements_sent
+
+LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))"
+MARKED = "SELECT count(*) FROM audit_auditlog WHERE resource = 'OnDriverTest' AND resource_id = %(marker)s"
+
+
+def test_a_read_sent_with_a_lock_sees_what_the_locks_holder_committed_meanwhile(
+    pg_url: str,
+) -> None:
+    engine = get_engine(pg_url)
+    key, marker = f"on-driver {uuid.uuid4()}", uuid.uuid4().hex
+    seen: dict[str, Any] = {}
+
+    def waiter() -> None:
+        with engine.connect() as conn, conn.begin():
+            seen["rows"] = on_driver(conn, [(LOCK, {"key": key}), (MARKED, {"marker": marker})])
+
+    with engine.connect() as holder:
+        with holder.begin():
+            holder.execute(sa.text(LOCK.replace("%(key)s", ":key")), {"key": key})
+            waiting = threading.Thread(target=waiter)
+            waiting.start()
+            time.sleep(0.5)
+            assert waiting.is_alive()  # held up by the lock, its read not yet run
+            holder.execute(
+                sa.text(
+                    "INSERT INTO audit_auditlog (action, resource, resource_id, timestamp, changes)"
+                    " VALUES ('CREATE', 'OnDriverTest', :marker, now(), '{}')"
+                ),
+                {"marker": marker},
+            )
+        waiting.join(timeout=10)
+    # The lock's own answer (one row, void), then the read, which found the row committed
+    # while it waited: it was not read with a snapshot taken before the lock.
+    locked, read = seen["rows"]
+    assert len(locked) == 1 and read == [(1,)]
+
+
+def test_each_statement_is_told_to_the_engines_listeners(pg_url: str) -> None:
+    with statements_sent(pg_url) as seen, get_engine(pg_url).connect() as conn:
+        on_driver(conn, [("SELECT 1", {}), ("SELECT %(n)s::int", {"n": 2})])
+    assert seen == ["SELECT 1", "SELECT %(n)s::int"]
+
+
+def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(pg_url: str) -> None:
+    with get_engine(pg_url).connect() as conn:
+        with pytest.raises(sa.exc.ProgrammingError, match="nowhere"), conn.begin():
+            on_driver(conn, [("SELECT 1", {}), ("SELECT nope FROM nowhere", {})])
+        assert conn.execute(sa.text("SELECT 2")).scalar_one() == 2  # the connection lives on
