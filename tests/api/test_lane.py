@@ -8,16 +8,19 @@ import asyncio
 import contextvars
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from mtkcare.api import lane
 from mtkcare.settings import get_settings
 
+SetThreads = Callable[[int | None], None]
+
 
 @pytest.fixture
-def threads(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Sets the lane's size for a test, on a lane of its own."""
+def threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[SetThreads]:
+    """Sets the lane's size for a test (None: the default), on a lane of its own."""
 
     def set_to(count: int | None) -> None:
         if count is None:
@@ -32,7 +35,7 @@ def threads(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 def test_by_default_the_work_runs_on_one_thread_in_arrival_order_while_the_loop_stays_free(
-    threads,  # type: ignore[no-untyped-def]
+    threads: SetThreads,
 ) -> None:
     threads(None)
     ran: list[tuple[int, int]] = []
@@ -67,7 +70,7 @@ def test_by_default_the_work_runs_on_one_thread_in_arrival_order_while_the_loop_
     assert ticks >= 30
 
 
-def test_the_configured_number_of_threads_work_at_once(threads) -> None:  # type: ignore[no-untyped-def]
+def test_the_configured_number_of_threads_work_at_once(threads: SetThreads) -> None:
     threads(3)
     # Three pieces of work that can only finish together: one thread would wait forever
     # (here: until the barrier's timeout breaks it).
@@ -83,7 +86,7 @@ def test_the_configured_number_of_threads_work_at_once(threads) -> None:  # type
     assert len(set(asyncio.run(scenario()))) == 3
 
 
-def test_the_callers_context_variables_reach_the_lane(threads) -> None:  # type: ignore[no-untyped-def]
+def test_the_callers_context_variables_reach_the_lane(threads: SetThreads) -> None:
     threads(None)
     who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
 
@@ -94,7 +97,7 @@ def test_the_callers_context_variables_reach_the_lane(threads) -> None:  # type:
     assert asyncio.run(scenario()) == "partner request 7"
 
 
-def test_an_error_in_the_work_reaches_the_caller(threads) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_in_the_work_reaches_the_caller(threads: SetThreads) -> None:
     threads(None)
 
     def work() -> None:

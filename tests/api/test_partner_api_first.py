@@ -9,12 +9,12 @@ import json
 import logging
 
 import pytest
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mtkcare.api.app import _failures_answered
 
 
-def _call(app, path: str = "/api/v1/referrals/") -> list[Message]:  # type: ignore[no-untyped-def]
+def _call(app: ASGIApp, path: str = "/api/v1/referrals/") -> list[Message]:
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -24,7 +24,11 @@ def _call(app, path: str = "/api/v1/referrals/") -> list[Message]:  # type: igno
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "headers": [], "query_string": b""}
-    asyncio.run(app(scope, receive, send))
+
+    async def call() -> None:
+        await app(scope, receive, send)
+
+    asyncio.run(call())
     return sent
 
 
