@@ -554,8 +554,8 @@ def _insert_plan(
 
 def insert_now[M: SQLModel](session: Session, obj: M) -> M:
     """Write one new row at once, without the unit of work: one INSERT … RETURNING its id, on
-    the session's connection (on PostgreSQL straight to the driver: ``_DirectInsert``). An ``Audited`` row is stamped and gets its CREATE audit row
-    exactly as a flush would give it. Afterwards ``obj`` is a persistent row of the session
+    the session's connection (on PostgreSQL straight to the driver: ``_DirectInsert``). An
+    ``Audited`` row is stamped and gets its CREATE audit row exactly as a flush would give it. Afterwards ``obj`` is a persistent row of the session
     (``session.get`` finds it; changes to it are flushed and audited as usual). For the hot
     paths that create rows: a flush costs several times as much Python for the same INSERT."""
     actor = session.info.get("actor_id")

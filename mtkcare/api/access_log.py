@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,19 +43,15 @@ class Entry:
     timestamp: datetime = field(default_factory=utcnow)
 
 
+# The row's columns: every field of an entry but the key's id (for ``last_used_at`` only).
+_ROW_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "key_id")
+
+
 def _row(entry: Entry, organisation_id: int | None) -> dict[str, object]:
-    """An entry as its access-log row (the key's id is for ``last_used_at`` only)."""
-    return {
-        "method": entry.method,
-        "path": entry.path,
-        "status": entry.status,
-        "duration_ms": entry.duration_ms,
-        "key_prefix": entry.key_prefix,
-        "ip_address": entry.ip_address,
-        "idempotency_key": entry.idempotency_key,
-        "timestamp": entry.timestamp,
-        "organisation_id": organisation_id,
-    }
+    """An entry as its access-log row (read field by field: ``asdict`` copies deeply)."""
+    row: dict[str, object] = {name: getattr(entry, name) for name in _ROW_FIELDS}
+    row["organisation_id"] = organisation_id
+    return row
 
 
 _pending: list[Entry] = []

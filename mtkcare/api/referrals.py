@@ -23,10 +23,9 @@ same rules, audit rows and board announcements apply.
 The key is checked and the organisation's per-minute limit counted (429 with
 ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this process) on
 the same hop to the API's own thread (``mtkcare.api.lane``) as the work itself, before any
-transaction. An ``Idempotency-Key``
-is claimed first thing in the request's transaction (``mtkcare.api.idempotency``). Every
-answer is logged in ``_answer`` (``mtkcare.api.access_log``: batched, never a transaction of
-its own per call).
+transaction. An ``Idempotency-Key`` is claimed first thing in the request's transaction
+(``mtkcare.api.idempotency``). Every answer is logged in ``_answer``
+(``mtkcare.api.access_log``: batched, never a transaction of its own per call).
 """
 
 from __future__ import annotations
