@@ -30,7 +30,7 @@ from mtkcare.clients.models import (
     Gender,
     RiskLevel,
 )
-from mtkcare.db import get_row, insert_now, utcnow
+from mtkcare.db import get_row, insert_now, new_row, utcnow
 from mtkcare.errors import EditConflict, NotFound, ValidationFailed
 from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.programs.models import Enrolment, EnrolmentStatus, Program
@@ -618,7 +618,7 @@ def create_client(
     later is ``assess_risk``, which needs ``client.view_risk``."""
     details = check_client_details(session, actor, data)
     assessment = validate(RiskAssessmentInput, risk) if risk is not None else None
-    client = Client(**details.model_dump())
+    client = new_row(Client, **details.model_dump())
     if assessment is not None:
         _set_risk(client, assessment, actor)
     return insert_now(session, client)

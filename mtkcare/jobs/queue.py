@@ -27,7 +27,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import RetryTask
 from sqlmodel import Session, col, select
 
-from mtkcare.db import insert_now, on_commit, session_scope, utcnow
+from mtkcare.db import insert_now, new_row, on_commit, session_scope, utcnow
 from mtkcare.jobs.models import Job, JobStatus
 from mtkcare.settings import Settings, get_settings
 
@@ -210,7 +210,8 @@ def enqueue(
     kind = KINDS.get(name)
     if kind is None:
         raise ValueError(f"no job is called {name!r}")
-    row = Job(
+    row = new_row(
+        Job,
         name=name,
         args=dict(args or {}),
         max_attempts=kind.max_attempts or get_settings().job_max_attempts,

@@ -13,7 +13,7 @@ from mtkcare import dates
 from mtkcare.auth.access import reads, require, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import insert_now, utcnow
+from mtkcare.db import insert_now, new_row, utcnow
 from mtkcare.errors import NotFound, ValidationFailed
 from mtkcare.fields import IDENTIFYING, SENSITIVE, Kind, field
 from mtkcare.organisations.service import require_active_organisation
@@ -187,7 +187,8 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
         require_client(session, actor, details.client_id)
     service_type = _check_service_type(session, details.service_type_id)
     now = utcnow()
-    referral = Referral(
+    referral = new_row(
+        Referral,
         **details.model_dump(),
         tracking_id=new_tracking_id(),
         status=ReferralStatus.PENDING.value,
@@ -201,8 +202,9 @@ def create_referral(session: Session, actor: Principal, **data: object) -> Refer
     # The history's first row: the referral arrived (no ``from``).
     insert_now(
         session,
-        ReferralStatusHistory(
-            referral_id=referral.id,  # type: ignore[arg-type]
+        new_row(
+            ReferralStatusHistory,
+            referral_id=referral.id,
             to_status=referral.status,
             changed_by=actor.user_id,
             changed_at=now,
