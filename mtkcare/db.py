@@ -422,8 +422,21 @@ def _audit(session: Session, rows: list[dict[str, Any]]) -> None:
     pending = session.info.get(PENDING_AUDIT)
     if pending is not None:
         pending.extend(rows)
-    else:
-        session.connection().execute(sa.insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
+        return
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    # One INSERT per set of columns given (an executemany takes its columns from its first row).
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for keys, alike in by_columns.items():
+        direct = None
+        if len(alike) <= MANY_AT_ONCE:
+            direct = _direct_insert_many(table, keys, len(alike), connection.dialect)
+        if direct is not None:
+            direct.run(connection, alike)
+        else:
+            connection.execute(sa.insert(table), alike)
 
 
 @event.listens_for(Session, "before_commit")
@@ -534,6 +547,51 @@ def _direct_insert(
         for c in compiled.returning or ()
     )
     return _DirectInsert(compiled.string, convert, constants, returned)
+
+
+MANY_AT_ONCE = 16  # rows in one multi-row INSERT (more: Core's executemany)
+
+
+@dataclass(frozen=True)
+class _DirectInsertMany:
+    """One INSERT of several rows (``VALUES (…), (…)``) of the same columns, compiled once per
+    row count for PostgreSQL (psycopg) and sent with ``on_driver``: one statement where Core's
+    executemany sends one per row (and spends several times the Python)."""
+
+    sql: str
+    convert: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # per column, in order
+
+    def run(self, connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        params = {
+            f"{name}_{number}": (to_db(row[name]) if to_db is not None else row[name])
+            for number, row in enumerate(rows)
+            for name, to_db in self.convert
+        }
+        on_driver(connection, [(self.sql, params)])
+
+
+@lru_cache(maxsize=2 * MANY_AT_ONCE)
+def _direct_insert_many(
+    table: sa.Table, keys: tuple[str, ...], count: int, dialect: sa.Dialect
+) -> _DirectInsertMany | None:
+    """``count`` rows of ``table``'s columns ``keys`` in one INSERT ready to send directly, or
+    None where Core sends them (another database; a parameter name the compiler changed)."""
+    if not sends_on_driver(dialect):
+        return None
+    statement = sa.insert(table).values(
+        [
+            {key: sa.bindparam(f"{key}_{number}", type_=table.c[key].type) for key in keys}
+            for number in range(count)
+        ]
+    )
+    compiled = statement.compile(dialect=dialect)
+    wanted = {f"{key}_{number}" for key in keys for number in range(count)}
+    if compiled.positional or set(compiled.binds) != wanted:
+        return None
+    convert = tuple(
+        (key, table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in keys
+    )
+    return _DirectInsertMany(compiled.string, convert)
 
 
 @lru_cache(maxsize=64)

@@ -5,7 +5,7 @@ savepoint took back loses its audit rows too, and a rollback writes none."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +15,15 @@ from sqlmodel import Session, col, select
 
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
-from mtkcare.db import _direct_insert, acting_as, insert_now, session_scope
+from mtkcare.db import (
+    MANY_AT_ONCE,
+    _audit,
+    _direct_insert,
+    _direct_insert_many,
+    acting_as,
+    insert_now,
+    session_scope,
+)
 from mtkcare.jobs.models import Job
 from tests.support.statements import statements_sent
 
@@ -174,3 +182,52 @@ def test_on_postgresql_it_is_one_statement_on_the_driver_and_writes_what_a_flush
 def test_a_refused_row_raises_as_sqlalchemy_raises_it(db: Session) -> None:
     with pytest.raises(sa.exc.IntegrityError, match="ticket"):
         insert_now(db, Job(name="insert-now-test", args={}, ticket=None))  # type: ignore[arg-type]
+
+
+def _audit_probe(count: int, resource: str, **extra: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "user_id": None,
+            "action": "UPDATE",
+            "resource": resource,
+            "resource_id": str(number),
+            "timestamp": datetime(2026, 1, 2, 3, 4, number % 60, tzinfo=UTC),
+            "changes": {"name": [None, f"Zoë {number}"], "flags": [[1, None], {"a": True}]},
+            **extra,
+        }
+        for number in range(count)
+    ]
+
+
+def _stored_audit(session: Session, resource: str) -> list[tuple[Any, ...]]:
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    found = session.connection().execute(
+        sa.select(
+            table.c.user_id, table.c.action, table.c.resource_id, table.c.timestamp,
+            table.c.changes, table.c.ip_address,
+        )
+        .where(table.c.resource == resource)
+        .order_by(table.c.id)
+    )  # fmt: skip
+    return [tuple(row) for row in found]
+
+
+def test_audit_rows_go_in_one_insert_and_are_stored_as_cores_executemany_stores_them(
+    db: Session, pg_url: str
+) -> None:
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    assert _direct_insert_many(table, tuple(_audit_probe(1, "x")[0]), 3, db.connection().dialect)
+    with statements_sent(pg_url) as seen:
+        _audit(db, _audit_probe(3, "ProbeDirect"))
+    assert len(seen) == 1 and seen[0].count("::JSON") == 3  # one statement, three rows
+    db.connection().execute(sa.insert(table), _audit_probe(3, "ProbeCore"))
+    assert _stored_audit(db, "ProbeDirect") == _stored_audit(db, "ProbeCore")
+    assert len(_stored_audit(db, "ProbeDirect")) == 3
+
+
+def test_many_audit_rows_or_rows_of_other_columns_are_written_all_the_same(db: Session) -> None:
+    _audit(db, _audit_probe(MANY_AT_ONCE + 5, "ProbeMany"))
+    assert len(_stored_audit(db, "ProbeMany")) == MANY_AT_ONCE + 5
+    mixed = _audit_probe(2, "ProbeMixed") + _audit_probe(1, "ProbeMixed", ip_address="10.0.0.9")
+    _audit(db, mixed)
+    assert [row[-1] for row in _stored_audit(db, "ProbeMixed")] == [None, None, "10.0.0.9"]
