@@ -87,9 +87,13 @@ def main() -> None:
             statements[_kind(statement)] += 1
 
     def submit(body: bytes) -> int:
-        caller, refused = api._admit(authorization)
-        assert refused is None, caller
-        return api._submit(body, caller, None).status_code
+        caller, answer = api._admit_then(
+            authorization,
+            lambda session, caller: api._submit(session, caller, body, None),
+            True,
+        )
+        assert caller.ok, caller
+        return answer.status_code
 
     for body in bodies[: args.warmup]:
         submit(body)

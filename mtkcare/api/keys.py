@@ -8,15 +8,15 @@ organisation is inactive or deleted (403). Nothing about the key is logged but i
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from mtkcare.db import utcnow
+from mtkcare.db import read_rows, utcnow
 from mtkcare.organisations.models import ApiKey, ExternalOrganisation
 from mtkcare.reference.cache import GENERATION
 from mtkcare.settings import get_settings
@@ -25,8 +25,12 @@ from mtkcare.settings import get_settings
 def key_hash(secret: str) -> str:
     """The keyed hash kept for a key: HMAC-SHA256 under a key derived from the app's secret
     (so a copy of the database alone cannot check guesses)."""
-    pepper = hmac.new(get_settings().secret_key.encode(), b"mtkcare api keys", hashlib.sha256)
-    return hmac.new(pepper.digest(), secret.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_pepper(get_settings().secret_key), secret.encode(), "sha256").hex()
+
+
+@lru_cache(maxsize=4)
+def _pepper(app_secret: str) -> bytes:
+    return hmac.digest(app_secret.encode(), b"mtkcare api keys", "sha256")
 
 
 class KeyProblem(StrEnum):
@@ -99,7 +103,8 @@ def authenticate_key(session: Session, authorization: str | None) -> Caller:
     prefix = _prefix_of(secret)
     if prefix is None:
         return Caller(None, None, None, KeyProblem.UNKNOWN)
-    found = session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).first()
+    rows = read_rows(session.connection(), _KEY_BY_PREFIX, {"prefix": prefix})
+    found = rows[0] if rows else None
     if found is None or not hmac.compare_digest(found[1], key_hash(secret)):
         return Caller(None, None, prefix, KeyProblem.UNKNOWN)
     key_id, _, revoked_at, expires_at, organisation_id, active, deleted, rate_limit, name, lists = (

@@ -387,56 +387,60 @@ def _created(body: dict[str, Any], location: str, *, status_code: int = 201) -> 
     )
 
 
-def _submit(raw: bytes, caller: Caller, idempotency_key: str | None) -> Response:
-    """Everything after the key's check, in one transaction (a key revoked in the
+class _Undone(Exception):
+    """Raised with the answer to give when the request's transaction must be rolled back
+    (a service refused what it was asked): ``_admit_then`` gives it once that is done."""
+
+    def __init__(self, answer: Response) -> None:
+        super().__init__(answer.status_code)
+        self.answer = answer
+
+
+def _submit(session: Session, caller: Caller, raw: bytes, idempotency_key: str | None) -> Response:
+    """Everything after the key's check, in its transaction (a key revoked in the
     milliseconds between still finishes the request it had begun)."""
+    assert caller.organisation_id is not None
     if idempotency_key is not None and not idempotency.valid_key(idempotency_key):
         return problem(
             400, "The Idempotency-Key header must be 1 to 200 printable characters, no spaces."
         )
+    if idempotency_key is not None:
+        replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
+        if replay is not None and replay.body is None:
+            return problem(
+                409,
+                "This Idempotency-Key was used for a different request. Use a new key "
+                "for a new referral.",
+            )
+        if replay is not None and replay.body is not None:
+            return _created(replay.body, replay.location or "", status_code=replay.status_code)
     try:
-        # Any error (ours or a service's) leaves this block and undoes the whole request.
-        with session_scope(all_or_nothing=True) as session:
-            assert caller.organisation_id is not None
-            prime(session, caller.reference_generation)  # read with the key: one read fewer
-            if idempotency_key is not None:
-                replay = idempotency.claim(session, caller.organisation_id, idempotency_key, raw)
-                if replay is not None and replay.body is None:
-                    return problem(
-                        409,
-                        "This Idempotency-Key was used for a different request. Use a new key "
-                        "for a new referral.",
-                    )
-                if replay is not None and replay.body is not None:
-                    return _created(
-                        replay.body, replay.location or "", status_code=replay.status_code
-                    )
-            try:
-                submission = SubmissionIn.model_validate_json(raw, strict=True)
-            except ValidationError as exc:
-                if any(err.get("type") == "json_invalid" for err in exc.errors()):
-                    return problem(400, "The body is not well-formed JSON.")
-                return validation_failed(_field_errors(exc))
-            codes = _resolve_codes(session, submission)
-            if isinstance(codes, list):
-                return validation_failed(codes)
-            referral = _intake(session, caller, submission, codes)
-            session.flush()
-            body = {
-                "tracking_id": referral.tracking_id,
-                "status": referral.status,
-                "received_at": _iso(referral.created_at),
-            }
-            location = f"/api/v1/referrals/{referral.tracking_id}"
-            if idempotency_key is not None:
-                idempotency.remember(
-                    session, caller.organisation_id, idempotency_key, raw,
-                    status_code=201, answer=body, location=location,
-                )  # fmt: skip
-    except ValidationFailed as exc:  # the services' own checks: everything rolled back
+        submission = SubmissionIn.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return problem(400, "The body is not well-formed JSON.")
+        return validation_failed(_field_errors(exc))
+    codes = _resolve_codes(session, submission)
+    if isinstance(codes, list):
+        return validation_failed(codes)
+    try:
+        referral = _intake(session, caller, submission, codes)
+        session.flush()
+    except ValidationFailed as exc:  # the services' own checks: everything is rolled back
         if "external_organisation_id" in exc.errors:  # deactivated since its key was checked
-            return problem(403, "The organisation may not submit referrals now.")
-        return validation_failed(_service_errors(exc))
+            raise _Undone(problem(403, "The organisation may not submit referrals now.")) from exc
+        raise _Undone(validation_failed(_service_errors(exc))) from exc
+    body = {
+        "tracking_id": referral.tracking_id,
+        "status": referral.status,
+        "received_at": _iso(referral.created_at),
+    }
+    location = f"/api/v1/referrals/{referral.tracking_id}"
+    if idempotency_key is not None:
+        idempotency.remember(
+            session, caller.organisation_id, idempotency_key, raw,
+            status_code=201, answer=body, location=location,
+        )  # fmt: skip
     return _created(body, location)
 
 
@@ -446,14 +450,15 @@ def _limiter() -> RateLimiter:
     return make_rate_limiter()
 
 
-def _admit(authorization: str | None) -> tuple[Caller, Response | None]:
+def _admit(session: Session, authorization: str | None) -> tuple[Caller, Response | None]:
     """Who is calling, and why they may not be served now (their key, or their
     organisation's requests a minute used up: 429 with ``Retry-After``), or None. Every call
-    of the API counts. Blocking (one read, one count): run on the API's lane, in one hop."""
-    with read_scope() as session:  # one read: no transaction round trips
-        caller = authenticate_key(session, authorization)
+    of the API counts. The key is read as the first statement of ``session``'s work (with
+    the reference lists' generation)."""
+    caller = authenticate_key(session, authorization)
     if not caller.ok:
         return caller, _key_refused(caller)
+    prime(session, caller.reference_generation)  # read with the key: one read fewer
     limit = caller.rate_limit or get_settings().api_rate_limit
     wait = _limiter().count(f"partner-api:{caller.organisation_id}", limit)
     if wait:
@@ -466,18 +471,27 @@ def _admit(authorization: str | None) -> tuple[Caller, Response | None]:
     return caller, None
 
 
-def _admit_then(
-    authorization: str | None, work: Callable[[Caller], Response]
-) -> tuple[Caller, Response]:
-    caller, refused = _admit(authorization)
-    return caller, refused if refused is not None else work(caller)
+Work = Callable[[Session, Caller], Response]
 
 
-async def _serve(request: Request, work: Callable[[Caller], Response]) -> Response:
-    """``_admit``, then (if the caller may be served) ``work``: blocking both, so together in
-    one hop to the API's lane (``mtkcare.api.lane``; each hop costs the event loop a
-    handover)."""
-    caller, response = await run_in_lane(_admit_then, request.headers.get("authorization"), work)
+def _admit_then(authorization: str | None, work: Work, writes: bool) -> tuple[Caller, Response]:
+    """``_admit``, then (if the caller may be served) ``work``, on one connection: in one
+    all-or-nothing transaction when the work ``writes`` (the key read its first statement),
+    else as single reads (``read_scope``). Blocking: run on the API's lane, in one hop."""
+    caller = Caller(None, None, None, None)
+    try:
+        with session_scope(all_or_nothing=True) if writes else read_scope() as session:
+            caller, refused = _admit(session, authorization)
+            return caller, refused if refused is not None else work(session, caller)
+    except _Undone as undone:  # rolled back
+        return caller, undone.answer
+
+
+async def _serve(request: Request, work: Work, *, writes: bool) -> Response:
+    """``_admit_then`` in one hop to the API's lane (``mtkcare.api.lane``; each hop costs the
+    event loop a handover)."""
+    authorization = request.headers.get("authorization")
+    caller, response = await run_in_lane(_admit_then, authorization, work, writes)
     if caller.ok:
         request.state.api_key_id = caller.key_id  # for the access log's last-used time
     return response
@@ -512,7 +526,11 @@ async def _post_referral(request: Request) -> Response:
     if raw is None:
         return problem(413, f"The body may be at most {MAX_BODY} bytes.")
     idempotency_key = request.headers.get("idempotency-key")
-    return await _serve(request, lambda caller: _submit(raw, caller, idempotency_key))
+    return await _serve(
+        request,
+        lambda session, caller: _submit(session, caller, raw, idempotency_key),
+        writes=True,
+    )
 
 
 @public  # partner API: authenticated by its key (mtkcare/api/keys.py), not a staff session
@@ -527,32 +545,31 @@ async def referrals(request: Request) -> Response:
 # GET /api/v1/referrals/<tracking_id>
 
 
-def _status(tracking_id: str, caller: Caller) -> Response:
+def _status(session: Session, caller: Caller, tracking_id: str) -> Response:
     """The referral's status for the organisation whose key was checked."""
     gone = not_found("No referral of your organisation has that tracking id.")
     if not TRACKING_ID.match(tracking_id):
         return gone
-    with read_scope() as session:  # reads only: no transaction round trips
-        referral = session.exec(
-            select(Referral).where(
-                Referral.tracking_id == tracking_id,
-                Referral.external_organisation_id == caller.organisation_id,
-                Referral.source == ReferralSource.EXTERNAL.value,
-            )
-        ).first()
-        if referral is None:
-            return gone
-        body: dict[str, Any] = {
-            "tracking_id": referral.tracking_id,
-            "status": referral.status,
-            "received_at": _iso(referral.created_at),
-            "updated_at": _iso(referral.updated_at),
-        }
-        # The reason's label only: staff's decline notes are internal.
-        if referral.decline_reason_id is not None:
-            reason = session.get(DeclineReason, referral.decline_reason_id)
-            if reason is not None:
-                body["decision_reason"] = reason.label
+    referral = session.exec(
+        select(Referral).where(
+            Referral.tracking_id == tracking_id,
+            Referral.external_organisation_id == caller.organisation_id,
+            Referral.source == ReferralSource.EXTERNAL.value,
+        )
+    ).first()
+    if referral is None:
+        return gone
+    body: dict[str, Any] = {
+        "tracking_id": referral.tracking_id,
+        "status": referral.status,
+        "received_at": _iso(referral.created_at),
+        "updated_at": _iso(referral.updated_at),
+    }
+    # The reason's label only: staff's decline notes are internal.
+    if referral.decline_reason_id is not None:
+        reason = session.get(DeclineReason, referral.decline_reason_id)
+        if reason is not None:
+            body["decision_reason"] = reason.label
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -562,9 +579,10 @@ async def referral_status(request: Request) -> Response:
     if request.method not in ("GET", "HEAD"):
         return _answer(request, method_not_allowed(("GET", "HEAD")), started)
     tracking_id = request.path_params["tracking_id"]
-    return _answer(
-        request, await _serve(request, lambda caller: _status(tracking_id, caller)), started
+    answer = await _serve(
+        request, lambda session, caller: _status(session, caller, tracking_id), writes=False
     )
+    return _answer(request, answer, started)
 
 
 @public  # reveals nothing: the API's own 404 for any address it does not serve

@@ -32,6 +32,9 @@ class SignInFailed(DomainError):
         super().__init__(message)
 
 
+_EVERY_PERMISSION = frozenset(p.value for p in Permission)  # what the system acts with
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: what every permission check looks at. Lives only on the server.
@@ -64,7 +67,7 @@ class Principal:
             user_id=None,
             username="system",
             display_name=f"MTK Care ({purpose})",
-            permissions=frozenset(p.value for p in Permission),
+            permissions=_EVERY_PERMISSION,
         )
 
 

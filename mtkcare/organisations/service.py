@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from mtkcare.auth.access import reads, service
 from mtkcare.auth.permissions import Permission
 from mtkcare.auth.service import Principal
-from mtkcare.db import get_row
+from mtkcare.db import get_row, read_rows
 from mtkcare.errors import ValidationFailed
 from mtkcare.fields import IDENTIFYING, Kind, field
 from mtkcare.notifications.outbound import webhook_problem
@@ -126,8 +126,8 @@ def require_active_organisation(
     """The organisation may refer clients now (active, not deleted); else ValidationFailed
     naming ``field``. Two plain columns, not the ORM row: every referral from outside asks."""
     session.flush()  # a change to it made in this session counts (nothing to do if none)
-    found = session.connection().execute(_STANDING, {"id": organisation_id}).first()
-    if found is None or found.is_deleted or not found.is_active:
+    found = read_rows(session.connection(), _STANDING, {"id": organisation_id})
+    if not found or found[0] != (True, False):  # (is_active, is_deleted)
         raise ValidationFailed({field: "Choose an organisation that is active"})
 
 

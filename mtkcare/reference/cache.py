@@ -134,10 +134,11 @@ GENERATION = _GENERATION.scalar_subquery()
 
 
 def prime(session: Session, generation: int | None) -> None:
-    """Give ``session``, before its transaction begins, the generation a read made just
-    before it returned (``GENERATION``). A change committed in between is seen from the next
-    transaction, as if this one had begun a moment earlier."""
-    if generation is not None and not session.in_transaction():
+    """Give ``session``, before it has asked ``lists`` anything, the generation a read made
+    (``GENERATION``) just before its transaction or as its first statement. A change
+    committed in between is seen from the next transaction, as if this one had read it
+    first."""
+    if generation is not None and _SEEN not in session.info:
         session.info[_SEEN] = generation
 
 

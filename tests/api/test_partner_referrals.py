@@ -21,11 +21,13 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from mtkcare import dates
 from mtkcare.api import access_log
+from mtkcare.api.keys import Caller
 from mtkcare.audit.models import AuditLog
 from mtkcare.clients.models import Client
 from mtkcare.db import session_scope, utcnow
@@ -334,18 +336,26 @@ def test_a_revoked_key_or_inactive_organisation_is_403(
 def test_an_organisation_deactivated_after_its_key_was_checked_is_403(
     api: TestClient, pg_url: str, partner: Partner
 ) -> None:
-    """The key is checked just before the request's transaction; an organisation deactivated
-    in between is refused by the referral service's own check, and answered as a 403."""
-    from mtkcare.api.referrals import _admit, _submit
+    """The key is read as the request's transaction begins; an organisation deactivated just
+    after is refused by the referral service's own check, and answered as a 403, with
+    everything the request had done undone."""
+    from mtkcare.api.referrals import _admit_then, _submit
 
-    caller, refused = _admit(partner.authorization["Authorization"])
-    assert refused is None
-    with session_scope(url=pg_url) as db:
-        organisation = db.get(ExternalOrganisation, partner.organisation_id)
-        assert organisation is not None
-        organisation.is_active = False
-    before = _business_rows(pg_url)
-    answer = _submit(json.dumps(_body()).encode(), caller, None)
+    body = json.dumps(_body()).encode()
+
+    def deactivated_meanwhile(session: Session, caller: Caller) -> Response:
+        with session_scope(url=pg_url) as other:
+            organisation = other.get(ExternalOrganisation, partner.organisation_id)
+            assert organisation is not None
+            organisation.is_active = False
+        before.update(_business_rows(pg_url))  # the deactivation's own audit row counted
+        return _submit(session, caller, body, None)
+
+    before: dict[str, int] = {}
+    caller, answer = _admit_then(
+        partner.authorization["Authorization"], deactivated_meanwhile, True
+    )
+    assert caller.ok  # the key was fine when it was read
     assert answer.status_code == 403 and b"may not submit referrals now" in answer.body
     assert _business_rows(pg_url) == before
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from mtkcare.db import get_engine, on_driver
+from mtkcare.db import _direct_read, get_engine, on_driver, read_rows
 from tests.support.statements import statements_sent
 
 LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))"
@@ -63,3 +64,58 @@ def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(pg_url: str) -> N
         with pytest.raises(sa.exc.ProgrammingError, match="nowhere"), conn.begin():
             on_driver(conn, [("SELECT 1", {}), ("SELECT nope FROM nowhere", {})])
         assert conn.execute(sa.text("SELECT 2")).scalar_one() == 2  # the connection lives on
+
+
+# ``read_rows``: a Core SELECT of plain columns, compiled once, sent on the driver.
+_AUDIT = sa.table(
+    "audit_auditlog",
+    sa.column("id", sa.Integer),
+    sa.column("timestamp", sa.DateTime(timezone=True)),
+    sa.column("action", sa.String),
+    sa.column("resource", sa.String),
+    sa.column("resource_id", sa.String),
+    sa.column("changes", sa.JSON),
+)
+_SINCE = sa.select(_AUDIT.c.resource_id, _AUDIT.c.timestamp, sa.literal(7).label("seven")).where(
+    _AUDIT.c.resource == "ReadRowsTest",
+    _AUDIT.c.timestamp >= sa.bindparam("since", type_=sa.DateTime(timezone=True)),
+)
+_AS_ENUM = sa.select(
+    _AUDIT.c.resource_id, sa.type_coerce(_AUDIT.c.action, sa.Enum("CREATE", "UPDATE"))
+).where(_AUDIT.c.resource == "ReadRowsTest")
+
+
+def _probe_rows(conn: sa.Connection) -> None:
+    conn.execute(
+        sa.insert(_AUDIT),
+        [
+            {"timestamp": datetime(2026, 5, day, 9, tzinfo=UTC), "action": "UPDATE",
+             "resource": "ReadRowsTest",
+             "resource_id": str(day), "changes": {"day": day}}
+            for day in (1, 2, 3)
+        ],
+    )  # fmt: skip
+
+
+def test_read_rows_gives_cores_rows_in_one_statement_on_the_driver(pg_url: str) -> None:
+    engine = get_engine(pg_url)
+    with engine.connect() as conn, conn.begin():
+        _probe_rows(conn)
+        assert _direct_read(_SINCE, conn.dialect) is not None
+        since = {"since": datetime(2026, 5, 2, tzinfo=UTC)}
+        with statements_sent(pg_url) as seen:
+            rows = read_rows(conn, _SINCE, since)
+        assert len(seen) == 1
+        assert rows == [tuple(row) for row in conn.execute(_SINCE, since)]
+        assert [(r[0], r[2]) for r in rows] == [("2", 7), ("3", 7)]  # literals' own values
+        conn.rollback()
+
+
+def test_read_rows_leaves_a_column_that_converts_its_values_to_core(pg_url: str) -> None:
+    engine = get_engine(pg_url)
+    with engine.connect() as conn, conn.begin():
+        _probe_rows(conn)
+        assert _direct_read(_AS_ENUM, conn.dialect) is None  # an Enum: Core converts it
+        assert sorted(read_rows(conn, _AS_ENUM, {})) == [(str(d), "UPDATE") for d in (1, 2, 3)]
+        assert _direct_read(sa.select(_AUDIT.c.changes), conn.dialect)  # JSON: psycopg's own
+        conn.rollback()
