@@ -508,39 +508,44 @@ class _DirectRead:
     # Per parameter: its name, its type's conversion, its value when the caller gives none
     # (a literal in the statement).
     convert: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+    returned: tuple[Callable[[Any], Any] | None, ...]  # per result column, Core's conversion
 
 
 @lru_cache(maxsize=64)
 def _direct_read(statement: sa.Select[Any], dialect: sa.Dialect) -> _DirectRead | None:
     """``statement`` ready to send directly, or None where Core must run it (another
-    database; positional parameters; a result column whose type converts what the driver
-    returns, which the driver's rows would skip)."""
+    database; positional parameters; a result column converted by the driver's own column
+    type, such as a number)."""
     if not sends_on_driver(dialect):
         return None
     compiled = statement.compile(dialect=dialect)
     if compiled.positional:
         return None
-    for column in statement.selected_columns:
-        try:
-            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-                return None
-        except TypeError:  # it converts by the driver's column type (numbers)
-            return None
+    try:
+        returned = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+    except TypeError:  # it needs the driver's column type
+        return None
     convert = {
         name: (bind.type.dialect_impl(dialect).bind_processor(dialect), bind.effective_value)
         for bind, name in compiled.bind_names.items()
     }
     return _DirectRead(
-        compiled.string, tuple((name, *conversion) for name, conversion in convert.items())
+        compiled.string,
+        tuple((name, *conversion) for name, conversion in convert.items()),
+        returned,
     )
 
 
 def read_rows(
     connection: sa.Connection, statement: sa.Select[Any], params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    """The rows of a Core SELECT of plain columns (built once, at import: the compiled form is
-    kept per statement) as tuples: on PostgreSQL sent with ``on_driver`` (a quarter of
-    Core's Python for a statement), elsewhere by Core. For reads on every request."""
+    """The rows of a Core SELECT (built once, at import: the compiled form is kept per
+    statement) as tuples, each value converted as Core converts it: on PostgreSQL sent with
+    ``on_driver`` (a quarter of Core's Python for a statement), elsewhere by Core. For reads
+    on every request."""
     direct = _direct_read(statement, connection.dialect)
     if direct is None:
         return [tuple(row) for row in connection.execute(statement, params)]
@@ -548,7 +553,16 @@ def read_rows(
     for name, to_db, literal in direct.convert:
         value = params.get(name, literal)
         sent[name] = to_db(value) if to_db is not None else value
-    return on_driver(connection, [(direct.sql, sent)])[0]
+    rows = on_driver(connection, [(direct.sql, sent)])[0]
+    if not any(direct.returned):
+        return rows
+    return [
+        tuple(
+            from_db(value) if from_db is not None else value
+            for from_db, value in zip(direct.returned, row, strict=True)
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
