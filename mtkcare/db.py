@@ -429,20 +429,26 @@ def _audit(session: Session, rows: list[dict[str, Any]]) -> None:
     if pending is not None:
         pending.extend(rows)
         return
-    table = AuditLog.__table__  # type: ignore[attr-defined]
-    connection = session.connection()
-    # One INSERT per set of columns given (an executemany takes its columns from its first row).
+    insert_rows(session.connection(), AuditLog.__table__, rows)  # type: ignore[attr-defined]
+
+
+def insert_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (column name → value) into ``table`` on the connection, in its
+    transaction: on PostgreSQL as multi-row INSERTs of up to ``MANY_AT_ONCE`` rows sent on
+    the driver (``_DirectInsertMany``), elsewhere with Core's executemany. Rows may name
+    different columns: each set of columns is inserted on its own (an executemany would take
+    every row's columns from its first)."""
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
     for keys, alike in by_columns.items():
-        direct = None
-        if len(alike) <= MANY_AT_ONCE:
-            direct = _direct_insert_many(table, keys, len(alike), connection.dialect)
-        if direct is not None:
-            direct.run(connection, alike)
-        else:
-            connection.execute(sa.insert(table), alike)
+        for start in range(0, len(alike), MANY_AT_ONCE):
+            chunk = alike[start : start + MANY_AT_ONCE]
+            direct = _direct_insert_many(table, keys, len(chunk), connection.dialect)
+            if direct is None:  # not PostgreSQL: the rest in one executemany
+                connection.execute(sa.insert(table), alike[start:])
+                break
+            direct.run(connection, chunk)
 
 
 @event.listens_for(Session, "before_commit")
@@ -620,7 +626,7 @@ def _direct_insert(
     return _DirectInsert(compiled.string, convert, constants, returned)
 
 
-MANY_AT_ONCE = 16  # rows in one multi-row INSERT (more: Core's executemany)
+MANY_AT_ONCE = 16  # rows in one multi-row INSERT on PostgreSQL (``insert_rows``)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from mtkcare.db import session_scope, utcnow
+from mtkcare.db import insert_rows, session_scope, utcnow
 from mtkcare.organisations.models import ApiAccessLog, ApiKey
 
 log = logging.getLogger(__name__)
@@ -111,10 +111,12 @@ def flush() -> int:
                 if prefixes
                 else {}
             )
-            # Core's many-rows INSERT on the table: the ORM's bulk path costs several times
-            # the Python for the same statement, in a thread that shares the requests' lock.
-            db.connection().execute(
-                sa.insert(ApiAccessLog.__table__),  # type: ignore[attr-defined]
+            # Multi-row INSERTs on the driver (``insert_rows``): the ORM's bulk path, or
+            # Core's executemany, costs several times the Python for the same rows, in a
+            # thread that shares the requests' lock.
+            insert_rows(
+                db.connection(),
+                ApiAccessLog.__table__,  # type: ignore[attr-defined]
                 [_row(e, owners.get(e.key_prefix or "")) for e in batch],
             )
             used: dict[int, datetime] = {}

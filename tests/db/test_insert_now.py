@@ -225,9 +225,16 @@ def test_audit_rows_go_in_one_insert_and_are_stored_as_cores_executemany_stores_
     assert len(_stored_audit(db, "ProbeDirect")) == 3
 
 
-def test_many_audit_rows_or_rows_of_other_columns_are_written_all_the_same(db: Session) -> None:
-    _audit(db, _audit_probe(MANY_AT_ONCE + 5, "ProbeMany"))
-    assert len(_stored_audit(db, "ProbeMany")) == MANY_AT_ONCE + 5
+def test_many_audit_rows_or_rows_of_other_columns_are_written_all_the_same(
+    db: Session, pg_url: str
+) -> None:
+    with statements_sent(pg_url) as seen:
+        _audit(db, _audit_probe(MANY_AT_ONCE + 5, "ProbeMany"))
+    inserts = [s for s in seen if s.startswith("INSERT INTO audit_auditlog")]
+    assert [s.count("::JSON") for s in inserts] == [MANY_AT_ONCE, 5]  # INSERTs of so many rows
+    assert [row[2] for row in _stored_audit(db, "ProbeMany")] == [
+        str(n) for n in range(MANY_AT_ONCE + 5)
+    ]
     mixed = _audit_probe(2, "ProbeMixed") + _audit_probe(1, "ProbeMixed", ip_address="10.0.0.9")
     _audit(db, mixed)
     assert [row[-1] for row in _stored_audit(db, "ProbeMixed")] == [None, None, "10.0.0.9"]
