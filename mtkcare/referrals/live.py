@@ -10,8 +10,11 @@ Redis (the embedded default, one process) it goes to the listeners in this proce
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
@@ -44,15 +47,28 @@ def _publisher(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+# With Redis, the announcements of one process go out together, one message per moment
+# (``GATHER`` seconds), on a thread of their own: one Redis command for a burst of changes
+# (the partner API's intake) rather than one per change.
+GATHER = 0.02
+_outbox: set[int] = set()
+_outbox_ready = threading.Condition()
+_sender: tuple[int, threading.Thread] | None = None  # (process id, thread)
+
+
 def publish(referral_id: int) -> None:
     url = get_settings().redis_url
     if url:
-        import redis
-
-        try:
-            _publisher(url).publish(CHANNEL, str(referral_id))
-        except redis.RedisError:
-            log.warning("could not announce a referral change through Redis", exc_info=True)
+        global _sender
+        with _outbox_ready:
+            _outbox.add(referral_id)
+            if _sender is None or _sender[0] != os.getpid() or not _sender[1].is_alive():
+                thread = threading.Thread(
+                    target=_send_forever, args=(url,), name="board-announcements", daemon=True
+                )
+                _sender = (os.getpid(), thread)
+                thread.start()
+            _outbox_ready.notify()
         return
     with _lock:
         listeners = list(_listeners)
@@ -62,6 +78,42 @@ def publish(referral_id: int) -> None:
         except RuntimeError:  # that loop has closed
             with _lock:
                 _listeners.discard((loop, queue))
+
+
+def _send_waiting(url: str) -> None:
+    """Publish the ids waiting in the outbox (if any) as one message: ids separated by
+    spaces."""
+    import redis
+
+    with _outbox_ready:
+        ids = sorted(_outbox)
+        _outbox.clear()
+    if not ids:
+        return
+    try:
+        _publisher(url).publish(CHANNEL, " ".join(map(str, ids)))
+    except redis.RedisError:
+        log.warning("could not announce %d referral changes through Redis", len(ids), exc_info=True)
+
+
+def _send_forever(url: str) -> None:
+    while True:
+        with _outbox_ready:
+            while not _outbox:
+                _outbox_ready.wait()
+        time.sleep(GATHER)  # let the moment's other changes join
+        _send_waiting(url)
+
+
+@atexit.register
+def _send_the_rest() -> None:
+    url = get_settings().redis_url
+    if url:
+        _send_waiting(url)
+
+
+def _ids(data: bytes | str) -> set[int]:
+    return {int(part) for part in data.split()}
 
 
 async def changes(wait: float) -> AsyncIterator[set[int]]:
@@ -112,10 +164,10 @@ async def _redis_changes(url: str, wait: float) -> AsyncIterator[set[int]]:
                     yield set()
                 continue
             quiet_since = loop.time()
-            batch = {int(message["data"])}
+            batch = _ids(message["data"])
             await asyncio.sleep(0.05)
             while (more := await pubsub.get_message(ignore_subscribe_messages=True)) is not None:
-                batch.add(int(more["data"]))
+                batch |= _ids(more["data"])
             yield batch
     finally:
         await pubsub.unsubscribe(CHANNEL)

@@ -7,6 +7,7 @@ import asyncio
 import random
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -92,5 +93,42 @@ def test_with_redis_another_process_hears_the_change(monkeypatch: pytest.MonkeyP
 
     try:
         assert wanted in _run(_heard(another_worker_publishes, wanted))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_with_redis_a_burst_of_changes_goes_out_as_one_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many changes in one moment (the partner API's intake) cost one Redis command, and a
+    board hears every one of them."""
+    import redis
+
+    monkeypatch.setenv("REDIS_URL", REDIS)
+    get_settings.cache_clear()
+    first = random.randint(10**9, 2 * 10**9)
+    wanted = set(range(first, first + 40))
+    messages: list[bytes] = []
+
+    def count_messages() -> None:
+        listener = redis.Redis.from_url(REDIS).pubsub(ignore_subscribe_messages=True)
+        listener.subscribe(live.CHANNEL)
+        listener.get_message(timeout=1)  # the subscription's own notice
+        for referral_id in sorted(wanted):
+            live.publish(referral_id)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not wanted <= set().union(
+            *(live._ids(m) for m in messages)
+        ):
+            message = listener.get_message(timeout=0.5)
+            if message is not None:
+                messages.append(message["data"])
+        listener.close()
+
+    try:
+        heard = _run(_heard(count_messages, max(wanted)))
+        assert wanted <= heard
+        ours = [m for m in messages if live._ids(m) & wanted]
+        assert len(ours) < len(wanted) / 4  # gathered, not one message per change
     finally:
         get_settings.cache_clear()
