@@ -4,8 +4,8 @@ system submits a referral and follows its status.
 - ``POST /api/v1/referrals/``: checked in this order, so a refused request costs little and
   writes nothing: the content type (415); the declared length (413, before any byte of the
   body is read); then the body, read with a 64 KiB cap for a length that lies or is missing
-  (413); then, on the API's own thread, the bearer key (401/403) and the organisation's
-  per-minute limit (429), and in one transaction the JSON (400), the fields
+  (413); then, on the API's own thread and in one transaction, the bearer key (401/403) and
+  the organisation's per-minute limit (429), the JSON (400), the fields
   (422: strict types, unknown fields refused, every problem at once) and the reference codes
   (422); then the client (linked on an exact match of normalised name and date of birth,
   else created), the referral (PENDING, source EXTERNAL, this organisation, the program when
@@ -20,10 +20,10 @@ The business work goes through the same services as the staff screens (``create_
 ``create_referral``), acting as ``Principal.system("partner API: <organisation>")``, so the
 same rules, audit rows and board announcements apply.
 
-The key is checked and the organisation's per-minute limit counted (429 with
-``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with ``REDIS_URL``, else this process) on
-the same hop to the API's own thread (``mtkcare.api.lane``) as the work itself, before any
-transaction. An ``Idempotency-Key`` is claimed first thing in the request's transaction
+The key is checked (its read the transaction's first statement) and the organisation's
+per-minute limit counted (429 with ``Retry-After``; ``mtkcare.auth.ratelimit``: Redis with
+``REDIS_URL``, else this process) on the same hop to the API's own thread
+(``mtkcare.api.lane``) as the work itself. An ``Idempotency-Key`` is claimed next
 (``mtkcare.api.idempotency``). Every answer is logged in ``_answer``
 (``mtkcare.api.access_log``: batched, never a transaction of its own per call).
 """
