@@ -2,9 +2,10 @@
 
 Without ``REDIS_URL`` the counts live in the process's memory, so with several workers each
 counts on its own (an address may send the limit to each worker). With ``REDIS_URL`` (which
-production's several workers need anyway) every worker shares one count. If Redis cannot be
-reached the process falls back to its own count rather than refusing or letting everything
-through.
+production's several workers need anyway) every worker shares one count; the partner API's
+blocking ``count`` takes its requests from that count a small lease at a time (one Redis
+command per lease: ``lease_size``). If Redis cannot be reached the process falls back to its
+own count rather than refusing or letting everything through.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class RateLimiter(Protocol):
 
     def count(self, key: str, limit: int) -> int:
         """The same as ``hit``, blocking: for code already on a worker thread (the partner
-        API counts in the same thread hop as its key check)."""
+        API counts in the same thread hop as its key check). With Redis it takes the key's
+        requests a lease at a time (``lease_size``)."""
         ...
 
 
@@ -73,12 +75,36 @@ return seen
 """
 
 
+# The blocking ``count`` (the partner API, every call) takes its key's requests from Redis a
+# share at a time: one command per lease, not per call. A lease is 1/LEASE_SHARE of the limit
+# (at most MAX_LEASE, at least 1): across workers no more than the limit is ever served in a
+# window, but a worker may be refused while others still hold up to a lease each unused.
+LEASE_SHARE = 50
+MAX_LEASE = 50
+
+# One command: take ``ARGV[2]`` requests of the window at once (a new window's counter gets its
+# expiry); returns the window's count after them.
+_LEASE_SCRIPT = """
+local seen = redis.call('INCRBY', KEYS[1], ARGV[2])
+if seen == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return seen
+"""
+
+
+def lease_size(limit: int) -> int:
+    return max(1, min(MAX_LEASE, limit // LEASE_SHARE))
+
+
 class RedisRateLimiter:
     def __init__(self, url: str) -> None:
         self._url = url
         self._async: Any = None  # made on first use, inside the server's event loop
         self._blocking: Any = None
         self._fallback = MemoryRateLimiter()
+        # Per key: (window, requests of the lease left, whether the window's limit is reached
+        # once they are used).
+        self._leases: dict[str, tuple[int, int, bool]] = {}
+        self._leases_lock = threading.Lock()
 
     @staticmethod
     def _counter(key: str) -> tuple[str, int]:
@@ -109,15 +135,30 @@ class RedisRateLimiter:
         import redis
         from redis.exceptions import RedisError
 
-        if self._blocking is None:
-            client = redis.Redis.from_url(self._url, socket_timeout=1.0, socket_connect_timeout=1.0)
-            self._blocking = client.register_script(_COUNT_SCRIPT)
-        name, left = self._counter(key)
-        try:
-            seen = self._blocking(keys=[name], args=[WINDOW_SECONDS + 1])
-        except (RedisError, OSError) as exc:
-            return self._unreachable(exc, key, limit)
-        return 0 if int(seen) <= limit else left
+        window, left = _window(time.time())
+        with self._leases_lock:  # the lease's requests are this process's to hand out
+            seen_window, unused, last = self._leases.get(key, (window, 0, False))
+            if seen_window == window and unused > 0:
+                self._leases[key] = (window, unused - 1, last)
+                return 0
+            if seen_window == window and last:
+                return left
+            if self._blocking is None:
+                client = redis.Redis.from_url(
+                    self._url, socket_timeout=1.0, socket_connect_timeout=1.0
+                )
+                self._blocking = client.register_script(_LEASE_SCRIPT)
+            lease = lease_size(limit)
+            name = f"mtkcare:ratelimit:{key}:{window}"
+            try:
+                seen = int(self._blocking(keys=[name], args=[WINDOW_SECONDS + 1, lease]))
+            except (RedisError, OSError) as exc:
+                return self._unreachable(exc, key, limit)
+            granted = max(0, min(lease, limit - (seen - lease)))
+            if len(self._leases) >= _PRUNE_AT:
+                self._leases = {k: v for k, v in self._leases.items() if v[0] == window}
+            self._leases[key] = (window, max(0, granted - 1), granted < lease)
+            return 0 if granted else left
 
 
 def make_rate_limiter() -> RateLimiter:
