@@ -14,12 +14,16 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
+from starlette.requests import Request
 
+from mtkcare.api.keys import prefix_of
+from mtkcare.auth.addresses import scope_address
 from mtkcare.db import insert_rows, session_scope, utcnow
 from mtkcare.organisations.models import ApiAccessLog, ApiKey
 
@@ -87,6 +91,24 @@ def record(entry: Entry) -> None:
             _writer.start()
         if len(_pending) >= FLUSH_AT:
             _wake.set()
+
+
+def record_answer(request: Request, status: int, started: float) -> None:
+    """Buffer the entry of a call answered with ``status`` (``started``: the
+    ``time.perf_counter()`` when its handling began): every answer of the API comes here,
+    the routes' own and the 500 of one that failed (``mtkcare.api.app``)."""
+    record(
+        Entry(
+            method=request.method,
+            path=request.scope["path"][:300],
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            key_prefix=prefix_of(request.headers.get("authorization")),
+            ip_address=scope_address(request.scope),
+            idempotency_key=(request.headers.get("idempotency-key") or None),
+            key_id=getattr(request.state, "api_key_id", None),
+        )
+    )
 
 
 def flush() -> int:

@@ -12,9 +12,11 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mtkcare.api import access_log
 from mtkcare.api.openapi import ROUTES as OPENAPI_ROUTES
 from mtkcare.api.problems import problem
 from mtkcare.api.referrals import ROUTES as PARTNER_API_ROUTES
@@ -186,9 +188,11 @@ PARTNER_API_PREFIX = "/api/v1/"
 
 def _failures_answered(app: ASGIApp) -> ASGIApp:
     """An exception that escapes the partner API's routes is logged and answered with a
-    problem+json 500 (if no answer has begun), as the layers it skips would answer it."""
+    problem+json 500 (if no answer has begun), as the layers it skips would answer it; the
+    500 goes in the access log like any answer."""
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         begun = False
 
         async def watched(message: Message) -> None:
@@ -204,6 +208,7 @@ def _failures_answered(app: ASGIApp) -> ASGIApp:
                 raise
             answer = problem(500, "Something went wrong on our side; nothing was saved.")
             await answer(scope, receive, send)
+            access_log.record_answer(Request(scope), answer.status_code, started)
 
     return wrapped
 

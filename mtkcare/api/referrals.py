@@ -46,7 +46,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mtkcare.api import access_log, idempotency
-from mtkcare.api.keys import Caller, KeyProblem, authenticate_key, prefix_of
+from mtkcare.api.keys import Caller, KeyProblem, authenticate_key
 from mtkcare.api.lane import run_in_lane
 from mtkcare.api.problems import (
     method_not_allowed,
@@ -55,7 +55,6 @@ from mtkcare.api.problems import (
     unauthenticated,
     validation_failed,
 )
-from mtkcare.auth.addresses import scope_address
 from mtkcare.auth.guard import public
 from mtkcare.auth.ratelimit import RateLimiter, make_rate_limiter
 from mtkcare.auth.service import Principal
@@ -214,19 +213,8 @@ def _service_errors(exc: ValidationFailed) -> list[dict[str, str]]:
 
 
 def _answer(request: Request, response: Response, started: float) -> Response:
-    """Every answer of the API passes here, and is logged (``mtkcare.api.access_log``)."""
-    access_log.record(
-        access_log.Entry(
-            method=request.method,
-            path=request.scope["path"][:300],
-            status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            key_prefix=prefix_of(request.headers.get("authorization")),
-            ip_address=scope_address(request.scope),
-            idempotency_key=(request.headers.get("idempotency-key") or None),
-            key_id=getattr(request.state, "api_key_id", None),
-        )
-    )
+    """Every answer of the API's routes passes here, and is logged (``mtkcare.api.access_log``)."""
+    access_log.record_answer(request, response.status_code, started)
     return response
 
 

@@ -1,12 +1,13 @@
 """The partner API's requests skip Reflex's layers (``partner_api_first``), and with them its
 error middleware: an exception that escapes the API's routes still gets an answer, a
-problem+json 500, and is logged."""
+problem+json 500, and is logged (and written to the access log like any answer)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import uuid
 
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,3 +58,31 @@ def test_an_exception_after_the_answer_began_is_not_answered_twice() -> None:
 
     with pytest.raises(RuntimeError, match="cut off"):
         _call(_failures_answered(half))
+
+
+def test_the_500_of_a_failed_call_is_in_the_access_log(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import select
+
+    from mtkcare.api import access_log
+    from mtkcare.db import session_scope
+    from mtkcare.organisations.models import ApiAccessLog
+    from mtkcare.settings import get_settings
+
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    get_settings.cache_clear()
+    path = f"/api/v1/referrals/REF-{uuid.uuid4().hex[:12].upper()}"
+    try:
+        (start, _body) = _call(_failures_answered(broken), path)
+        assert start["status"] == 500
+        access_log.flush()
+    finally:
+        get_settings.cache_clear()
+    with session_scope(url=pg_url) as db:
+        logged = db.exec(select(ApiAccessLog).where(ApiAccessLog.path == path)).all()
+    assert [(row.method, row.status) for row in logged] == [("POST", 500)]
+    assert logged[0].duration_ms >= 0
