@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         default=10, ge=0, le=200, validation_alias="MTKCARE_DB_MAX_OVERFLOW"
     )
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    # In production a decision-notice webhook must be on the internet: not this machine, nor a
+    # private, link-local or reserved address (the cloud's metadata service, the database).
+    # True lets an organisation reached over a private network (a VPN) be sent its notices.
+    webhook_private_networks: bool = Field(
+        default=False, validation_alias="MTKCARE_WEBHOOK_PRIVATE_NETWORKS"
+    )
     secret_key: str = Field(default=DEMO_SECRET_KEY, validation_alias="MTKCARE_SECRET_KEY")
     frontend_port: int = Field(default=3000, validation_alias="MTKCARE_FRONTEND_PORT")
     backend_port: int = Field(default=8000, validation_alias="MTKCARE_BACKEND_PORT")

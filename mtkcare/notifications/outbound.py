@@ -11,6 +11,7 @@ retry of a message it already has (a retry happens when our side could not see i
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from enum import StrEnum
@@ -48,9 +49,15 @@ class DeliveryFailed(RuntimeError):
     """The receiving side did not take the message (it is tried again later)."""
 
 
+INTERNAL = "The webhook address must be on the internet, not this machine or a private network"
+
+
 def webhook_problem(url: str, settings: Settings | None = None) -> str | None:
     """Why ``url`` cannot be a webhook, or None. https always; plain http only to this
-    machine outside production (the development and test stand-ins)."""
+    machine outside production (the development and test stand-ins). In production an
+    address of this machine or a private network is refused too (``_internal``), unless
+    ``MTKCARE_WEBHOOK_PRIVATE_NETWORKS``; a name is checked again by what it resolves to when
+    a notice is sent (``_post_webhook``)."""
     settings = settings or get_settings()
     try:
         parts = urlsplit(url.strip())
@@ -62,10 +69,30 @@ def webhook_problem(url: str, settings: Settings | None = None) -> str | None:
     if parts.username or parts.password:
         return "Leave user names and passwords out of the address"
     if parts.scheme == "https":
-        return None
+        guarded = settings.is_production and not settings.webhook_private_networks
+        return INTERNAL if guarded and (host in LOCAL_HOSTS or _internal(host)) else None
     if not settings.is_production and _is_local(host):
         return None
     return "The webhook address must start with https://"
+
+
+def _internal(address: str) -> bool:
+    """Whether ``address`` (an IP address; a name is not one) is not on the internet:
+    loopback, private, link-local, shared, reserved or multicast."""
+    try:
+        ip = ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    return not ip.is_global or ip.is_multicast
+
+
+def _resolves_inside(host: str, port: int) -> bool:
+    """Whether the name leads to an address that is not on the internet (or to none)."""
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return True
+    return not found or any(_internal(str(info[4][0])) for info in found)
 
 
 def _is_local(host: str) -> bool:
@@ -158,7 +185,12 @@ def deliver_notice(message_id: int) -> None:
 
 
 def _post_webhook(message_id: int, url: str, payload: dict[str, Any]) -> None:
-    problem = webhook_problem(url)
+    settings = get_settings()
+    problem = webhook_problem(url, settings)
+    if problem is None and settings.is_production and not settings.webhook_private_networks:
+        parts = urlsplit(url.strip())
+        if _resolves_inside(parts.hostname or "", parts.port or 443):
+            problem = f"{INTERNAL} (its name leads to such an address)"
     if problem is not None:
         raise DeliveryFailed(f"{url}: {problem}")
     response = httpx.post(

@@ -5,6 +5,7 @@ attempts; webhook addresses must be https."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from mtkcare.errors import ValidationFailed
 from mtkcare.jobs.models import Job, JobStatus
 from mtkcare.jobs.queue import Queue
 from mtkcare.notifications.models import OutboundMessage, OutboundStatus
+from mtkcare.notifications.outbound import INTERNAL, DeliveryFailed, _post_webhook, webhook_problem
 from mtkcare.organisations.service import create_organisation, set_decision_notices
 from mtkcare.reference.service import ensure_reference_data, option_id_by_code
 from mtkcare.referrals.models import Referral
+from mtkcare.settings import get_settings
 from tests.factories import SYSTEM, make_person, make_referral, move
 from tests.fakes.smtp import running_smtp
 from tests.fakes.webhook import running_webhook
@@ -166,3 +169,59 @@ def test_https_and_this_machine_outside_production_are_accepted(db: Session) -> 
     for good in ("https://partner.example.org/hook", "http://127.0.0.1:9000/hook"):
         set_decision_notices(db, SYSTEM, org.id, notice_webhook_url=good)  # type: ignore[arg-type]
         assert org.notice_webhook_url == good
+
+
+PRODUCTION = {
+    "MTKCARE_ENV": "production",
+    "MTKCARE_SECRET_KEY": "k" * 48,
+    "MTKCARE_PUBLIC_URL": "https://care.example.org",
+}
+INSIDE = [
+    "https://10.1.2.3/hook",
+    "https://192.168.0.7/hook",
+    "https://169.254.169.254/latest/meta-data",  # the cloud's metadata service
+    "https://100.64.0.1/hook",
+    "https://127.0.0.1:8443/hook",
+    "https://[::1]/hook",
+    "https://[fd00::5]/hook",
+    "https://localhost/hook",
+]
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Iterator[pytest.MonkeyPatch]:
+    for key, value in PRODUCTION.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    for key in ("MIGRATION_DATABASE_URL", "MTKCARE_ALLOWED_ORIGINS"):  # set by other fixtures
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("MTKCARE_WEBHOOK_PRIVATE_NETWORKS", raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def test_in_production_a_webhook_on_this_machine_or_a_private_network_is_refused(
+    production: pytest.MonkeyPatch,
+) -> None:
+    for address in INSIDE:
+        assert webhook_problem(address) == INTERNAL, address
+    for address in ("https://partner.example.org/hook", "https://8.8.8.8/hook"):
+        assert webhook_problem(address) is None, address
+
+
+def test_a_private_network_may_be_allowed_for_a_partner_on_a_vpn(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("MTKCARE_WEBHOOK_PRIVATE_NETWORKS", "true")
+    get_settings.cache_clear()
+    assert all(webhook_problem(address) is None for address in INSIDE)
+
+
+def test_in_production_a_name_that_leads_inside_is_not_sent_to(
+    production: pytest.MonkeyPatch,
+) -> None:
+    sneaky = "https://localhost./hook"  # not a name the address check knows; it resolves here
+    assert webhook_problem(sneaky) is None
+    with pytest.raises(DeliveryFailed, match="its name leads to such an address"):
+        _post_webhook(1, sneaky, {"tracking_id": "REF-X"})
