@@ -87,12 +87,13 @@ def _internal(address: str) -> bool:
 
 
 def _resolves_inside(host: str, port: int) -> bool:
-    """Whether the name leads to an address that is not on the internet (or to none)."""
+    """Whether the name leads to an address that is not on the internet (a name that does not
+    resolve now is left to the request, which fails and is tried again later)."""
     try:
         found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except OSError:
-        return True
-    return not found or any(_internal(str(info[4][0])) for info in found)
+        return False
+    return any(_internal(str(info[4][0])) for info in found)
 
 
 def _is_local(host: str) -> bool:
