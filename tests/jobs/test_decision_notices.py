@@ -221,7 +221,9 @@ def test_a_private_network_may_be_allowed_for_a_partner_on_a_vpn(
 def test_in_production_a_name_that_leads_inside_is_not_sent_to(
     production: pytest.MonkeyPatch,
 ) -> None:
-    sneaky = "https://localhost./hook"  # not a name the address check knows; it resolves here
-    assert webhook_problem(sneaky) is None
-    with pytest.raises(DeliveryFailed, match="its name leads to such an address"):
-        _post_webhook(1, sneaky, {"tracking_id": "REF-X"})
+    # Short and decimal forms of 127.0.0.1: not addresses to the address check, but the
+    # resolver takes them there.
+    for sneaky in ("https://127.1/hook", "https://2130706433/hook"):
+        assert webhook_problem(sneaky) is None
+        with pytest.raises(DeliveryFailed, match="its name leads to such an address"):
+            _post_webhook(1, sneaky, {"tracking_id": "REF-X"})
