@@ -470,10 +470,10 @@ def on_driver(
     cache key, parameter and result set-up); this about a quarter. The connection's statement
     listeners are told of each one, and a refusal is raised as SQLAlchemy raises it.
 
-    Several statements go in one round trip (psycopg's pipeline mode), and with them the
-    transaction's BEGIN when it is the first. PostgreSQL still runs them one after another,
-    each with a snapshot taken when it starts: a read after a lock sees what the lock's holder
-    committed. Where a statement fails, the ones after it are not run."""
+    Several statements go in one round trip (psycopg's pipeline mode; a transaction's BEGIN,
+    when they are its first, goes on its own just before). PostgreSQL still runs them one
+    after another, each with a snapshot taken when it starts: a read after a lock sees what
+    the lock's holder committed. Where a statement fails, the ones after it are not run."""
     fairy = connection.connection
     driver = fairy.driver_connection
     assert driver is not None
@@ -562,13 +562,17 @@ def read_rows(
     rows = on_driver(connection, [(direct.sql, sent)])[0]
     if not any(direct.returned):
         return rows
-    return [
-        tuple(
-            from_db(value) if from_db is not None else value
-            for from_db, value in zip(direct.returned, row, strict=True)
-        )
-        for row in rows
-    ]
+    return [_from_db(direct.returned, row) for row in rows]
+
+
+def _from_db(
+    conversions: tuple[Callable[[Any], Any] | None, ...], row: tuple[Any, ...]
+) -> tuple[Any, ...]:
+    """A row from the driver with each column's own conversion applied (as Core's result)."""
+    return tuple(
+        convert(value) if convert is not None else value
+        for convert, value in zip(conversions, row, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -589,10 +593,7 @@ class _DirectInsert:
             for name, to_db in self.convert
         }
         (row,) = on_driver(connection, [(self.sql, params)])[0]
-        return tuple(
-            from_db(value) if from_db is not None else value
-            for from_db, value in zip(self.returned, row, strict=True)
-        )
+        return _from_db(self.returned, row)
 
 
 @lru_cache(maxsize=256)

@@ -296,7 +296,7 @@ def _exact_match(session: Session, client: ClientIn) -> int | None:
     born = {"born": client.date_of_birth}
     connection = session.connection()
     if sends_on_driver(connection.dialect):
-        # Both statements (and the transaction's BEGIN) in one round trip.
+        # Both statements in one round trip (the key's read has begun the transaction).
         lock, match = _lock_then_match(connection.dialect)
         rows: Any = on_driver(connection, [(lock, person), (match, born)])[1]
     else:

@@ -66,15 +66,6 @@ class MemoryRateLimiter:
         return 0 if count <= limit else left
 
 
-# One command (one round trip, one reply to parse): count the hit, and give a new window's
-# counter its expiry. Atomic, as Redis runs a script whole.
-_COUNT_SCRIPT = """
-local seen = redis.call('INCR', KEYS[1])
-if seen == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return seen
-"""
-
-
 # The blocking ``count`` (the partner API, every call) takes its key's requests from Redis a
 # share at a time: one command per lease, not per call. A lease is 1/LEASE_SHARE of the limit
 # (at most MAX_LEASE, at least 1): across workers no more than the limit is ever served in a
@@ -82,9 +73,10 @@ return seen
 LEASE_SHARE = 50
 MAX_LEASE = 50
 
-# One command: take ``ARGV[2]`` requests of the window at once (a new window's counter gets its
-# expiry); returns the window's count after them.
-_LEASE_SCRIPT = """
+# One command (one round trip, one reply to parse), atomic as Redis runs a script whole: take
+# ``ARGV[2]`` requests of the window (``hit``: one; ``count``: a lease), giving a new window's
+# counter its expiry; returns the window's count after them.
+_TAKE_SCRIPT = """
 local seen = redis.call('INCRBY', KEYS[1], ARGV[2])
 if seen == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return seen
@@ -107,9 +99,8 @@ class RedisRateLimiter:
         self._leases_lock = threading.Lock()
 
     @staticmethod
-    def _counter(key: str) -> tuple[str, int]:
-        window, left = _window(time.time())
-        return f"mtkcare:ratelimit:{key}:{window}", left
+    def _counter(key: str, window: int) -> str:
+        return f"mtkcare:ratelimit:{key}:{window}"
 
     def _unreachable(self, exc: Exception, key: str, limit: int) -> int:
         log.warning("rate limit: Redis unreachable, counting in this process: %s", exc)
@@ -123,10 +114,12 @@ class RedisRateLimiter:
             client = aioredis.Redis.from_url(
                 self._url, socket_timeout=1.0, socket_connect_timeout=1.0
             )
-            self._async = client.register_script(_COUNT_SCRIPT)
-        name, left = self._counter(key)
+            self._async = client.register_script(_TAKE_SCRIPT)
+        window, left = _window(time.time())
         try:
-            seen = await self._async(keys=[name], args=[WINDOW_SECONDS + 1])
+            seen = await self._async(
+                keys=[self._counter(key, window)], args=[WINDOW_SECONDS + 1, 1]
+            )
         except (RedisError, OSError) as exc:
             return self._unreachable(exc, key, limit)
         return 0 if int(seen) <= limit else left
@@ -147,11 +140,14 @@ class RedisRateLimiter:
                 client = redis.Redis.from_url(
                     self._url, socket_timeout=1.0, socket_connect_timeout=1.0
                 )
-                self._blocking = client.register_script(_LEASE_SCRIPT)
+                self._blocking = client.register_script(_TAKE_SCRIPT)
             lease = lease_size(limit)
-            name = f"mtkcare:ratelimit:{key}:{window}"
             try:
-                seen = int(self._blocking(keys=[name], args=[WINDOW_SECONDS + 1, lease]))
+                seen = int(
+                    self._blocking(
+                        keys=[self._counter(key, window)], args=[WINDOW_SECONDS + 1, lease]
+                    )
+                )
             except (RedisError, OSError) as exc:
                 return self._unreachable(exc, key, limit)
             granted = max(0, min(lease, limit - (seen - lease)))

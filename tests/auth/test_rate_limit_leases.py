@@ -43,7 +43,8 @@ def test_workers_together_serve_exactly_the_limit_and_then_stop_asking_redis() -
     # Redis was asked once per lease: the window's counter holds what was leased, at most a
     # lease per worker beyond the limit (the last, refused ones); the 80 refused calls after
     # that never reached it.
-    taken = int(redis.Redis.from_url(URL).get(f"mtkcare:ratelimit:{key}:{_window(time.time())[0]}"))
+    counter = RedisRateLimiter._counter(key, _window(time.time())[0])
+    taken = int(redis.Redis.from_url(URL).get(counter))
     assert limit <= taken <= limit + 3 * lease_size(limit)
     assert taken // lease_size(limit) < len(answers) // 2
 
